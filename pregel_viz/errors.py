@@ -1,0 +1,59 @@
+"""One error hierarchy for everything pregel-viz raises or warns about.
+
+Every message names the problem and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CorruptLogError",
+    "GraphLoadError",
+    "LogFormatError",
+    "LogVersionError",
+    "NotALogError",
+    "PregelVizError",
+    "PregelVizWarning",
+    "RecorderError",
+    "TruncatedLogWarning",
+    "UsageError",
+]
+
+
+class PregelVizError(Exception):
+    """Base class of every error pregel-viz raises."""
+
+
+class LogFormatError(PregelVizError):
+    """A `.pregel` log cannot be read."""
+
+
+class NotALogError(LogFormatError):
+    """The file does not start with the `.pregel` magic bytes."""
+
+
+class LogVersionError(LogFormatError):
+    """The log was written by a newer, incompatible major format version."""
+
+
+class CorruptLogError(LogFormatError):
+    """A frame of the log is damaged (checksum mismatch, bad encoding, wrong shape)."""
+
+
+class RecorderError(PregelVizError):
+    """Recording could not be set up (not a LangGraph graph, bad arguments...)."""
+
+
+class GraphLoadError(PregelVizError):
+    """A graph named as MODULE:ATTR could not be imported or is not a LangGraph graph."""
+
+
+class UsageError(PregelVizError):
+    """A user-facing argument is invalid (bad JSON, unknown option value...)."""
+
+
+class PregelVizWarning(UserWarning):
+    """Base class of every warning pregel-viz emits."""
+
+
+class TruncatedLogWarning(PregelVizWarning):
+    """The log ends in the middle of a frame; every complete frame was read."""

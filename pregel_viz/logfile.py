@@ -1,0 +1,199 @@
+"""The `.pregel` container: a header, then length-prefixed, checksummed ormsgpack frames.
+
+Layout::
+
+    magic       11 bytes  b"\\x89PREGEL\\r\\n\\x1a\\n"
+    major       u16 big-endian
+    minor       u16 big-endian
+    frames...   u32 payload length, u32 CRC-32 of the payload, payload (one msgpack map)
+
+Payloads are plain msgpack (no Ext types): decoding them can only produce dict, list, str, int,
+float, bool, None and bytes. Writers append and flush frame by frame, so a killed process leaves
+every complete frame readable; readers return the complete frames of a truncated file with a
+:class:`~pregel_viz.errors.TruncatedLogWarning`.
+
+This is the only module that imports ormsgpack.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import threading
+import warnings
+import zlib
+from collections.abc import Iterator
+from typing import IO, Any
+
+import ormsgpack
+
+from .errors import CorruptLogError, LogVersionError, NotALogError, TruncatedLogWarning
+from .values import DEFAULT_LIMITS, Limits, tag, to_safe
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MAGIC",
+    "LogWriter",
+    "encode_event",
+    "decode_payload",
+    "read_frames",
+]
+
+MAGIC = b"\x89PREGEL\r\n\x1a\n"
+FORMAT_VERSION = (1, 0)
+_HEADER = struct.Struct(">HH")
+_FRAME = struct.Struct(">II")
+# A frame claiming to be larger than this is corrupt, not truncated.
+MAX_FRAME_BYTES = 1 << 30
+
+_PACK_OPTS = (
+    ormsgpack.OPT_PASSTHROUGH_DATACLASS
+    | ormsgpack.OPT_PASSTHROUGH_DATETIME
+    | ormsgpack.OPT_PASSTHROUGH_ENUM
+    | ormsgpack.OPT_PASSTHROUGH_UUID
+    | ormsgpack.OPT_PASSTHROUGH_SUBCLASS
+    | ormsgpack.OPT_PASSTHROUGH_BIG_INT
+    | ormsgpack.OPT_REPLACE_SURROGATES
+)
+
+
+def encode_event(event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Encode one event (which may hold live objects) into a msgpack payload.
+
+    The fast path lets ormsgpack walk the event natively, tagging non-plain objects through
+    :func:`~pregel_viz.values.tag`. Cycles, non-string keys, very deep values and oversized
+    events fall back to the bounded Python walker.
+    """
+    try:
+        payload = ormsgpack.packb(event, default=tag, option=_PACK_OPTS)
+    except (TypeError, ValueError, RecursionError, OverflowError):
+        payload = None
+    if payload is None or len(payload) > limits.max_event_bytes:
+        payload = ormsgpack.packb(to_safe(event, limits), default=tag, option=_PACK_OPTS)
+    return payload
+
+
+def decode_payload(payload: bytes, *, offset: int = 0) -> dict[str, Any]:
+    """Decode one frame payload, refusing anything that is not a plain msgpack map."""
+    try:
+        obj = ormsgpack.unpackb(payload)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise CorruptLogError(f"frame at byte {offset} is not valid msgpack: {exc}") from None
+    if not isinstance(obj, dict):
+        raise CorruptLogError(f"frame at byte {offset} is not a map")
+    return obj
+
+
+def _header_bytes() -> bytes:
+    return MAGIC + _HEADER.pack(*FORMAT_VERSION)
+
+
+def frame_bytes(payload: bytes) -> bytes:
+    """One frame: length, CRC-32, payload."""
+    return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+class LogWriter:
+    """Appends frames to a `.pregel` file or an in-memory buffer, thread-safely.
+
+    Every :meth:`append` is written through to the OS at once (unbuffered), so a crash keeps
+    every complete frame.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = os.fspath(path) if path is not None else None
+        self._lock = threading.Lock()
+        self._buffer = io.BytesIO()
+        self._file: IO[bytes] | None = None
+        if self.path is not None:
+            parent = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(parent, exist_ok=True)
+            self._file = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed in close()
+        self._write(_header_bytes())
+
+    def _write(self, data: bytes) -> None:
+        self._buffer.write(data)
+        if self._file is not None:
+            self._file.write(data)
+
+    def append(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+        """Encode and write one event; return it as a reader will see it."""
+        payload = encode_event(event, limits)
+        with self._lock:
+            self._write(frame_bytes(payload))
+        return decode_payload(payload)
+
+    def getvalue(self) -> bytes:
+        """Every byte written so far."""
+        with self._lock:
+            return self._buffer.getvalue()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    @property
+    def closed(self) -> bool:
+        return self.path is not None and self._file is None
+
+
+def read_header(data: bytes, *, source: str = "log") -> tuple[int, int]:
+    """Check the magic bytes and version; return (major, minor)."""
+    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
+        raise NotALogError(
+            f"{source} does not look like a pregel-viz log (bad magic bytes); "
+            "record one with pregel_viz.record(...) or `pregel-viz record`"
+        )
+    end = len(MAGIC) + _HEADER.size
+    if len(data) < end:
+        raise NotALogError(f"{source} is cut off inside its header")
+    major, minor = _HEADER.unpack_from(data, len(MAGIC))
+    if major > FORMAT_VERSION[0]:
+        raise LogVersionError(
+            f"{source} uses log format {major}.{minor}, newer than this pregel-viz reads "
+            f"({FORMAT_VERSION[0]}.x); upgrade pregel-viz: pip install -U pregel-viz"
+        )
+    if major < 1:
+        raise LogVersionError(f"{source} uses unknown log format {major}.{minor}")
+    return major, minor
+
+
+def read_frames(data: bytes, *, source: str = "log") -> Iterator[dict[str, Any]]:
+    """Yield each decoded frame of a whole log held in memory.
+
+    Raises a :class:`~pregel_viz.errors.LogFormatError` subclass for a bad header or a
+    corrupt frame; warns and stops at a truncated final frame.
+    """
+    read_header(data, source=source)
+    pos = len(MAGIC) + _HEADER.size
+    size = len(data)
+    view = memoryview(data)
+    while pos < size:
+        if size - pos < _FRAME.size:
+            _warn_truncated(source, pos)
+            return
+        length, crc = _FRAME.unpack_from(data, pos)
+        start = pos + _FRAME.size
+        if length > MAX_FRAME_BYTES:
+            raise CorruptLogError(f"{source}: frame at byte {pos} has an impossible length")
+        if start + length > size:
+            _warn_truncated(source, pos)
+            return
+        payload = view[start : start + length]
+        if zlib.crc32(payload) != crc:
+            raise CorruptLogError(f"{source}: frame at byte {pos} fails its checksum")
+        yield decode_payload(bytes(payload), offset=pos)
+        pos = start + length
+
+
+def _warn_truncated(source: str, pos: int) -> None:
+    warnings.warn(
+        TruncatedLogWarning(
+            f"{source} ends inside a frame at byte {pos} (the writer was killed or the copy was "
+            "cut short); every complete frame before it was read"
+        ),
+        stacklevel=3,
+    )

@@ -1,0 +1,434 @@
+"""The navigable model of a recorded run: threads, namespaces, supersteps, tasks.
+
+Built only from decoded log events (:mod:`pregel_viz.reader`), never from live objects, so a
+run recorded yesterday on another machine reads the same as one recorded a moment ago.
+Values are the plain tagged data of :mod:`pregel_viz.values`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Attempt",
+    "Call",
+    "Checkpoint",
+    "EdgeTaken",
+    "Namespace",
+    "Run",
+    "Superstep",
+    "Task",
+    "Thread",
+    "Trigger",
+    "UNKNOWN",
+    "is_internal_channel",
+    "diff_values",
+]
+
+
+class _Unknown:
+    """What a source never kept (timings rebuilt from a checkpointer, say)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def is_internal_channel(name: str) -> bool:
+    """Channels LangGraph adds for its own wiring, as opposed to the graph's state keys."""
+    return name.startswith(("__", "branch:to:", "join:")) or name in ("start:", "end:")
+
+
+@dataclass
+class Attempt:
+    """One attempt at running a task (a retry is another attempt; a resume too)."""
+
+    index: int
+    start: float | None
+    end: float | None = None
+    status: str = "running"  # ok | error | interrupt | parent_command | bubble | running
+    error: dict[str, Any] | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.end - self.start
+
+
+@dataclass
+class Trigger:
+    """A trigger channel that advanced past what the node had seen: why a pull task ran."""
+
+    channel: str
+    seen: Any
+    current: Any
+    written_by: list[str] = field(default_factory=list)  # task names, or (input)/(update_state)
+
+
+@dataclass
+class Task:
+    """One task of one superstep: a node run (pull), a Send or a functional @task call (push)."""
+
+    id: str
+    name: str
+    ns: str
+    checkpoint_id: str | None
+    step: int | None
+    path: str = ""
+    kind: str = "pull"
+    triggers: list[Trigger] | None = None
+    sent_by: str | None = None
+    input: Any = UNKNOWN
+    writes: list[list[Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    interrupts: list[Any] = field(default_factory=list)
+    resumes: list[Any] = field(default_factory=list)
+    attempts: list[Attempt] | Any = field(default_factory=list)
+    subgraphs: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """ok, error, interrupted, or pending (started but never wrote)."""
+        if self.error is not None:
+            return "error"
+        if self.interrupts and not self.resumes:
+            return "interrupted"
+        if self.writes:
+            return "ok"
+        attempts = self.attempts if isinstance(self.attempts, list) else []
+        if attempts and attempts[-1].status == "ok":
+            return "ok"
+        return "pending"
+
+    @property
+    def state_writes(self) -> list[list[Any]]:
+        """Writes to the graph's state keys (routing and LangGraph's own channels left out)."""
+        return [w for w in self.writes if not is_internal_channel(str(w[0]))]
+
+    @property
+    def duration(self) -> float | None:
+        if not isinstance(self.attempts, list) or not self.attempts:
+            return None
+        first, last = self.attempts[0].start, self.attempts[-1].end
+        return None if first is None or last is None else last - first
+
+
+@dataclass
+class Checkpoint:
+    """A saved checkpoint, with its channel versions and values rebuilt in full."""
+
+    id: str
+    parent: str | None
+    step: int
+    source: str
+    t: float | None
+    versions: dict[str, Any]
+    channels: dict[str, Any]
+    updated: list[str] | None
+    why: dict[str, list[list[Any]]]
+    why_inferred: bool = False
+    input_writes: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The graph's state: channel values without LangGraph's internal channels."""
+        return {k: v for k, v in self.channels.items() if not is_internal_channel(k)}
+
+
+@dataclass
+class Superstep:
+    """What happened between two checkpoints: the tasks that ran and the checkpoint they made.
+
+    ``step`` is LangGraph's step number of the checkpoint produced, so the ``__start__`` task is
+    in step 0 and the input checkpoint is step -1. A superstep whose tasks were interrupted or
+    failed has no checkpoint (``checkpoint is None``); its values are those it started from.
+    """
+
+    step: int
+    source: str
+    checkpoint: Checkpoint | None
+    parent: Checkpoint | None
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        cp = self.checkpoint or self.parent
+        return cp.values if cp is not None else {}
+
+    @property
+    def channels(self) -> dict[str, Any]:
+        cp = self.checkpoint or self.parent
+        return cp.channels if cp is not None else {}
+
+    @property
+    def updated(self) -> list[str]:
+        if self.checkpoint is None:
+            return []
+        if self.checkpoint.updated is not None:
+            return list(self.checkpoint.updated)
+        base = self.parent.versions if self.parent is not None else {}
+        return sorted(c for c, v in self.checkpoint.versions.items() if base.get(c) != v)
+
+    @property
+    def next_tasks(self) -> dict[str, list[list[Any]]]:
+        """The pull tasks this superstep triggers, with their reasons."""
+        return self.checkpoint.why if self.checkpoint is not None else {}
+
+    @property
+    def start(self) -> float | None:
+        starts = [a.start for t in self.tasks if isinstance(t.attempts, list)
+                  for a in t.attempts if a.start is not None]
+        return min(starts) if starts else None
+
+    @property
+    def end(self) -> float | None:
+        if self.checkpoint is not None and self.checkpoint.t is not None:
+            return self.checkpoint.t
+        ends = [a.end for t in self.tasks if isinstance(t.attempts, list)
+                for a in t.attempts if a.end is not None]
+        return max(ends) if ends else None
+
+
+@dataclass(frozen=True)
+class EdgeTaken:
+    """An edge the run actually took: routing, a Send, a barrier write or a @task call."""
+
+    source: str
+    target: str
+    kind: str  # route | send | join | call
+    count: int
+
+
+def diff_values(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """What changed from ``a`` to ``b``: added, removed and changed keys."""
+    return {
+        "added": {k: b[k] for k in b if k not in a},
+        "removed": {k: a[k] for k in a if k not in b},
+        "changed": {k: [a[k], b[k]] for k in a if k in b and a[k] != b[k]},
+    }
+
+
+@dataclass
+class Namespace:
+    """The supersteps of the root graph or of one subgraph invocation."""
+
+    ns: str
+    checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
+    supersteps: list[Superstep] = field(default_factory=list)
+    tasks: dict[str, Task] = field(default_factory=dict)
+
+    @property
+    def parent_ns(self) -> str | None:
+        if not self.ns:
+            return None
+        return self.ns.rpartition("|")[0]
+
+    @property
+    def parent_task_id(self) -> str | None:
+        if not self.ns:
+            return None
+        return self.ns.rpartition("|")[2].partition(":")[2] or None
+
+    @property
+    def node(self) -> str:
+        """The subgraph's node name in its parent (``""`` for the root)."""
+        return self.ns.rpartition("|")[2].partition(":")[0]
+
+    def superstep(self, step: int) -> Superstep:
+        """The newest superstep with this step number (forks make several)."""
+        for s in reversed(self.supersteps):
+            if s.step == step:
+                return s
+        known = sorted({s.step for s in self.supersteps})
+        raise KeyError(f"no superstep {step} in namespace {self.ns!r}; steps: {known}")
+
+    def state_at(self, step: int) -> dict[str, Any]:
+        """The state (channel values) after superstep ``step``."""
+        return self.superstep(step).values
+
+    def diff(self, a: int, b: int) -> dict[str, Any]:
+        """What changed in the state from after step ``a`` to after step ``b``."""
+        return diff_values(self.state_at(a), self.state_at(b))
+
+    def edges_taken(self) -> list[EdgeTaken]:
+        return _edges(self.supersteps)
+
+
+@dataclass
+class Call:
+    """One call on the graph (invoke, stream, a resume...) and how it ended."""
+
+    index: int
+    method: str
+    input: Any
+    start: float | None
+    end: float | None = None
+    status: str = "running"  # completed | interrupted | error | stopped | running
+    interrupts: list[Any] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+
+@dataclass
+class Thread:
+    """One LangGraph thread: its calls and the supersteps of every namespace."""
+
+    thread_id: str
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def root(self) -> Namespace:
+        return self.namespaces.get("") or Namespace("")
+
+    @property
+    def supersteps(self) -> list[Superstep]:
+        return self.root.supersteps
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """How the last call ended: ``{"status", "interrupts", "error"}``."""
+        if not self.calls:
+            return {"status": "unknown", "interrupts": [], "error": None}
+        last = self.calls[-1]
+        return {"status": last.status, "interrupts": last.interrupts, "error": last.error}
+
+    def state_at(self, step: int, ns: str = "") -> dict[str, Any]:
+        return self.namespaces[ns].state_at(step)
+
+    def diff(self, a: int, b: int, ns: str = "") -> dict[str, Any]:
+        return self.namespaces[ns].diff(a, b)
+
+    def tasks(self) -> Iterator[Task]:
+        for space in self.namespaces.values():
+            yield from space.tasks.values()
+
+    def errors(self) -> list[Task]:
+        return [t for t in self.tasks() if t.error is not None]
+
+
+@dataclass
+class Run:
+    """A recorded run: one or more threads, read from a `.pregel` log.
+
+    Build one with :func:`pregel_viz.load`, :func:`pregel_viz.record` or
+    :func:`pregel_viz.from_checkpointer`.
+    """
+
+    meta: dict[str, Any]
+    graphs: dict[str, dict[str, Any]]
+    threads: dict[str, Thread]
+    events: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    source: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, source: str = "log") -> Run:
+        from .reader import read_bytes
+
+        return read_bytes(data, source=source)
+
+    @property
+    def thread(self) -> Thread:
+        """The thread, when the run has one (else the last one recorded)."""
+        if not self.threads:
+            return Thread("")
+        return list(self.threads.values())[-1]
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        return self.thread.outcome
+
+    @property
+    def supersteps(self) -> list[Superstep]:
+        return self.thread.supersteps
+
+    def state_at(self, step: int, *, thread: str | None = None, ns: str = "") -> dict[str, Any]:
+        """The state after superstep ``step`` (of the last thread unless one is named)."""
+        return self._thread(thread).state_at(step, ns)
+
+    def diff(self, a: int, b: int, *, thread: str | None = None, ns: str = "") -> dict[str, Any]:
+        return self._thread(thread).diff(a, b, ns)
+
+    def _thread(self, thread: str | None) -> Thread:
+        if thread is None:
+            return self.thread
+        try:
+            return self.threads[thread]
+        except KeyError:
+            raise KeyError(f"no thread {thread!r}; threads: {list(self.threads)}") from None
+
+    def edges_taken(self, *, thread: str | None = None, ns: str = "") -> list[EdgeTaken]:
+        return self._thread(thread).namespaces[ns].edges_taken()
+
+    def save(self, path: str | os.PathLike[str]) -> str:
+        """Write this run as a `.pregel` log; returns the path."""
+        from .logfile import LogWriter
+
+        writer = LogWriter(path)
+        try:
+            for event in self.events:
+                writer.append(event)
+        finally:
+            writer.close()
+        return os.fspath(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        from .export import run_to_dict
+
+        return run_to_dict(self)
+
+    def summary(self) -> str:
+        from .export import summary
+
+        return summary(self)
+
+    def __repr__(self) -> str:
+        steps = sum(len(t.root.supersteps) for t in self.threads.values())
+        return (
+            f"<Run {self.meta.get('graph', '?')!r}: {len(self.threads)} thread(s), "
+            f"{steps} root superstep(s), outcome {self.outcome['status']}>"
+        )
+
+
+def _edges(supersteps: list[Superstep]) -> list[EdgeTaken]:
+    counts: dict[tuple[str, str, str], int] = {}
+    seen_tasks: set[str] = set()
+    for s in supersteps:
+        for t in s.tasks:
+            if t.id in seen_tasks:
+                continue
+            seen_tasks.add(t.id)
+            for ch, value in t.writes:
+                ch = str(ch)
+                edge: tuple[str, str, str] | None = None
+                if ch.startswith("branch:to:"):
+                    edge = (t.name, ch[len("branch:to:") :], "route")
+                elif ch.startswith("join:"):
+                    edge = (t.name, ch.rsplit(":", 1)[-1], "join")
+                elif ch == "__pregel_tasks" and isinstance(value, dict):
+                    node = (value.get("$fields") or {}).get("node")
+                    if isinstance(node, str):
+                        edge = (t.name, node, "send")
+                if edge is not None:
+                    counts[edge] = counts.get(edge, 0) + 1
+            if t.kind == "push" and t.sent_by is None and "~__pregel_pull" in t.path:
+                parent = t.path.split("~__pregel_pull, ", 1)[1].split(",", 1)[0].strip()
+                key = (parent, t.name, "call")
+                counts[key] = counts.get(key, 0) + 1
+    return [EdgeTaken(s, t, k, n) for (s, t, k), n in counts.items()]

@@ -1,0 +1,426 @@
+"""Read a `.pregel` log into a :class:`~pregel_viz.model.Run`.
+
+Events are joined here: checkpoints are rebuilt in full from their deltas, writes and attempts
+are grouped into tasks by task id, tasks into supersteps by the checkpoint they ran from, and
+each task gets its why (trigger channels, versions, who wrote them). Unknown event kinds and
+unknown fields are skipped, so newer minor versions of the format still load; an event of a
+known kind with the wrong shape is a :class:`~pregel_viz.errors.CorruptLogError`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import CorruptLogError, PregelVizError
+from .logfile import read_frames
+from .model import (
+    UNKNOWN,
+    Attempt,
+    Call,
+    Checkpoint,
+    Namespace,
+    Run,
+    Superstep,
+    Task,
+    Thread,
+    Trigger,
+)
+
+__all__ = ["load", "read_bytes", "build_run"]
+
+_TASKS = "__pregel_tasks"
+_ERROR = "__error__"
+_INTERRUPT = "__interrupt__"
+_RESUME = "__resume__"
+_NULL_TASK = "00000000-0000-0000-0000-000000000000"
+
+
+def load(path: str | os.PathLike[str]) -> Run:
+    """Read the `.pregel` log at ``path``.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        NotALogError, LogVersionError, CorruptLogError: the file is not a readable log.
+    """
+    source = os.fspath(path)
+    with open(source, "rb") as fh:
+        data = fh.read()
+    return read_bytes(data, source=source)
+
+
+def read_bytes(data: bytes, *, source: str = "log") -> Run:
+    """Read a whole log held in memory."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events = list(read_frames(data, source=source))
+    run = build_run(events, source=source)
+    for w in caught:
+        run.warnings.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return run
+
+
+def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
+    """Join decoded events into a run."""
+    builder = _Builder(source)
+    events = list(events)
+    for i, event in enumerate(events):
+        try:
+            builder.add(event)
+        except PregelVizError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise CorruptLogError(
+                f"{source}: event {i} ({str(event.get('k'))[:40]!r}) has the wrong shape: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+    try:
+        run = builder.finish()
+    except PregelVizError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise CorruptLogError(f"{source}: events do not fit together: {exc}") from None
+    run.events = events
+    return run
+
+
+def _get(event: dict[str, Any], key: str, types: type | tuple[type, ...]) -> Any:
+    value = event.get(key)
+    if not isinstance(value, types):
+        raise CorruptLogError(
+            f"field {key!r} of a {str(event.get('k'))[:40]!r} event should be "
+            f"{getattr(types, '__name__', types)}, got {type(value).__name__}"
+        )
+    return value
+
+
+def _opt(event: dict[str, Any], key: str, types: type | tuple[type, ...], default: Any) -> Any:
+    value = event.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, types):
+        raise CorruptLogError(f"field {key!r} has type {type(value).__name__}")
+    return value
+
+
+_NUM = (int, float)
+_STEP = int
+
+
+class _Builder:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.meta: dict[str, Any] = {}
+        self.graphs: dict[str, dict[str, Any]] = {}
+        self.threads: dict[str, Thread] = {}
+        self.calls: dict[int, Call] = {}
+        # (thread, task id) -> Task
+        self.tasks: dict[tuple[str, str], Task] = {}
+        self.order: dict[tuple[str, str], int] = {}  # first event index of each task
+        self.cp_order: dict[str, int] = {}
+        self.seq = 0
+        self.unknown_kinds: dict[str, int] = {}
+        self._input_writes: list[tuple[str, str, str | None, list[list[Any]]]] = []
+        self._attempt_of: dict[str, tuple[str, Task]] = {}
+
+    def thread(self, label: str) -> Thread:
+        t = self.threads.get(label)
+        if t is None:
+            t = self.threads[label] = Thread(label)
+        return t
+
+    def space(self, label: str, ns: str) -> Namespace:
+        thread = self.thread(label)
+        space = thread.namespaces.get(ns)
+        if space is None:
+            space = thread.namespaces[ns] = Namespace(ns)
+        return space
+
+    def add(self, e: dict[str, Any]) -> None:
+        self.seq += 1
+        kind = e.get("k")
+        handler = getattr(self, f"_on_{kind}", None) if isinstance(kind, str) else None
+        if handler is None:
+            self.unknown_kinds[str(kind)[:40]] = self.unknown_kinds.get(str(kind)[:40], 0) + 1
+            return
+        handler(e)
+
+    # --- event kinds ------------------------------------------------------------------------
+
+    def _on_meta(self, e: dict[str, Any]) -> None:
+        self.meta = {k: v for k, v in e.items() if k != "k"}
+
+    def _on_graph(self, e: dict[str, Any]) -> None:
+        key = _get(e, "key", str)
+        _opt(e, "nodes", list, [])
+        _opt(e, "edges", list, [])
+        self.graphs[key] = {k: v for k, v in e.items() if k != "k"}
+
+    def _on_call(self, e: dict[str, Any]) -> None:
+        idx = _get(e, "call", int)
+        call = Call(idx, str(_opt(e, "method", str, "")), e.get("input"), _opt(e, "t", _NUM, None))
+        self.calls[idx] = call
+        self.thread(_get(e, "thread", str)).calls.append(call)
+
+    def _on_end(self, e: dict[str, Any]) -> None:
+        call = self.calls.get(_get(e, "call", int))
+        if call is None:
+            return
+        call.status = str(_get(e, "status", str))
+        call.end = _opt(e, "t", _NUM, None)
+        call.interrupts = [_interrupt_value(v) for v in _opt(e, "interrupts", list, [])]
+        call.error = _opt(e, "error", dict, None)
+
+    def _on_checkpoint(self, e: dict[str, Any]) -> None:
+        label = _get(e, "thread", str)
+        space = self.space(label, _get(e, "ns", str))
+        cp_id = _get(e, "id", str)
+        parent_id = _opt(e, "parent", str, None)
+        parent = space.checkpoints.get(parent_id) if parent_id else None
+        full = bool(e.get("full"))
+        versions = {} if full or parent is None else dict(parent.versions)
+        channels = {} if full or parent is None else dict(parent.channels)
+        versions.update(_opt(e, "versions", dict, {}))
+        channels.update(_opt(e, "values", dict, {}))
+        for ch in _opt(e, "removed", list, []):
+            channels.pop(ch, None)
+        updated = _opt(e, "updated", list, None)
+        cp = Checkpoint(
+            id=cp_id,
+            parent=parent_id,
+            step=int(_opt(e, "step", int, -1)),
+            source=str(_opt(e, "source", str, "loop")),
+            t=_opt(e, "t", _NUM, None),
+            versions=versions,
+            channels=channels,
+            updated=None if updated is None else [str(c) for c in updated],
+            why=_opt(e, "why", dict, {}),
+            why_inferred=bool(e.get("why_inferred")),
+        )
+        space.checkpoints[cp_id] = cp
+        self.cp_order[cp_id] = self.seq
+
+    def _task(self, label: str, task_id: str) -> Task:
+        key = (label, task_id)
+        task = self.tasks.get(key)
+        if task is None:
+            task = self.tasks[key] = Task(id=task_id, name="", ns="", checkpoint_id=None, step=None)
+            self.order[key] = self.seq
+        return task
+
+    def _on_writes(self, e: dict[str, Any]) -> None:
+        label = _get(e, "thread", str)
+        ns = _get(e, "ns", str)
+        cp = _opt(e, "cp", str, None)
+        task_id = _get(e, "task", str)
+        path = str(_opt(e, "path", str, ""))
+        writes = [list(w) for w in _get(e, "writes", list)]
+        for w in writes:
+            if len(w) != 2 or not isinstance(w[0], str):
+                raise CorruptLogError("a write is not a [channel, value] pair")
+        if task_id == _NULL_TASK or path.startswith("~__interrupt__") or path == "":
+            self._input_writes.append((label, ns, cp, writes))
+            return
+        task = self._task(label, task_id)
+        task.ns, task.checkpoint_id, task.path = ns, cp, path
+        for ch, value in writes:
+            if ch == _ERROR:
+                task.error = _error_of(value)
+            elif ch == _INTERRUPT:
+                task.interrupts.extend(
+                    _interrupt_value(v) for v in (value if isinstance(value, list) else [value])
+                )
+            elif ch == _RESUME:
+                task.resumes.extend(value if isinstance(value, list) else [value])
+            else:
+                task.writes.append([ch, value])
+
+    def _on_task_start(self, e: dict[str, Any]) -> None:
+        label = _get(e, "thread", str)
+        task = self._task(label, _get(e, "task", str))
+        task.name = _get(e, "name", str)
+        if not task.ns:
+            task.ns = str(_opt(e, "ns", str, ""))
+        step = e.get("step")
+        task.step = step if isinstance(step, int) else task.step
+        path = _opt(e, "path", list, [])
+        if not task.path:
+            task.path = _path_str(path)
+        task.kind = "push" if path and path[0] == "__pregel_push" else "pull"
+        if "input" in e:
+            task.input = e["input"]
+        assert isinstance(task.attempts, list)
+        task.attempts.append(Attempt(int(_opt(e, "attempt", int, 1)), _opt(e, "t", _NUM, None)))
+        self._attempt_of[e["task"]] = (label, task)
+
+    def _on_task_end(self, e: dict[str, Any]) -> None:
+        entry = self._attempt_of.get(_get(e, "task", str))
+        if entry is None:
+            return
+        task = entry[1]
+        if not isinstance(task.attempts, list) or not task.attempts:
+            return
+        attempt = task.attempts[-1]
+        attempt.end = _opt(e, "t", _NUM, None)
+        attempt.status = str(_opt(e, "status", str, "ok"))
+        attempt.error = _opt(e, "error", dict, None)
+
+    # --- joining ----------------------------------------------------------------------------
+
+    def finish(self) -> Run:
+        for (label, _), task in self.tasks.items():
+            self._place(label, task)
+        for label, ns, cp, writes in self._input_writes:
+            space = self.space(label, ns)
+            if cp is not None and cp in space.checkpoints:
+                space.checkpoints[cp].input_writes.extend(writes)
+        for thread in self.threads.values():
+            for space in thread.namespaces.values():
+                self._supersteps(space)
+        for thread in self.threads.values():
+            for ns, space in thread.namespaces.items():
+                parent_ns, task_id = space.parent_ns, space.parent_task_id
+                if parent_ns is None or task_id is None:
+                    continue
+                parent = thread.namespaces.get(parent_ns)
+                task = parent.tasks.get(task_id) if parent is not None else None
+                if task is not None:
+                    task.subgraphs.append(ns)
+        warn = [f"skipped {n} event(s) of unknown kind {k!r}" for k, n in self.unknown_kinds.items()]
+        return Run(self.meta, self.graphs, self.threads, source=self.source, warnings=warn)
+
+    def _place(self, label: str, task: Task) -> None:
+        """Put a task in its namespace, naming it from its path when no attempt was timed."""
+        space = self.space(label, task.ns)
+        if task.checkpoint_id is None and task.step is not None:
+            # started but never wrote: find the checkpoint it ran from by step
+            for cp in reversed(list(space.checkpoints.values())):
+                if cp.step == task.step - 1:
+                    task.checkpoint_id = cp.id
+                    break
+        parts = [p.strip() for p in task.path.lstrip("~").split(",")]
+        if parts and parts[0] == "__pregel_push":
+            task.kind = "push"
+        if not task.name:
+            task.name = parts[1] if len(parts) > 1 and parts[0] == "__pregel_pull" else "?"
+        cp = space.checkpoints.get(task.checkpoint_id or "")
+        if cp is not None:
+            task.step = cp.step + 1
+        if not isinstance(task.attempts, list) or not task.attempts:
+            task.attempts = UNKNOWN if self.meta.get("timings") == "unknown" else []
+        space.tasks[task.id] = task
+
+    def _supersteps(self, space: Namespace) -> None:
+        by_cp: dict[str, list[Task]] = {}
+        for task in space.tasks.values():
+            by_cp.setdefault(task.checkpoint_id or "", []).append(task)
+        for tasks in by_cp.values():
+            tasks.sort(key=lambda t: (t.kind != "pull", t.path, t.id))
+        entries: list[tuple[float, Superstep]] = []
+        has_loop_child: set[str] = set()
+        for cp in space.checkpoints.values():
+            parent = space.checkpoints.get(cp.parent or "")
+            tasks = by_cp.get(cp.parent or "", []) if cp.source == "loop" else []
+            if cp.source == "loop" and cp.parent:
+                has_loop_child.add(cp.parent)
+            entries.append((self.cp_order[cp.id], Superstep(cp.step, cp.source, cp, parent, tasks)))
+        for cp_id, tasks in by_cp.items():
+            if cp_id in has_loop_child or not tasks:
+                continue
+            parent = space.checkpoints.get(cp_id)
+            step = parent.step + 1 if parent is not None else (tasks[0].step or 0)
+            first = min(self.order[(_thread_of(space, self), t.id)] for t in tasks)
+            entries.append((first, Superstep(step, "loop", None, parent, tasks)))
+        entries.sort(key=lambda x: x[0])
+        space.supersteps = [s for _, s in entries]
+        for s in space.supersteps:
+            self._explain(space, s)
+
+    def _explain(self, space: Namespace, s: Superstep) -> None:
+        start = s.parent
+        if start is None:
+            return
+        writers = self._writers(space, start)
+        sends = start.channels.get(_TASKS) or []
+        for task in s.tasks:
+            if task.kind == "pull":
+                reasons = start.why.get(task.name)
+                if reasons is None:
+                    task.triggers = None if start.why_inferred else []
+                    continue
+                task.triggers = [
+                    Trigger(str(ch), seen, cur, writers.get(str(ch), []))
+                    for ch, seen, cur in reasons
+                ]
+            else:
+                task.sent_by = self._sender(space, start, task, sends)
+
+    def _writers(self, space: Namespace, cp: Checkpoint) -> dict[str, list[str]]:
+        """Channel -> names of the tasks (or the input) whose writes made checkpoint ``cp``."""
+        out: dict[str, list[str]] = {}
+        if cp.source != "loop":
+            who = {"input": "(input)", "update": "(update_state)", "fork": "(fork)"}
+            label = who.get(cp.source, f"({cp.source})")
+            for ch in cp.versions:
+                out.setdefault(ch, []).append(label)
+            return out
+        for task in space.tasks.values():
+            if task.checkpoint_id != cp.parent:
+                continue
+            for ch, _ in task.writes:
+                names = out.setdefault(str(ch), [])
+                if task.name not in names:
+                    names.append(task.name)
+        return out
+
+    def _sender(self, space: Namespace, cp: Checkpoint, task: Task, sends: Any) -> str | None:
+        parts = [p.strip() for p in task.path.lstrip("~").split(",")]
+        if len(parts) > 1 and parts[1].isdigit() and isinstance(sends, list):
+            idx = int(parts[1])
+            if idx < len(sends):
+                packet = sends[idx]
+                for other in space.tasks.values():
+                    if other.checkpoint_id == cp.parent and [_TASKS, packet] in other.writes:
+                        return other.name
+                if cp.source != "loop":
+                    return "(input)"
+        if "__pregel_pull" in parts:
+            i = parts.index("__pregel_pull")
+            return parts[i + 1] if i + 1 < len(parts) else None
+        return None
+
+
+def _thread_of(space: Namespace, builder: _Builder) -> str:
+    for label, thread in builder.threads.items():
+        if thread.namespaces.get(space.ns) is space:
+            return label
+    return ""
+
+
+def _path_str(path: list[Any]) -> str:
+    def flat(p: Any) -> str:
+        if isinstance(p, list):
+            return ", ".join(flat(x) for x in p)
+        if isinstance(p, int) and not isinstance(p, bool):
+            return f"{p:010}"
+        return str(p)
+
+    return "~" + flat(path)
+
+
+def _error_of(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict) and "$error" in value:
+        t = str(value.get("$type", "Exception"))
+        return {"type": t.rsplit(".", 1)[-1], "message": str(value.get("$error"))}
+    return {"type": "Exception", "message": str(value)}
+
+
+def _interrupt_value(v: Any) -> Any:
+    if isinstance(v, dict):
+        fields = v.get("$fields")
+        if isinstance(fields, dict) and "value" in fields:
+            return fields["value"]
+    return v

@@ -1,0 +1,97 @@
+"""Everything pregel-viz needs from LangGraph beyond its documented API, in one place.
+
+LangGraph's reserved channel names and task-path markers live in a private module
+(``langgraph._internal._constants``). We read them from there when it exists, fall back to the
+values they have had since langgraph 0.3, and check the installed version against the range this
+module was tested with. No other module of pregel-viz imports anything private from LangGraph.
+"""
+
+from __future__ import annotations
+
+import warnings
+from importlib import metadata
+
+from ..errors import PregelVizWarning
+
+__all__ = [
+    "CONFIG_KEY_CHECKPOINTER",
+    "ERROR",
+    "INTERRUPT",
+    "LANGGRAPH_VERSION",
+    "NO_WRITES",
+    "NS_END",
+    "NS_SEP",
+    "NULL_TASK_ID",
+    "PULL",
+    "PUSH",
+    "RESUME",
+    "RETURN",
+    "TASKS",
+    "TESTED_RANGE",
+]
+
+try:
+    LANGGRAPH_VERSION = metadata.version("langgraph")
+except metadata.PackageNotFoundError:  # pragma: no cover - langgraph is a dependency
+    LANGGRAPH_VERSION = "0"
+
+# The langgraph versions (major, minor) this module was checked against.
+TESTED_RANGE = ((1, 0), (1, 2))
+
+_FALLBACK = {
+    "TASKS": "__pregel_tasks",
+    "INTERRUPT": "__interrupt__",
+    "RESUME": "__resume__",
+    "ERROR": "__error__",
+    "NO_WRITES": "__no_writes__",
+    "RETURN": "__return__",
+    "PUSH": "__pregel_push",
+    "PULL": "__pregel_pull",
+    "NS_SEP": "|",
+    "NS_END": ":",
+    "NULL_TASK_ID": "00000000-0000-0000-0000-000000000000",
+    # the config key through which a parent graph lends its saver to a subgraph
+    "CONFIG_KEY_CHECKPOINTER": "__pregel_checkpointer",
+}
+
+try:
+    from langgraph._internal import _constants as _c
+
+    _values = {k: getattr(_c, k, v) for k, v in _FALLBACK.items()}
+except ImportError:  # pragma: no cover - older layout
+    _values = dict(_FALLBACK)
+
+TASKS: str = _values["TASKS"]
+INTERRUPT: str = _values["INTERRUPT"]
+RESUME: str = _values["RESUME"]
+ERROR: str = _values["ERROR"]
+NO_WRITES: str = _values["NO_WRITES"]
+RETURN: str = _values["RETURN"]
+PUSH: str = _values["PUSH"]
+PULL: str = _values["PULL"]
+NS_SEP: str = _values["NS_SEP"]
+NS_END: str = _values["NS_END"]
+NULL_TASK_ID: str = _values["NULL_TASK_ID"]
+CONFIG_KEY_CHECKPOINTER: str = _values["CONFIG_KEY_CHECKPOINTER"]
+
+
+def _major_minor(version: str) -> tuple[int, int]:
+    parts = (version.split(".") + ["0", "0"])[:2]
+    try:
+        return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
+    except ValueError:
+        return (0, 0)
+
+
+def check_version() -> None:
+    """Warn once when the installed langgraph is outside the tested range."""
+    mm = _major_minor(LANGGRAPH_VERSION)
+    low, high = TESTED_RANGE
+    if not (low <= mm <= high):
+        warnings.warn(
+            PregelVizWarning(
+                f"pregel-viz was tested with langgraph {low[0]}.{low[1]} to {high[0]}.{high[1]}, "
+                f"found {LANGGRAPH_VERSION}; recordings may miss details"
+            ),
+            stacklevel=3,
+        )

@@ -1,0 +1,274 @@
+"""The recorder: joins checkpoints, writes and attempts into one event log.
+
+Three public seams, joined by task id:
+
+1. a :class:`RecordingSaver` around the graph's checkpointer sees every checkpoint (root and
+   subgraph namespaces) and every task's writes, routing, Sends, errors and interrupts included;
+2. an :class:`AttemptHandler` (LangChain callbacks) times every attempt, failed retries included,
+   and sees each task's input;
+3. LangGraph's own trigger rule, applied to each saved checkpoint, says why the next tasks run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import platform
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._version import __version__
+from ..logfile import LogWriter
+from ..values import DEFAULT_LIMITS, Limits
+from ._callbacks import attempt_status
+from ._lg import INTERRUPT, LANGGRAPH_VERSION, TASKS, check_version
+from ._topology import GraphSpec, explain, graph_specs, spec_key, structure_event
+
+__all__ = ["Recorder"]
+
+_LRU_SIZE = 512
+
+
+class _Seen:
+    """What the recorder remembers of a checkpoint to store its successor as a delta."""
+
+    __slots__ = ("present", "seen", "versions")
+
+    def __init__(self, versions: dict[str, Any], seen: dict[str, Any], present: set[str]):
+        self.versions = versions
+        self.seen = seen
+        self.present = present
+
+
+class Recorder:
+    """Receives what the seams observe and appends it to a log, one frame per event.
+
+    Thread-safe: savers and callbacks call it from LangGraph's worker threads.
+    """
+
+    def __init__(
+        self,
+        graph: Any,
+        path: Any = None,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        check_version()
+        self.limits = limits
+        self.writer = LogWriter(path)
+        self._t0 = time.perf_counter()
+        self._lock = threading.Lock()
+        self._recent: OrderedDict[str, _Seen] = OrderedDict()
+        self._attempts: dict[str, int] = {}
+        self._starts: dict[str, float] = {}
+        self._calls = itertools.count(1)
+        # per thread label: interrupts seen at the root during the current call, and whether the
+        # newest root checkpoint has tasks left to run
+        self._root_interrupts: dict[str, list[Any]] = {}
+        self._root_pending: dict[str, bool] = {}
+        self.specs: dict[str, GraphSpec] = graph_specs(graph)
+        self._emit(
+            {
+                "k": "meta",
+                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                "pregel_viz": __version__,
+                "langgraph": LANGGRAPH_VERSION,
+                "python": platform.python_version(),
+                "graph": str(getattr(graph, "name", "") or type(graph).__name__),
+            }
+        )
+        self._emit(structure_event("", graph))
+        try:
+            subgraphs = list(graph.get_subgraphs(recurse=True))
+        except Exception:
+            subgraphs = []
+        for key, sub in subgraphs:
+            if key in self.specs:
+                self._emit(structure_event(key, sub))
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return round(time.perf_counter() - self._t0, 7)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        self.writer.append(event, self.limits)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    # --- calls --------------------------------------------------------------------------------
+
+    def begin_call(self, label: str, thread: str, method: str, input: Any) -> int:
+        call = next(self._calls)
+        with self._lock:
+            self._root_interrupts[label] = []
+        self._emit(
+            {"k": "call", "call": call, "thread": label, "thread_id": thread, "method": method,
+             "input": input, "t": self.now()}
+        )
+        return call
+
+    def end_call(self, call: int, label: str, error: BaseException | None) -> None:
+        with self._lock:
+            interrupts = self._root_interrupts.pop(label, [])
+            pending = self._root_pending.get(label, False)
+        if error is None or isinstance(error, GeneratorExit):
+            if interrupts or pending:
+                status, err = "interrupted", None
+            else:
+                status, err = ("stopped", None) if error is not None else ("completed", None)
+        else:
+            status, err = "error", {"type": type(error).__name__, "message": str(error)}
+        self._emit(
+            {"k": "end", "call": call, "thread": label, "status": status,
+             "interrupts": interrupts, "error": err, "t": self.now()}
+        )
+
+    # --- checkpointer seam --------------------------------------------------------------------
+
+    def on_put(
+        self,
+        label: str,
+        config: Mapping[str, Any],
+        checkpoint: Mapping[str, Any],
+        metadata: Mapping[str, Any],
+    ) -> None:
+        conf = config.get("configurable") or {}
+        label = label or str(conf.get("thread_id"))
+        ns = str(conf.get("checkpoint_ns") or "")
+        parent = conf.get("checkpoint_id")
+        values: Mapping[str, Any] = checkpoint.get("channel_values") or {}
+        versions: Mapping[str, Any] = checkpoint.get("channel_versions") or {}
+        seen_all: Mapping[str, Any] = checkpoint.get("versions_seen") or {}
+        with self._lock:
+            prev = self._recent.get(parent) if parent else None
+        if prev is None:
+            changed_versions = dict(versions)
+            changed = dict(values)
+            removed: list[str] = []
+            seen_delta = {k: dict(v) for k, v in seen_all.items()}
+        else:
+            changed_versions = {c: v for c, v in versions.items() if prev.versions.get(c) != v}
+            changed = {c: values[c] for c in changed_versions if c in values}
+            removed = [c for c in prev.present if c not in values]
+            seen_delta = {
+                k: dict(v) for k, v in seen_all.items() if prev.seen.get(k) != v
+            }
+        why = explain(self.specs.get(spec_key(ns)), versions, seen_all, values)
+        pending = bool(why) or bool(values.get(TASKS))
+        cp_id = str(checkpoint.get("id"))
+        memo = _Seen(dict(versions), {k: dict(v) for k, v in seen_all.items()}, set(values))
+        with self._lock:
+            self._recent[cp_id] = memo
+            if len(self._recent) > _LRU_SIZE:
+                self._recent.popitem(last=False)
+            if ns == "":
+                self._root_pending[label] = pending
+        self._emit(
+            {
+                "k": "checkpoint",
+                "thread": label,
+                "ns": ns,
+                "id": cp_id,
+                "parent": parent,
+                "step": metadata.get("step"),
+                "source": metadata.get("source"),
+                "parents": dict(metadata.get("parents") or {}),
+                "full": prev is None,
+                "versions": changed_versions,
+                "values": changed,
+                "removed": removed,
+                "seen": seen_delta,
+                "updated": checkpoint.get("updated_channels"),
+                "why": why,
+                "why_inferred": spec_key(ns) not in self.specs,
+                "t": self.now(),
+            }
+        )
+
+    def on_writes(
+        self,
+        label: str,
+        config: Mapping[str, Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str,
+    ) -> None:
+        conf = config.get("configurable") or {}
+        label = label or str(conf.get("thread_id"))
+        ns = str(conf.get("checkpoint_ns") or "")
+        pairs = [[c, v] for c, v in writes]
+        if ns == "":
+            for c, v in pairs:
+                if c == INTERRUPT:
+                    with self._lock:
+                        self._root_interrupts.setdefault(label, []).extend(
+                            v if isinstance(v, (list, tuple)) else [v]
+                        )
+        self._emit(
+            {
+                "k": "writes",
+                "thread": label,
+                "ns": ns,
+                "cp": conf.get("checkpoint_id"),
+                "task": str(task_id),
+                "path": str(task_path),
+                "writes": pairs,
+                "t": self.now(),
+            }
+        )
+
+    # --- callbacks seam -----------------------------------------------------------------------
+
+    def on_attempt_start(
+        self,
+        *,
+        thread: str,
+        ns: str,
+        task_id: str,
+        name: str,
+        step: Any,
+        path: list[Any],
+        triggers: list[str],
+        inputs: Any,
+    ) -> None:
+        t = self.now()
+        with self._lock:
+            n = self._attempts.get(task_id, 0) + 1
+            self._attempts[task_id] = n
+            self._starts[task_id] = t
+        event: dict[str, Any] = {
+            "k": "task_start",
+            "thread": thread,
+            "ns": ns,
+            "task": task_id,
+            "name": name,
+            "step": step,
+            "path": path,
+            "triggers": triggers,
+            "attempt": n,
+            "t": t,
+        }
+        if n == 1:
+            event["input"] = inputs
+        self._emit(event)
+
+    def on_attempt_end(self, task_id: str, error: BaseException | None) -> None:
+        t = self.now()
+        status, detail = attempt_status(error)
+        with self._lock:
+            n = self._attempts.get(task_id, 0)
+        self._emit(
+            {"k": "task_end", "task": task_id, "attempt": n, "status": status,
+             "error": detail, "t": t}
+        )
+
+
+def new_thread_id() -> str:
+    """A fresh thread id for calls that named none."""
+    return f"pregel-viz-{uuid.uuid4().hex[:12]}"
