@@ -25,6 +25,7 @@ __all__ = [
     "Trigger",
     "UNKNOWN",
     "is_internal_channel",
+    "spec_key",
     "diff_values",
 ]
 
@@ -47,6 +48,13 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
+
+
+def spec_key(ns: str) -> str:
+    """A runtime namespace ``a:<task id>|b:<task id>`` as the static path ``a|b``."""
+    if not ns:
+        return ""
+    return "|".join(part.split(":", 1)[0] for part in ns.split("|"))
 
 
 def is_internal_channel(name: str) -> bool:
@@ -144,11 +152,31 @@ class Checkpoint:
     why: dict[str, list[list[Any]]]
     why_inferred: bool = False
     input_writes: list[list[Any]] = field(default_factory=list)
+    defaults: dict[str, Any] = field(default_factory=dict, repr=False)
+    state_channels: list[str] | str | None = field(default=None, repr=False)
 
     @property
     def values(self) -> dict[str, Any]:
-        """The graph's state: channel values without LangGraph's internal channels."""
-        return {k: v for k, v in self.channels.items() if not is_internal_channel(k)}
+        """The graph's state, as LangGraph's ``get_state`` shows it.
+
+        The state keys' channels (LangGraph's internal channels left out); channels nothing has
+        written yet show their empty value (a reducer's ``[]``). For a graph whose state is one
+        channel (the functional API's ``__end__``), that channel's value.
+        """
+        sc = self.state_channels
+        if isinstance(sc, str):
+            if sc not in self.channels:
+                return {}
+            value = self.channels[sc]
+            return value if isinstance(value, dict) else {sc: value}
+        keys = sc if sc is not None else [k for k in self.channels if not is_internal_channel(k)]
+        out: dict[str, Any] = {}
+        for k in keys:
+            if k in self.channels:
+                out[k] = self.channels[k]
+            elif k in self.defaults:
+                out[k] = self.defaults[k]
+        return out
 
 
 @dataclass

@@ -27,6 +27,8 @@ from .model import (
     Task,
     Thread,
     Trigger,
+    is_internal_channel,
+    spec_key,
 )
 
 __all__ = ["load", "read_bytes", "build_run"]
@@ -125,6 +127,7 @@ class _Builder:
         self.unknown_kinds: dict[str, int] = {}
         self._input_writes: list[tuple[str, str, str | None, list[list[Any]]]] = []
         self._attempt_of: dict[str, tuple[str, Task]] = {}
+        self._default_cache: dict[str, dict[str, Any]] = {}
 
     def thread(self, label: str) -> Thread:
         t = self.threads.get(label)
@@ -176,7 +179,8 @@ class _Builder:
 
     def _on_checkpoint(self, e: dict[str, Any]) -> None:
         label = _get(e, "thread", str)
-        space = self.space(label, _get(e, "ns", str))
+        ns = _get(e, "ns", str)
+        space = self.space(label, ns)
         cp_id = _get(e, "id", str)
         parent_id = _opt(e, "parent", str, None)
         parent = space.checkpoints.get(parent_id) if parent_id else None
@@ -199,9 +203,34 @@ class _Builder:
             updated=None if updated is None else [str(c) for c in updated],
             why=_opt(e, "why", dict, {}),
             why_inferred=bool(e.get("why_inferred")),
+            defaults=self._defaults(ns),
+            state_channels=self._state_channels(ns),
         )
         space.checkpoints[cp_id] = cp
         self.cp_order[cp_id] = self.seq
+
+    def _defaults(self, ns: str) -> dict[str, Any]:
+        key = spec_key(ns)
+        cached = self._default_cache.get(key)
+        if cached is None:
+            channels = (self.graphs.get(key) or {}).get("channels")
+            cached = {}
+            if isinstance(channels, dict):
+                for name, info in channels.items():
+                    if isinstance(info, dict) and "default" in info and not is_internal_channel(
+                        str(name)
+                    ):
+                        cached[str(name)] = info["default"]
+            self._default_cache[key] = cached
+        return cached
+
+    def _state_channels(self, ns: str) -> list[str] | str | None:
+        sc = (self.graphs.get(spec_key(ns)) or {}).get("state_channels")
+        if isinstance(sc, str):
+            return sc
+        if isinstance(sc, list) and all(isinstance(c, str) for c in sc):
+            return sc
+        return None
 
     def _task(self, label: str, task_id: str) -> Task:
         key = (label, task_id)

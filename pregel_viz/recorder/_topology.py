@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._lg import NS_END, NS_SEP
+from ..model import spec_key
 
 __all__ = ["GraphSpec", "graph_specs", "spec_key", "explain", "structure_event"]
 
@@ -34,13 +34,6 @@ class GraphSpec:
             return bool(spec.from_checkpoint(values[channel]).is_available())
         except Exception:
             return True
-
-
-def spec_key(ns: str) -> str:
-    """A runtime namespace ``a:<id>|b:<id>`` as the static path ``a|b``."""
-    if not ns:
-        return ""
-    return NS_SEP.join(part.split(NS_END, 1)[0] for part in ns.split(NS_SEP))
 
 
 def _is_pregel(obj: Any) -> bool:
@@ -79,6 +72,13 @@ def _channel_info(name: str, ch: Any) -> dict[str, Any]:
     typ = getattr(ch, "typ", None)
     if typ is not None:
         info["type"] = getattr(typ, "__qualname__", None) or str(typ)
+    # What LangGraph shows for the channel before anything wrote it (a reducer's empty
+    # value); checkpoints leave never-written channels out.
+    try:
+        if ch.is_available():
+            info["default"] = ch.get()
+    except Exception:
+        pass
     return info
 
 
@@ -106,6 +106,14 @@ def _drawn(graph: Any, xray: bool) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges}
 
 
+def _state_channels(graph: Any) -> Any:
+    try:
+        chans = graph.stream_channels_asis
+    except Exception:
+        return None
+    return chans if isinstance(chans, str) else [str(c) for c in chans]
+
+
 def structure_event(key: str, graph: Any) -> dict[str, Any]:
     """The ``graph`` event for one compiled graph: drawn structure, channels, triggers."""
     event: dict[str, Any] = {
@@ -114,6 +122,9 @@ def structure_event(key: str, graph: Any) -> dict[str, Any]:
         "name": str(getattr(graph, "name", "") or ""),
         "channels": {n: _channel_info(n, ch) for n, ch in graph.channels.items()},
         "triggers": {n: list(node.triggers) for n, node in graph.nodes.items()},
+        # the channels get_state() shows as the state: a list of keys, or one channel whose
+        # value is the state (the functional API's __end__)
+        "state_channels": _state_channels(graph),
         "error": None,
     }
     try:
