@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .errors import GraphLoadError, PregelVizError, UsageError
 
-__all__ = ["main", "load_graph"]
+__all__ = ["load_graph", "main"]
 
 
 def _json_arg(text: str, what: str) -> Any:
@@ -129,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("record", help="run a graph and record it into a .pregel log")
-    p.add_argument("graph", metavar="MODULE:ATTR", help="a compiled graph or a function returning one")
+    p.add_argument(
+        "graph", metavar="MODULE:ATTR", help="a compiled graph or a function returning one"
+    )
     p.add_argument("--input", help="the input, as JSON (default: null)")
     p.add_argument(
         "--resume",

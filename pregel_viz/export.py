@@ -45,8 +45,7 @@ def _task(task: Task) -> dict[str, Any]:
         "attempt_times": None
         if attempts is None
         else [
-            {"start": a.start, "end": a.end, "status": a.status, "error": a.error}
-            for a in attempts
+            {"start": a.start, "end": a.end, "status": a.status, "error": a.error} for a in attempts
         ],
         "triggers": None
         if task.triggers is None

@@ -35,8 +35,8 @@ __all__ = [
     "FORMAT_VERSION",
     "MAGIC",
     "LogWriter",
-    "encode_event",
     "decode_payload",
+    "encode_event",
     "read_frames",
 ]
 

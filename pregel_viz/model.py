@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "UNKNOWN",
     "Attempt",
     "Call",
     "Checkpoint",
@@ -23,10 +24,9 @@ __all__ = [
     "Task",
     "Thread",
     "Trigger",
-    "UNKNOWN",
+    "diff_values",
     "is_internal_channel",
     "spec_key",
-    "diff_values",
 ]
 
 
@@ -220,16 +220,26 @@ class Superstep:
 
     @property
     def start(self) -> float | None:
-        starts = [a.start for t in self.tasks if isinstance(t.attempts, list)
-                  for a in t.attempts if a.start is not None]
+        starts = [
+            a.start
+            for t in self.tasks
+            if isinstance(t.attempts, list)
+            for a in t.attempts
+            if a.start is not None
+        ]
         return min(starts) if starts else None
 
     @property
     def end(self) -> float | None:
         if self.checkpoint is not None and self.checkpoint.t is not None:
             return self.checkpoint.t
-        ends = [a.end for t in self.tasks if isinstance(t.attempts, list)
-                for a in t.attempts if a.end is not None]
+        ends = [
+            a.end
+            for t in self.tasks
+            if isinstance(t.attempts, list)
+            for a in t.attempts
+            if a.end is not None
+        ]
         return max(ends) if ends else None
 
 

@@ -31,7 +31,7 @@ from .model import (
     spec_key,
 )
 
-__all__ = ["load", "read_bytes", "build_run"]
+__all__ = ["build_run", "load", "read_bytes"]
 
 _TASKS = "__pregel_tasks"
 _ERROR = "__error__"
@@ -315,10 +315,11 @@ class _Builder:
                 if parent_ns is None or task_id is None:
                     continue
                 parent = thread.namespaces.get(parent_ns)
-                task = parent.tasks.get(task_id) if parent is not None else None
-                if task is not None:
-                    task.subgraphs.append(ns)
-        warn = [f"skipped {n} event(s) of unknown kind {k!r}" for k, n in self.unknown_kinds.items()]
+                owner = parent.tasks.get(task_id) if parent is not None else None
+                if owner is not None:
+                    owner.subgraphs.append(ns)
+        kinds = self.unknown_kinds.items()
+        warn = [f"skipped {n} event(s) of unknown kind {k!r}" for k, n in kinds]
         return Run(self.meta, self.graphs, self.threads, source=self.source, warnings=warn)
 
     def _place(self, label: str, task: Task) -> None:
@@ -326,9 +327,9 @@ class _Builder:
         space = self.space(label, task.ns)
         if task.checkpoint_id is None and task.step is not None:
             # started but never wrote: find the checkpoint it ran from by step
-            for cp in reversed(list(space.checkpoints.values())):
-                if cp.step == task.step - 1:
-                    task.checkpoint_id = cp.id
+            for cand in reversed(list(space.checkpoints.values())):
+                if cand.step == task.step - 1:
+                    task.checkpoint_id = cand.id
                     break
         parts = [p.strip() for p in task.path.lstrip("~").split(",")]
         if parts and parts[0] == "__pregel_push":

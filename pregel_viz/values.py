@@ -29,14 +29,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
-    "TRUNCATED",
     "CYCLE",
-    "Limits",
     "DEFAULT_LIMITS",
+    "TRUNCATED",
+    "Limits",
+    "is_tagged",
     "tag",
     "to_safe",
     "type_name",
-    "is_tagged",
 ]
 
 TRUNCATED = "pregel_viz.truncated"
@@ -182,7 +182,7 @@ class _Walker:
 
     def walk(self, obj: Any, depth: int) -> Any:
         lim = self.limits
-        if obj is None or isinstance(obj, (bool, float)) and type(obj) in (bool, float):
+        if obj is None or (isinstance(obj, (bool, float)) and type(obj) in (bool, float)):
             return obj
         if type(obj) is int:
             return obj if -(1 << 63) <= obj < (1 << 64) else tag(obj)

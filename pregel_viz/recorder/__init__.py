@@ -199,11 +199,11 @@ def _with_saver(graph: Any) -> Any:
 
 
 def _thread_config(config: Any) -> dict[str, Any]:
-    config = dict(config or {})
-    configurable = dict(config.get("configurable") or {})
+    out: dict[str, Any] = dict(config or {})
+    configurable = dict(out.get("configurable") or {})
     configurable.setdefault("thread_id", new_thread_id())
-    config["configurable"] = configurable
-    return config
+    out["configurable"] = configurable
+    return out
 
 
 def record(

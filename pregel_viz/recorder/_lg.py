@@ -76,7 +76,7 @@ CONFIG_KEY_CHECKPOINTER: str = _values["CONFIG_KEY_CHECKPOINTER"]
 
 
 def _major_minor(version: str) -> tuple[int, int]:
-    parts = (version.split(".") + ["0", "0"])[:2]
+    parts = ([*version.split("."), "0", "0"])[:2]
     try:
         return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
     except ValueError:

@@ -28,7 +28,9 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
     independent calls made on one thread id by a graph without a checkpointer stay apart.
     """
 
-    def __init__(self, inner: BaseCheckpointSaver[Any], recorder: Recorder, label: str = "") -> None:
+    def __init__(
+        self, inner: BaseCheckpointSaver[Any], recorder: Recorder, label: str = ""
+    ) -> None:
         super().__init__(serde=inner.serde)
         self.inner = inner
         self.recorder = recorder

@@ -7,13 +7,14 @@ has a version newer than the one the node last saw.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import spec_key
 
-__all__ = ["GraphSpec", "graph_specs", "spec_key", "explain", "structure_event"]
+__all__ = ["GraphSpec", "explain", "graph_specs", "spec_key", "structure_event"]
 
 
 @dataclass
@@ -46,10 +47,8 @@ def graph_specs(graph: Any) -> dict[str, GraphSpec]:
     """Specs of the graph and every subgraph LangGraph can find in it, keyed by static path."""
     specs: dict[str, GraphSpec] = {}
     todo: list[tuple[str, Any]] = [("", graph)]
-    try:
+    with contextlib.suppress(Exception):
         todo.extend(graph.get_subgraphs(recurse=True))
-    except Exception:
-        pass
     for key, g in todo:
         if not _is_pregel(g) or key in specs:
             continue
