@@ -331,7 +331,7 @@ class _Builder:
                 if cand.step == task.step - 1:
                     task.checkpoint_id = cand.id
                     break
-        parts = [p.strip() for p in task.path.lstrip("~").split(",")]
+        parts = _path_parts(task.path)
         if parts and parts[0] == "__pregel_push":
             task.kind = "push"
         if not task.name:
@@ -407,7 +407,7 @@ class _Builder:
         return out
 
     def _sender(self, space: Namespace, cp: Checkpoint, task: Task, sends: Any) -> str | None:
-        parts = [p.strip() for p in task.path.lstrip("~").split(",")]
+        parts = _path_parts(task.path)
         if len(parts) > 1 and parts[1].isdigit() and isinstance(sends, list):
             idx = int(parts[1])
             if idx < len(sends):
@@ -428,6 +428,11 @@ def _thread_of(space: Namespace, builder: _Builder) -> str:
         if thread.namespaces.get(space.ns) is space:
             return label
     return ""
+
+
+def _path_parts(path: str) -> list[str]:
+    """LangGraph's task path string (``~__pregel_push, ~__pregel_pull, node, 0``) as parts."""
+    return [p.strip().lstrip("~") for p in path.split(",")]
 
 
 def _path_str(path: list[Any]) -> str:
