@@ -114,7 +114,7 @@ def _history(graph: Any, ns: str) -> list[Any]:
 
 @pytest.mark.parametrize("case", _params())
 def test_recorded_checkpoints_match_get_state_history(case: Case) -> None:
-    graph, run, items, _ = _recorded(case)
+    graph, run, _items, _ = _recorded(case)
     thread = run.threads["t-diff"]
     root_history = _history(graph, "")
     assert root_history, "LangGraph kept no history"
@@ -128,7 +128,9 @@ def test_recorded_checkpoints_match_get_state_history(case: Case) -> None:
             cp = space.checkpoints[cp_id]
             assert cp.step == snap.metadata["step"]
             assert cp.source == snap.metadata["source"]
-            parent = snap.parent_config["configurable"]["checkpoint_id"] if snap.parent_config else None
+            parent = (
+                snap.parent_config["configurable"]["checkpoint_id"] if snap.parent_config else None
+            )
             assert cp.parent == parent
             values = snap.values if isinstance(snap.values, dict) else {}
             for key, value in values.items():
@@ -163,7 +165,9 @@ def test_streamed_tasks_are_recorded_with_their_ids(case: Case) -> None:
     _, run, items, _ = _recorded(case)
     thread = run.threads["t-diff"]
     tasks = {t.id: t for t in thread.tasks()}
-    streamed = [(ns, payload) for ns, mode, payload in items if mode == "tasks" and "input" in payload]
+    streamed = [
+        (ns, payload) for ns, mode, payload in items if mode == "tasks" and "input" in payload
+    ]
     assert streamed or case.raises, "the stream showed no task"
     for ns, payload in streamed:
         task = tasks.get(payload["id"])
@@ -181,7 +185,11 @@ def test_every_pull_task_has_its_why(case: Case) -> None:
         for space in thread.namespaces.values():
             for step in space.supersteps:
                 for task in step.tasks:
-                    if task.kind == "pull" and step.parent is not None and task.triggers is not None:
+                    if (
+                        task.kind == "pull"
+                        and step.parent is not None
+                        and task.triggers is not None
+                    ):
                         assert task.triggers, f"{task.name} at step {step.step} has no reason"
                         for trig in task.triggers:
                             assert trig.current is not None
