@@ -14,7 +14,8 @@ def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_finds_nothing() -> None:
-    result = _run(sys.executable, "-m", "ruff", "check", "pregel_viz", "tests", "bench")
+    dirs = [d for d in ("pregel_viz", "tests", "bench") if (ROOT / d).is_dir()]
+    result = _run(sys.executable, "-m", "ruff", "check", *dirs)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

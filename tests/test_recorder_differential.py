@@ -98,6 +98,11 @@ def _recorded(case: Case) -> tuple[Any, Run, list[Any], BaseException | None]:
 def test_recording_changes_no_streamed_output(case: Case) -> None:
     plain_items, plain_exc = _drive(case, case.build(InMemorySaver()))
     _, _, rec_items, rec_exc = _recorded(case)
+    if case.raises is not None:
+        # When a task fails, LangGraph drops the results of siblings still running from the
+        # stream, whichever they are: only the task starts are deterministic then.
+        rec_items = [i for i in rec_items if i[1] == "tasks" and "input" in i[2]]
+        plain_items = [i for i in plain_items if i[1] == "tasks" and "input" in i[2]]
     # parallel tasks finish in any order: compare the items, not their interleaving
     assert sorted(repr(_strip_ns(i)) for i in rec_items) == sorted(
         repr(_strip_ns(i)) for i in plain_items
