@@ -22,6 +22,7 @@ from .errors import (
 )
 from .model import Run
 from .reader import load
+from .rebuild import from_checkpointer
 from .recorder import Recording, arecord, record, recording
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "TruncatedLogWarning",
     "__version__",
     "arecord",
+    "from_checkpointer",
     "load",
     "record",
     "recording",

@@ -115,14 +115,13 @@ class Task:
         """ok, error, interrupted, or pending (started but never wrote)."""
         if self.error is not None:
             return "error"
-        if self.interrupts and not self.resumes:
-            return "interrupted"
-        if self.writes:
-            return "ok"
         attempts = self.attempts if isinstance(self.attempts, list) else []
-        if attempts and attempts[-1].status == "ok":
+        if attempts and attempts[-1].status == "interrupt":
+            return "interrupted"
+        if self.writes or (attempts and attempts[-1].status == "ok"):
             return "ok"
-        return "pending"
+        # a saver keeps only the last interrupt of a task that has not finished
+        return "interrupted" if self.interrupts else "pending"
 
     @property
     def state_writes(self) -> list[list[Any]]:
@@ -460,12 +459,13 @@ def _edges(supersteps: list[Superstep]) -> list[EdgeTaken]:
                 elif ch.startswith("join:"):
                     edge = (t.name, ch.rsplit(":", 1)[-1], "join")
                 elif ch == "__pregel_tasks" and isinstance(value, dict):
-                    node = (value.get("$fields") or {}).get("node")
+                    fields = value.get("$fields")
+                    node = fields.get("node") if isinstance(fields, dict) else None
                     if isinstance(node, str):
                         edge = (t.name, node, "send")
                 if edge is not None:
                     counts[edge] = counts.get(edge, 0) + 1
-            if t.kind == "push" and t.sent_by is None and "~__pregel_pull" in t.path:
+            if t.kind == "push" and t.sent_by is None and "~__pregel_pull, " in t.path:
                 parent = t.path.split("~__pregel_pull, ", 1)[1].split(",", 1)[0].strip()
                 key = (parent, t.name, "call")
                 counts[key] = counts.get(key, 0) + 1

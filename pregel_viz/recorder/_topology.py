@@ -160,6 +160,18 @@ def _inferred_triggers(
     return {k: tuple(v) for k, v in out.items()}
 
 
+def _present(channel: str, values: Mapping[str, Any]) -> bool:
+    """Availability without the channel object: a value is there, and a barrier
+    (``join:a+b:node``) has seen every name its channel name lists."""
+    if channel not in values:
+        return False
+    if channel.startswith("join:"):
+        names = set(channel.split(":")[1].split("+"))
+        seen = values[channel]
+        return isinstance(seen, (set, frozenset, list, tuple)) and names <= set(seen)
+    return True
+
+
 def explain(
     spec: GraphSpec | None,
     versions: Mapping[str, Any],
@@ -181,7 +193,7 @@ def explain(
             old = seen.get(ch)
             if not _newer(cur, old):
                 continue
-            ok = spec.available(ch, values) if spec is not None else ch in values
+            ok = spec.available(ch, values) if spec is not None else _present(ch, values)
             if ok:
                 reasons.append([ch, old, cur])
         if reasons:
