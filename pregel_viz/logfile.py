@@ -46,6 +46,11 @@ _HEADER = struct.Struct(">HH")
 _FRAME = struct.Struct(">II")
 # A frame claiming to be larger than this is corrupt, not truncated.
 MAX_FRAME_BYTES = 1 << 30
+# A payload nested deeper than this is corrupt: ormsgpack packs at most 255 levels, so no writer
+# produces one, and whoever walks its values (export, repr, json) would recurse too deep.
+MAX_DEPTH = 256
+# Every msgpack byte that may open a map or an array (fixmap, fixarray, array16/32, map16/32).
+_NOT_CONTAINER_BYTES = bytes(b for b in range(256) if not (0x80 <= b <= 0x9F or 0xDC <= b <= 0xDF))
 
 _PACK_OPTS = (
     ormsgpack.OPT_PASSTHROUGH_DATACLASS
@@ -82,7 +87,25 @@ def decode_payload(payload: bytes, *, offset: int = 0) -> dict[str, Any]:
         raise CorruptLogError(f"frame at byte {offset} is not valid msgpack: {exc}") from None
     if not isinstance(obj, dict):
         raise CorruptLogError(f"frame at byte {offset} is not a map")
+    # Cheap necessary condition first: each level of nesting takes one container header byte.
+    if len(payload.translate(None, _NOT_CONTAINER_BYTES)) > MAX_DEPTH and _too_deep(obj):
+        raise CorruptLogError(f"frame at byte {offset} is nested deeper than {MAX_DEPTH} levels")
     return obj
+
+
+def _too_deep(obj: dict[str, Any]) -> bool:
+    """Whether a decoded payload nests more than MAX_DEPTH maps and arrays (breadth first)."""
+    level: list[Any] = [obj]
+    for _ in range(MAX_DEPTH):
+        deeper = []
+        for container in level:
+            for v in container.values() if type(container) is dict else container:
+                if type(v) is dict or type(v) is list:
+                    deeper.append(v)
+        if not deeper:
+            return False
+        level = deeper
+    return True
 
 
 def _header_bytes() -> bytes:
@@ -123,6 +146,12 @@ class LogWriter:
         with self._lock:
             self._write(frame_bytes(payload))
         return decode_payload(payload)
+
+    def write_event(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> None:
+        """:meth:`append` without decoding the event back: the recorder's hot path."""
+        frame = frame_bytes(encode_event(event, limits))
+        with self._lock:
+            self._write(frame)
 
     def getvalue(self) -> bytes:
         """Every byte written so far."""

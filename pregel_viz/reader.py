@@ -9,9 +9,11 @@ known kind with the wrong shape is a :class:`~pregel_viz.errors.CorruptLogError`
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import CorruptLogError, PregelVizError
@@ -55,14 +57,32 @@ def load(path: str | os.PathLike[str]) -> Run:
 
 def read_bytes(data: bytes, *, source: str = "log") -> Run:
     """Read a whole log held in memory."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        events = list(read_frames(data, source=source))
-    run = build_run(events, source=source)
+    with _gc_paused():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            events = list(read_frames(data, source=source))
+        run = build_run(events, source=source)
     for w in caught:
         run.warnings.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return run
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a log is decoded and joined.
+
+    Loading allocates many long-lived containers and no garbage: with the collector on, its
+    repeated passes over the growing heap took over half the load time of a 10,000-superstep
+    log (``bench/bench_recorder.py``).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
@@ -255,6 +275,9 @@ class _Builder:
             return
         task = self._task(label, task_id)
         task.ns, task.checkpoint_id, task.path = ns, cp, path
+        name = e.get("name")  # set by from_checkpointer, where no attempt names the task
+        if isinstance(name, str) and name and not task.name:
+            task.name = name
         for ch, value in writes:
             if ch == _ERROR:
                 task.error = _error_of(value)
@@ -345,8 +368,12 @@ class _Builder:
 
     def _supersteps(self, space: Namespace) -> None:
         by_cp: dict[str, list[Task]] = {}
+        # the tasks that ran from each checkpoint, in recording order: indexed once, so that
+        # explaining each superstep does not scan every task of the namespace (O(n^2))
+        ran_from: dict[str | None, list[Task]] = {}
         for task in space.tasks.values():
             by_cp.setdefault(task.checkpoint_id or "", []).append(task)
+            ran_from.setdefault(task.checkpoint_id, []).append(task)
         for tasks in by_cp.values():
             tasks.sort(key=lambda t: (t.kind != "pull", t.path, t.id))
         entries: list[tuple[float, Superstep]] = []
@@ -367,13 +394,13 @@ class _Builder:
         entries.sort(key=lambda x: x[0])
         space.supersteps = [s for _, s in entries]
         for s in space.supersteps:
-            self._explain(space, s)
+            self._explain(s, ran_from)
 
-    def _explain(self, space: Namespace, s: Superstep) -> None:
+    def _explain(self, s: Superstep, ran_from: dict[str | None, list[Task]]) -> None:
         start = s.parent
         if start is None:
             return
-        writers = self._writers(space, start)
+        writers = self._writers(start, ran_from)
         sends = start.channels.get(_TASKS) or []
         for task in s.tasks:
             if task.kind == "pull":
@@ -386,9 +413,11 @@ class _Builder:
                     for ch, seen, cur in reasons
                 ]
             else:
-                task.sent_by = self._sender(space, start, task, sends)
+                task.sent_by = self._sender(start, task, sends, ran_from)
 
-    def _writers(self, space: Namespace, cp: Checkpoint) -> dict[str, list[str]]:
+    def _writers(
+        self, cp: Checkpoint, ran_from: dict[str | None, list[Task]]
+    ) -> dict[str, list[str]]:
         """Channel -> names of the tasks (or the input) whose writes made checkpoint ``cp``."""
         out: dict[str, list[str]] = {}
         if cp.source != "loop":
@@ -397,23 +426,23 @@ class _Builder:
             for ch in cp.versions:
                 out.setdefault(ch, []).append(label)
             return out
-        for task in space.tasks.values():
-            if task.checkpoint_id != cp.parent:
-                continue
+        for task in ran_from.get(cp.parent, ()):
             for ch, _ in task.writes:
                 names = out.setdefault(str(ch), [])
                 if task.name not in names:
                     names.append(task.name)
         return out
 
-    def _sender(self, space: Namespace, cp: Checkpoint, task: Task, sends: Any) -> str | None:
+    def _sender(
+        self, cp: Checkpoint, task: Task, sends: Any, ran_from: dict[str | None, list[Task]]
+    ) -> str | None:
         parts = _path_parts(task.path)
         if len(parts) > 1 and parts[1].isdigit() and isinstance(sends, list):
             idx = int(parts[1])
             if idx < len(sends):
                 packet = sends[idx]
-                for other in space.tasks.values():
-                    if other.checkpoint_id == cp.parent and [_TASKS, packet] in other.writes:
+                for other in ran_from.get(cp.parent, ()):
+                    if [_TASKS, packet] in other.writes:
                         return other.name
                 if cp.source != "loop":
                     return "(input)"

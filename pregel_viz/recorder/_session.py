@@ -56,6 +56,7 @@ class Recorder:
         path: Any = None,
         *,
         limits: Limits = DEFAULT_LIMITS,
+        meta: Mapping[str, Any] | None = None,
     ) -> None:
         check_version()
         self.limits = limits
@@ -70,7 +71,8 @@ class Recorder:
         # newest root checkpoint has tasks left to run
         self._root_interrupts: dict[str, list[Any]] = {}
         self._root_pending: dict[str, bool] = {}
-        self.specs: dict[str, GraphSpec] = graph_specs(graph)
+        # graph is None only for a run rebuilt from a bare checkpointer (see for_rebuild)
+        self.specs: dict[str, GraphSpec] = graph_specs(graph) if graph is not None else {}
         self._emit(
             {
                 "k": "meta",
@@ -79,8 +81,11 @@ class Recorder:
                 "langgraph": LANGGRAPH_VERSION,
                 "python": platform.python_version(),
                 "graph": str(getattr(graph, "name", "") or type(graph).__name__),
+                **(meta or {}),
             }
         )
+        if graph is None:
+            return
         self._emit(structure_event("", graph))
         try:
             subgraphs = list(graph.get_subgraphs(recurse=True))
@@ -90,13 +95,28 @@ class Recorder:
             if key in self.specs:
                 self._emit(structure_event(key, sub))
 
+    @classmethod
+    def for_rebuild(
+        cls,
+        graph: Any,
+        meta_extra: Mapping[str, Any],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> Recorder:
+        """An in-memory recorder fed after the fact (:func:`pregel_viz.from_checkpointer`).
+
+        ``graph`` may be ``None`` (a bare checkpointer): no structure, every why inferred.
+        ``meta_extra`` is merged into the meta event (e.g. ``{"timings": "unknown"}``).
+        """
+        return cls(graph, None, limits=limits, meta=meta_extra)
+
     # --- plumbing -----------------------------------------------------------------------------
 
     def now(self) -> float:
         return round(time.perf_counter() - self._t0, 7)
 
     def _emit(self, event: dict[str, Any]) -> None:
-        self.writer.append(event, self.limits)
+        self.writer.write_event(event, self.limits)
 
     def close(self) -> None:
         self.writer.close()
@@ -198,7 +218,10 @@ class Recorder:
         writes: Sequence[tuple[str, Any]],
         task_id: str,
         task_path: str,
+        *,
+        name: str = "",
     ) -> None:
+        """``name``: the task's name when known without an attempt (a rebuilt run)."""
         conf = config.get("configurable") or {}
         label = label or str(conf.get("thread_id"))
         ns = str(conf.get("checkpoint_ns") or "")
@@ -210,18 +233,19 @@ class Recorder:
                         self._root_interrupts.setdefault(label, []).extend(
                             v if isinstance(v, (list, tuple)) else [v]
                         )
-        self._emit(
-            {
-                "k": "writes",
-                "thread": label,
-                "ns": ns,
-                "cp": conf.get("checkpoint_id"),
-                "task": str(task_id),
-                "path": str(task_path),
-                "writes": pairs,
-                "t": self.now(),
-            }
-        )
+        event: dict[str, Any] = {
+            "k": "writes",
+            "thread": label,
+            "ns": ns,
+            "cp": conf.get("checkpoint_id"),
+            "task": str(task_id),
+            "path": str(task_path),
+            "writes": pairs,
+            "t": self.now(),
+        }
+        if name:
+            event["name"] = name
+        self._emit(event)
 
     # --- callbacks seam -----------------------------------------------------------------------
 
