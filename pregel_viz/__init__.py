@@ -24,9 +24,11 @@ from .model import Run
 from .reader import load
 from .rebuild import from_checkpointer
 from .recorder import Recording, arecord, record, recording
+from .widget import Debugger, show
 
 __all__ = [
     "CorruptLogError",
+    "Debugger",
     "LogFormatError",
     "LogVersionError",
     "NotALogError",
@@ -41,4 +43,5 @@ __all__ = [
     "load",
     "record",
     "recording",
+    "show",
 ]

@@ -1,4 +1,4 @@
-"""The ``pregel-viz`` command: record, info, export.
+"""The ``pregel-viz`` command: record, info, export, html.
 
 The only place that prints or chooses exit codes. User mistakes get one line that names the
 problem and the fix, and exit code 2; a failing graph is a recorded outcome, not a crash.
@@ -120,6 +120,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_html(args: argparse.Namespace) -> int:
+    from .html import write_html
+
+    run = _load(args.file)
+    out = args.output or os.path.splitext(args.file)[0] + ".html"
+    write_html(run, out)
+    print(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pregel-viz",
@@ -154,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indent", type=int, default=None)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("html", help="write a self-contained HTML step-through of a .pregel log")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", metavar="OUT.html", help="default: FILE with .html")
+    p.set_defaults(func=_cmd_html)
     return parser
 
 

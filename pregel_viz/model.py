@@ -25,6 +25,7 @@ __all__ = [
     "Thread",
     "Trigger",
     "diff_values",
+    "edges_of",
     "is_internal_channel",
     "spec_key",
 ]
@@ -304,7 +305,7 @@ class Namespace:
         return diff_values(self.state_at(a), self.state_at(b))
 
     def edges_taken(self) -> list[EdgeTaken]:
-        return _edges(self.supersteps)
+        return edges_of(self.supersteps)
 
 
 @dataclass
@@ -435,6 +436,36 @@ class Run:
 
         return summary(self)
 
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """A self-contained HTML page stepping through this run (opens offline, from file://).
+
+        Returns the page's text; with ``path``, also writes it there.
+        """
+        from .html import to_html, write_html
+
+        if path is not None:
+            write_html(self, path)
+        return to_html(self)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The debugger widget in notebooks, the text summary everywhere else."""
+        data: dict[str, Any] = {}
+        meta: dict[str, Any] = {}
+        try:
+            from .widget import Debugger
+
+            result = Debugger(self)._repr_mimebundle_(include=include, exclude=exclude)
+            if isinstance(result, tuple):
+                data, meta = dict(result[0]), dict(result[1] or {})
+            elif isinstance(result, dict):
+                data = dict(result)
+        except Exception:  # no widget front-end, or the viewer is not built: text only
+            data, meta = {}, {}
+        data["text/plain"] = self.summary()
+        return data, meta
+
     def __repr__(self) -> str:
         steps = sum(len(t.root.supersteps) for t in self.threads.values())
         return (
@@ -443,7 +474,8 @@ class Run:
         )
 
 
-def _edges(supersteps: list[Superstep]) -> list[EdgeTaken]:
+def edges_of(supersteps: list[Superstep]) -> list[EdgeTaken]:
+    """The edges the tasks of these supersteps took, with how often."""
     counts: dict[tuple[str, str, str], int] = {}
     seen_tasks: set[str] = set()
     for s in supersteps:

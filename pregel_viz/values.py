@@ -18,6 +18,7 @@ visible ``pregel_viz.truncated`` / ``pregel_viz.cycle`` marker in place of what 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import decimal
@@ -96,7 +97,7 @@ def _fields_of(obj: Any) -> dict[str, Any] | None:
     if isinstance(legacy, Mapping) and hasattr(obj, "dict"):
         return {str(k): getattr(obj, k, None) for k in legacy}
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
-        return dict(zip(obj._fields, obj))
+        return dict(zip(obj._fields, obj, strict=False))
     slots_of = _KNOWN_SLOTS.get(type_name(obj))
     if slots_of is not None:
         return {k: getattr(obj, k, None) for k in slots_of}
@@ -133,10 +134,8 @@ def _tag(obj: Any) -> Any:
         return {"$type": t, "$str": str(obj)}
     if isinstance(obj, (set, frozenset)):
         items = list(obj)
-        try:
+        with contextlib.suppress(TypeError):
             items.sort()
-        except TypeError:
-            pass
         return {"$type": t, "$items": items}
     fields = _fields_of(obj)
     if fields is not None:

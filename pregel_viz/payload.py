@@ -1,0 +1,201 @@
+"""The viewer's document: everything the TypeScript viewer shows, built from a Run.
+
+One JSON document, the only contract between Python and the viewer (schema below, version
+``PAYLOAD_VERSION``; ``labextension/src/viewer/types.ts`` mirrors it). Every host (notebook widget,
+HTML export, JupyterLab) renders the same document.
+
+::
+
+    {
+      "version": 1,
+      "meta": {...},                               # the log's meta event
+      "graphs": {                                  # one per static graph path ("" is the root)
+        "<key>": {"dot": "digraph ...",            # laid out once by WASM Graphviz
+                  "nodes": [{"id": "n0", "name", "subgraph": "<key>"|null, "is_subgraph"}],
+                  "edges": [{"id": "e0", "source", "target",
+                             "kind": "static|conditional|observed", "label"}],
+                  "channels": {"<name>": {"class", "reducer"?, "names"?, ...}},
+                  "error": null | "why the structure is missing"}
+      },
+      "threads": [{
+        "id", "outcome": {"status", "interrupts", "error"}, "calls": [...],
+        "namespaces": [{
+          "ns": "", "key": "", "node": "", "parent_ns": null, "parent_task": null,
+          "steps": [{
+            "step", "source", "checkpoint", "parent", "start", "end",
+            "state":    {"set": {key: value}, "del": [key]},   # vs the previous entry
+            "versions": {"set": {channel: version}, "del": [channel]},
+            "updated": [channel], "next": {node: [[channel, seen, current]]},
+            "edges": [[source, target, kind]],               # taken in this step
+            "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
+                       "writes", "error", "interrupts", "resumes", "attempts", "input",
+                       "subgraphs"}]
+          }]
+        }]
+      }]
+    }
+
+Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
+are seconds since the recording started. ``attempts`` is ``null`` when the source never kept
+them (a run rebuilt from a checkpointer).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .dot import graph_view
+from .export import json_safe
+from .model import UNKNOWN, EdgeTaken, Run, Superstep, Task, Thread, edges_of, spec_key
+
+__all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
+
+PAYLOAD_VERSION = 1
+
+
+def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "set": {k: v for k, v in new.items() if k not in old or old[k] != v},
+        "del": [k for k in old if k not in new],
+    }
+
+
+def _task(task: Task) -> dict[str, Any]:
+    attempts = task.attempts if isinstance(task.attempts, list) else None
+    return {
+        "id": task.id,
+        "name": task.name,
+        "kind": task.kind,
+        "status": task.status,
+        "path": task.path,
+        "triggers": None
+        if task.triggers is None
+        else [
+            {"channel": t.channel, "seen": t.seen, "current": t.current, "written_by": t.written_by}
+            for t in task.triggers
+        ],
+        "sent_by": task.sent_by,
+        "writes": task.writes,
+        "error": task.error,
+        "interrupts": task.interrupts,
+        "resumes": task.resumes,
+        "attempts": None
+        if attempts is None
+        else [
+            {"start": a.start, "end": a.end, "status": a.status, "error": a.error} for a in attempts
+        ],
+        "input": None if task.input is UNKNOWN else task.input,
+        "subgraphs": task.subgraphs,
+    }
+
+
+def _steps(supersteps: list[Superstep]) -> list[dict[str, Any]]:
+    out = []
+    state: dict[str, Any] = {}
+    versions: dict[str, Any] = {}
+    for s in supersteps:
+        new_state = s.values
+        cp = s.checkpoint or s.parent
+        new_versions = cp.versions if cp is not None else {}
+        out.append(
+            {
+                "step": s.step,
+                "source": s.source,
+                "checkpoint": s.checkpoint.id if s.checkpoint is not None else None,
+                "parent": s.parent.id if s.parent is not None else None,
+                "start": s.start,
+                "end": s.end,
+                "state": _delta(state, new_state),
+                "versions": _delta(versions, new_versions),
+                "updated": s.updated,
+                "next": s.next_tasks,
+                "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
+                "tasks": [_task(t) for t in s.tasks],
+            }
+        )
+        state, versions = new_state, new_versions
+    return out
+
+
+def _thread(thread: Thread) -> dict[str, Any]:
+    return {
+        "id": thread.thread_id,
+        "outcome": thread.outcome,
+        "calls": [
+            {
+                "index": c.index,
+                "method": c.method,
+                "status": c.status,
+                "start": c.start,
+                "end": c.end,
+                "interrupts": c.interrupts,
+                "error": c.error,
+            }
+            for c in thread.calls
+        ],
+        "namespaces": [
+            {
+                "ns": ns,
+                "key": spec_key(ns),
+                "node": space.node,
+                "parent_ns": space.parent_ns,
+                "parent_task": space.parent_task_id,
+                "steps": _steps(space.supersteps),
+            }
+            for ns, space in thread.namespaces.items()
+        ],
+    }
+
+
+def _graphs(run: Run) -> dict[str, Any]:
+    keys = set(run.graphs)
+    taken: dict[str, dict[tuple[str, str, str], int]] = {}
+    names: dict[str, list[str]] = {}
+    for thread in run.threads.values():
+        for ns, space in thread.namespaces.items():
+            key = spec_key(ns)
+            keys.add(key)
+            bucket = taken.setdefault(key, {})
+            for e in space.edges_taken():
+                bucket[(e.source, e.target, e.kind)] = bucket.get((e.source, e.target, e.kind), 0)
+                bucket[(e.source, e.target, e.kind)] += e.count
+            seen = names.setdefault(key, [])
+            for task in space.tasks.values():
+                if task.name not in seen:
+                    seen.append(task.name)
+    out = {}
+    for key in sorted(keys):
+        prefix = f"{key}|" if key else ""
+        children = {
+            k[len(prefix) :]: k
+            for k in keys
+            if k.startswith(prefix) and "|" not in k[len(prefix) :] and k != key
+        }
+        structure = run.graphs.get(key)
+        view = graph_view(
+            structure,
+            [EdgeTaken(s, t, k, n) for (s, t, k), n in taken.get(key, {}).items()],
+            names.get(key, []),
+            children,
+        )
+        view["channels"] = (structure or {}).get("channels") or {}
+        out[key] = view
+    return out
+
+
+def build_payload(run: Run) -> dict[str, Any]:
+    """The viewer document for ``run`` (plain JSON data)."""
+    doc = {
+        "version": PAYLOAD_VERSION,
+        "meta": run.meta,
+        "graphs": _graphs(run),
+        "threads": [_thread(t) for t in run.threads.values()],
+        "warnings": run.warnings,
+    }
+    return json_safe(doc)  # type: ignore[no-any-return]
+
+
+def payload_json(run: Run) -> str:
+    """The viewer document as compact JSON text."""
+    return json.dumps(build_payload(run), separators=(",", ":"), ensure_ascii=False)
