@@ -5,11 +5,13 @@ Layout::
     magic       11 bytes  b"\\x89PREGEL\\r\\n\\x1a\\n"
     major       u16 big-endian
     minor       u16 big-endian
+    codec       u8: 0 = frames follow as they are, 1 = frames follow as one zlib stream
     frames...   u32 payload length, u32 CRC-32 of the payload, payload (one msgpack map)
 
 Payloads are plain msgpack (no Ext types): decoding them can only produce dict, list, str, int,
-float, bool, None and bytes. Writers append and flush frame by frame, so a killed process leaves
-every complete frame readable; readers return the complete frames of a truncated file with a
+float, bool, None and bytes. Writers compress by default, and sync-flush the zlib stream to the
+file at the end of every superstep (:meth:`LogWriter.flush`), so a killed process leaves every
+finished superstep readable; readers return the complete frames of a truncated file with a
 :class:`~pregel_viz.errors.TruncatedLogWarning`.
 
 This is the only module that imports ormsgpack.
@@ -42,7 +44,8 @@ __all__ = [
 
 MAGIC = b"\x89PREGEL\r\n\x1a\n"
 FORMAT_VERSION = (1, 0)
-_HEADER = struct.Struct(">HH")
+_HEADER = struct.Struct(">HHB")
+CODEC_RAW, CODEC_ZLIB = 0, 1
 _FRAME = struct.Struct(">II")
 # A frame claiming to be larger than this is corrupt, not truncated.
 MAX_FRAME_BYTES = 1 << 30
@@ -108,8 +111,8 @@ def _too_deep(obj: dict[str, Any]) -> bool:
     return True
 
 
-def _header_bytes() -> bytes:
-    return MAGIC + _HEADER.pack(*FORMAT_VERSION)
+def _header_bytes(codec: int) -> bytes:
+    return MAGIC + _HEADER.pack(*FORMAT_VERSION, codec)
 
 
 def frame_bytes(payload: bytes) -> bytes:
@@ -120,46 +123,76 @@ def frame_bytes(payload: bytes) -> bytes:
 class LogWriter:
     """Appends frames to a `.pregel` file or an in-memory buffer, thread-safely.
 
-    Every :meth:`append` is written through to the OS at once (unbuffered), so a crash keeps
-    every complete frame.
+    Frames go through a zlib stream (``compress=True``, the default) that :meth:`flush` pushes
+    to the OS: the recorder flushes at the end of every superstep and call, so a crash keeps
+    every finished superstep. Uncompressed writers write each frame through at once.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, compress: bool = True):
         self.path = os.fspath(path) if path is not None else None
         self._lock = threading.Lock()
         self._buffer = io.BytesIO()
         self._file: IO[bytes] | None = None
+        self._z = zlib.compressobj(6) if compress else None
+        self._pending = 0
         if self.path is not None:
             parent = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(parent, exist_ok=True)
             self._file = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed in close()
-        self._write(_header_bytes())
+        self._write(_header_bytes(CODEC_ZLIB if compress else CODEC_RAW))
 
     def _write(self, data: bytes) -> None:
+        if not data:
+            return
         self._buffer.write(data)
         if self._file is not None:
             self._file.write(data)
+
+    def _frame(self, frame: bytes) -> None:
+        if self._z is None:
+            self._write(frame)
+            return
+        self._write(self._z.compress(frame))
+        self._pending += len(frame)
+        if self._pending > 1 << 20:  # keep memory bounded between supersteps
+            self._sync()
+
+    def _sync(self) -> None:
+        if self._z is not None and self._pending:
+            self._write(self._z.flush(zlib.Z_SYNC_FLUSH))
+            self._pending = 0
 
     def append(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
         """Encode and write one event; return it as a reader will see it."""
         payload = encode_event(event, limits)
         with self._lock:
-            self._write(frame_bytes(payload))
+            self._frame(frame_bytes(payload))
         return decode_payload(payload)
 
     def write_event(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> None:
         """:meth:`append` without decoding the event back: the recorder's hot path."""
         frame = frame_bytes(encode_event(event, limits))
         with self._lock:
-            self._write(frame)
+            self._frame(frame)
+
+    def flush(self) -> None:
+        """Push every frame appended so far to the file (a superstep boundary)."""
+        with self._lock:
+            self._sync()
 
     def getvalue(self) -> bytes:
-        """Every byte written so far."""
+        """Every byte written so far (flushing first)."""
         with self._lock:
+            self._sync()
             return self._buffer.getvalue()
 
     def close(self) -> None:
+        """End the stream and close the file; the in-memory copy stays readable."""
         with self._lock:
+            if self._z is not None:
+                self._write(self._z.flush(zlib.Z_FINISH))
+                self._z = None
+                self._pending = 0
             if self._file is not None:
                 self._file.close()
                 self._file = None
@@ -169,17 +202,17 @@ class LogWriter:
         return self.path is not None and self._file is None
 
 
-def read_header(data: bytes, *, source: str = "log") -> tuple[int, int]:
-    """Check the magic bytes and version; return (major, minor)."""
+def read_header(data: bytes, *, source: str = "log") -> tuple[int, int, int]:
+    """Check the magic bytes and version; return (major, minor, codec)."""
     if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
         raise NotALogError(
             f"{source} does not look like a pregel-viz log (bad magic bytes); "
             "record one with pregel_viz.record(...) or `pregel-viz record`"
         )
     end = len(MAGIC) + _HEADER.size
-    if len(data) < end:
+    if len(data) < len(MAGIC) + 4:
         raise NotALogError(f"{source} is cut off inside its header")
-    major, minor = _HEADER.unpack_from(data, len(MAGIC))
+    major, minor = struct.unpack_from(">HH", data, len(MAGIC))
     if major > FORMAT_VERSION[0]:
         raise LogVersionError(
             f"{source} uses log format {major}.{minor}, newer than this pregel-viz reads "
@@ -187,7 +220,12 @@ def read_header(data: bytes, *, source: str = "log") -> tuple[int, int]:
         )
     if major < 1:
         raise LogVersionError(f"{source} uses unknown log format {major}.{minor}")
-    return major, minor
+    if len(data) < end:
+        raise NotALogError(f"{source} is cut off inside its header")
+    codec = data[end - 1]
+    if codec not in (CODEC_RAW, CODEC_ZLIB):
+        raise CorruptLogError(f"{source}: unknown body codec {codec} in the header")
+    return major, minor, codec
 
 
 def read_frames(data: bytes, *, source: str = "log") -> Iterator[dict[str, Any]]:
@@ -196,33 +234,48 @@ def read_frames(data: bytes, *, source: str = "log") -> Iterator[dict[str, Any]]
     Raises a :class:`~pregel_viz.errors.LogFormatError` subclass for a bad header or a
     corrupt frame; warns and stops at a truncated final frame.
     """
-    read_header(data, source=source)
+    _, _, codec = read_header(data, source=source)
     pos = len(MAGIC) + _HEADER.size
+    where = "byte"
+    if codec == CODEC_ZLIB:  # offsets below are then positions in the inflated stream
+        data, pos, where = _inflate(data[pos:], source), 0, "uncompressed byte"
     size = len(data)
     view = memoryview(data)
     while pos < size:
         if size - pos < _FRAME.size:
-            _warn_truncated(source, pos)
+            _warn_truncated(source, pos, where)
             return
         length, crc = _FRAME.unpack_from(data, pos)
         start = pos + _FRAME.size
         if length > MAX_FRAME_BYTES:
-            raise CorruptLogError(f"{source}: frame at byte {pos} has an impossible length")
+            raise CorruptLogError(f"{source}: frame at {where} {pos} has an impossible length")
         if start + length > size:
-            _warn_truncated(source, pos)
+            _warn_truncated(source, pos, where)
             return
         payload = view[start : start + length]
         if zlib.crc32(payload) != crc:
-            raise CorruptLogError(f"{source}: frame at byte {pos} fails its checksum")
+            raise CorruptLogError(f"{source}: frame at {where} {pos} fails its checksum")
         yield decode_payload(bytes(payload), offset=pos)
         pos = start + length
 
 
-def _warn_truncated(source: str, pos: int) -> None:
+def _inflate(body: bytes, source: str) -> bytes:
+    """The frames of a zlib body; a cut-off stream gives what was complete."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(body)
+    except zlib.error as exc:
+        raise CorruptLogError(f"{source}: the compressed body is damaged ({exc})") from None
+    if d.eof and d.unused_data:
+        raise CorruptLogError(f"{source}: {len(d.unused_data)} stray bytes after the log's end")
+    return out
+
+
+def _warn_truncated(source: str, pos: int, where: str) -> None:
     warnings.warn(
         TruncatedLogWarning(
-            f"{source} ends inside a frame at byte {pos} (the writer was killed or the copy was "
-            "cut short); every complete frame before it was read"
+            f"{source} ends inside a frame at {where} {pos} (the writer was killed or the copy "
+            "was cut short); every complete frame before it was read"
         ),
         stacklevel=3,
     )

@@ -389,7 +389,11 @@ class _Builder:
                 continue
             parent = space.checkpoints.get(cp_id)
             step = parent.step + 1 if parent is not None else (tasks[0].step or 0)
-            first = min(self.order[(_thread_of(space, self), t.id)] for t in tasks)
+            first: float = min(self.order[(_thread_of(space, self), t.id)] for t in tasks)
+            if parent is not None:
+                # right after the checkpoint it ran from: LangGraph saves that checkpoint in
+                # the background, so its event may come after the tasks started
+                first = max(first, self.cp_order[parent.id] + 0.5)
             entries.append((first, Superstep(step, "loop", None, parent, tasks)))
         entries.sort(key=lambda x: x[0])
         space.supersteps = [s for _, s in entries]

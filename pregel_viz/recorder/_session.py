@@ -148,6 +148,7 @@ class Recorder:
             {"k": "end", "call": call, "thread": label, "status": status,
              "interrupts": interrupts, "error": err, "t": self.now()}
         )
+        self.writer.flush()
 
     # --- checkpointer seam --------------------------------------------------------------------
 
@@ -210,6 +211,8 @@ class Recorder:
                 "t": self.now(),
             }
         )
+        # a superstep ends with its checkpoint: push it to the file
+        self.writer.flush()
 
     def on_writes(
         self,

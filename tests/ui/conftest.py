@@ -138,7 +138,8 @@ class Lab:
         deadline = time.time() + timeout
         while time.time() < deadline:
             for session in self.api("/api/sessions"):
-                if session.get("path") == notebook and session["kernel"]["execution_state"] == "idle":
+                state = session["kernel"]["execution_state"]
+                if session.get("path") == notebook and state == "idle":
                     return
             time.sleep(0.3)
         raise RuntimeError(f"no idle kernel for {notebook}")
