@@ -1,0 +1,41 @@
+// npm run build: one ESM file for every host (anywidget, standalone HTML, later JupyterLab).
+//   src/widget.ts → ../pregel_viz/static/viewer.js  (minified, es2020, WASM Graphviz inlined)
+//   src/viewer/style.css → ../pregel_viz/static/viewer.css (also inlined in viewer.js)
+// The output must load from a blob: URL: no import.meta, no dynamic chunks (checked below).
+
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = resolve(here, "../pregel_viz/static");
+mkdirSync(out, { recursive: true });
+
+const started = Date.now();
+await build({
+  entryPoints: [resolve(here, "src/widget.ts")],
+  outfile: resolve(out, "viewer.js"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  splitting: false,
+  legalComments: "eof",
+  loader: { ".css": "text" },
+  logLevel: "warning",
+});
+copyFileSync(resolve(here, "src/viewer/style.css"), resolve(out, "viewer.css"));
+
+const js = readFileSync(resolve(out, "viewer.js"), "utf8");
+const problems = [];
+if (js.includes("import.meta")) problems.push("import.meta");
+if (/\bimport\s*\(/.test(js)) problems.push("dynamic import()");
+if (/https?:\/\/(?!www\.w3\.org|github\.com|graphviz\.org)[a-z0-9.-]+\/[^"'\s]*\.(?:js|wasm)/i.test(js)) problems.push("a remote script/wasm URL");
+if (problems.length) {
+  console.error(`viewer.js must load from a blob: URL, but contains: ${problems.join(", ")}`);
+  process.exit(1);
+}
+const kb = (f) => `${(statSync(resolve(out, f)).size / 1024).toFixed(0)} KB`;
+console.log(`viewer.js ${kb("viewer.js")}, viewer.css ${kb("viewer.css")} → ${out} (${Date.now() - started} ms)`);

@@ -1,0 +1,349 @@
+// The side panel: step summary, tasks, selected task details, next-step triggers, state with
+// its diff, channels. Sections are built once; each step only refills their bodies, so a
+// section the user collapsed stays collapsed. Everything user-provided goes in as text.
+
+import { fill, h } from "./dom";
+import { makeIcon } from "./icons";
+import { formatDuration, formatError, formatTime, formatVersion } from "./format";
+import type { NamespaceModel, ThreadModel } from "./model";
+import { groupTasks, nextTriggers, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
+import type { GraphView, Json, StepDoc, TaskDoc } from "./types";
+import { renderValue } from "./values";
+
+export interface PanelContext {
+  thread: ThreadModel;
+  space: NamespaceModel;
+  index: number;
+  step: StepDoc | undefined;
+  graph: GraphView | undefined;
+  selected: TaskDoc | null;
+  warnings: Json[];
+}
+
+export interface PanelHandlers {
+  selectTask: (id: string | null) => void;
+  openNamespace: (ns: string) => void;
+}
+
+interface Section {
+  root: HTMLDetailsElement;
+  title: HTMLElement;
+  body: HTMLElement;
+}
+
+function section(cls: string, title: string, open = true): Section {
+  const t = h("span", { class: "pv-section-title" }, title);
+  const body = h("div", { class: "pv-section-body" });
+  const root = h("details", { class: `pv-section ${cls}` }, h("summary", null, t), body);
+  root.open = open;
+  return { root, title: t, body };
+}
+
+function statusChip(status: string): HTMLElement {
+  return h("span", { class: `pv-chip pv-status-${status.replace(/[^a-z_-]/gi, "")}` }, status);
+}
+
+function table(headers: string[], rows: HTMLElement[], cls = ""): HTMLElement {
+  return h(
+    "table",
+    { class: `pv-table ${cls}` },
+    h("thead", null, h("tr", null, headers.map((x) => h("th", null, x)))),
+    h("tbody", null, rows),
+  );
+}
+
+function muted(text: string): HTMLElement {
+  return h("div", { class: "pv-muted" }, text);
+}
+
+export class SidePanel {
+  readonly el: HTMLElement;
+  private readonly summary: Section;
+  private readonly tasks: Section;
+  private readonly details: Section;
+  private readonly next: Section;
+  private readonly state: Section;
+  private readonly channels: Section;
+
+  constructor(private readonly handlers: PanelHandlers) {
+    this.summary = section("pv-summary", "Step");
+    this.tasks = section("pv-tasks", "Tasks");
+    this.details = section("pv-details", "Task");
+    this.next = section("pv-next-list", "Next");
+    this.state = section("pv-state", "State");
+    this.channels = section("pv-channels", "Channels", false);
+    this.el = h(
+      "div",
+      { class: "pv-side" },
+      [this.summary, this.tasks, this.details, this.next, this.state, this.channels].map((x) => x.root),
+    );
+    this.tasks.body.addEventListener("click", (ev) => {
+      const row = (ev.target as Element | null)?.closest?.("tr[data-task]");
+      if (row) this.handlers.selectTask(row.getAttribute("data-task"));
+    });
+    this.tasks.body.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      const row = (ev.target as Element | null)?.closest?.("tr[data-task]");
+      if (row) {
+        ev.preventDefault();
+        this.handlers.selectTask(row.getAttribute("data-task"));
+      }
+    });
+  }
+
+  update(ctx: PanelContext): void {
+    this.renderSummary(ctx);
+    this.renderTasks(ctx);
+    this.renderDetails(ctx);
+    this.renderNext(ctx);
+    this.renderState(ctx);
+    this.renderChannels(ctx);
+  }
+
+  private renderSummary(ctx: PanelContext): void {
+    const { step, thread } = ctx;
+    this.summary.title.textContent = step ? `Step ${step.step}` : "Step";
+    const parts: HTMLElement[] = [];
+    parts.push(h("p", { class: "pv-sentence" }, step ? summarizeStep(step) : "This namespace has no steps."));
+    if (step) {
+      const meta: string[] = [];
+      if (step.source && step.source !== "loop") meta.push(`source: ${step.source}`);
+      if (step.start !== null && step.end !== null && step.start !== undefined && step.end !== undefined) meta.push(`took ${formatDuration(step.end - step.start)}`);
+      if (step.end !== null && step.end !== undefined) meta.push(`at ${formatTime(step.end)}`);
+      if (!step.checkpoint) meta.push("no checkpoint saved");
+      if (meta.length) parts.push(h("p", { class: "pv-muted" }, meta.join(" · ")));
+    }
+    const o = thread.doc.outcome;
+    if (o && ctx.space.ns === "" ) {
+      const line = h("div", { class: `pv-outcome pv-outcome-${String(o.status).replace(/[^a-z_-]/gi, "")}` }, h("span", null, `Thread ${thread.id}: `), statusChip(String(o.status)));
+      if (o.error) line.append(" ", h("span", { class: "pv-error-text" }, formatError(o.error)));
+      parts.push(line);
+      if (o.interrupts?.length) {
+        parts.push(h("div", { class: "pv-kv" }, h("span", { class: "pv-label" }, "waiting on: "), o.interrupts.map((v) => renderValue(v, { open: true }))));
+      }
+    }
+    if (ctx.warnings.length && ctx.space.ns === "") {
+      parts.push(h("details", { class: "pv-warnings" }, h("summary", null, `${ctx.warnings.length} warning${ctx.warnings.length === 1 ? "" : "s"} while reading the log`), ctx.warnings.map((w) => h("div", null, renderValue(w)))));
+    }
+    fill(this.summary.body, parts);
+  }
+
+  private renderTasks(ctx: PanelContext): void {
+    const tasks = ctx.step?.tasks ?? [];
+    this.tasks.title.textContent = `Tasks (${tasks.length})`;
+    if (!tasks.length) {
+      fill(this.tasks.body, muted("No task ran in this step."));
+      return;
+    }
+    const sizes = new Map(groupTasks(tasks).map((g) => [g.name, g.tasks.length]));
+    const seen = new Map<string, number>();
+    const rows = tasks.map((t) => {
+      const n = (seen.get(t.name) ?? 0) + 1;
+      seen.set(t.name, n);
+      const size = sizes.get(t.name) ?? 1;
+      const marks: HTMLElement[] = [];
+      if (t.status === "error") marks.push(h("span", { class: "pv-mark pv-mark-error", title: formatError(t.error) }, "!"));
+      if (wasInterrupted(t)) marks.push(h("span", { class: "pv-mark pv-mark-interrupt", title: "interrupted by interrupt()" }, makeIcon("pause")));
+      return h(
+        "tr",
+        {
+          class: `pv-task-row${ctx.selected?.id === t.id ? " pv-selected" : ""} pv-row-${t.status.replace(/[^a-z_-]/gi, "")}`,
+          "data-task": t.id,
+          tabindex: 0,
+        },
+        h("td", { class: "pv-name" }, t.name, size > 1 ? h("span", { class: "pv-muted" }, ` ${n}/${size}`) : null, marks),
+        h("td", null, t.kind),
+        h("td", null, statusChip(t.status)),
+        h("td", { class: "pv-num" }, formatDuration(taskDuration(t))),
+        h("td", { class: "pv-why" }, whyText(t)),
+      );
+    });
+    fill(this.tasks.body, table(["name", "kind", "status", "time", "why"], rows, "pv-task-table"));
+  }
+
+  private renderDetails(ctx: PanelContext): void {
+    const t = ctx.selected;
+    if (!t) {
+      this.details.title.textContent = "Task";
+      fill(this.details.body, muted(ctx.step?.tasks?.length ? "Select a task (table row or graph node) to see why it ran, its writes, attempts and input." : "No task in this step."));
+      return;
+    }
+    this.details.title.textContent = `Task ${t.name}`;
+    const out: (HTMLElement | null)[] = [];
+    out.push(h("div", { class: "pv-task-head" }, h("strong", null, t.name), " ", statusChip(t.status), " ", h("span", { class: "pv-muted" }, `${t.kind} · ${t.id}`)));
+    const subs = (t.subgraphs ?? []).filter((ns) => ctx.thread.hasNamespace(ns));
+    if (subs.length) {
+      out.push(
+        h(
+          "div",
+          { class: "pv-sub" },
+          h("h4", null, "Subgraph"),
+          subs.map((ns) => {
+            const b = h("button", { type: "button", class: "pv-button pv-open-subgraph", "data-ns": ns, title: ns }, `open subgraph ${ns.split("|").pop()?.split(":")[0] ?? ns} ›`);
+            b.addEventListener("click", () => this.handlers.openNamespace(ns));
+            return b;
+          }),
+        ),
+      );
+    }
+    // why
+    const why: HTMLElement[] = [];
+    if (t.sent_by) why.push(h("li", null, "sent by ", h("strong", null, t.sent_by), t.path ? h("span", { class: "pv-muted" }, ` (${t.path})`) : null));
+    for (const tr of t.triggers ?? []) {
+      why.push(
+        h(
+          "li",
+          null,
+          h("code", null, tr.channel),
+          ` ${formatVersion(tr.seen)} → ${formatVersion(tr.current)}`,
+          tr.written_by?.length ? h("span", null, ", written by ", h("strong", null, tr.written_by.join(", "))) : null,
+        ),
+      );
+    }
+    if (!why.length) why.push(h("li", { class: "pv-muted" }, t.triggers === null && !t.sent_by ? "not recorded" : "no trigger recorded"));
+    out.push(h("div", { class: "pv-sub" }, h("h4", null, "Why it ran"), h("ul", { class: "pv-list" }, why)));
+    if (t.error) out.push(h("div", { class: "pv-sub pv-error-box" }, h("h4", null, "Error"), h("div", { class: "pv-error-text" }, formatError(t.error))));
+    if (t.interrupts?.length) out.push(h("div", { class: "pv-sub" }, h("h4", null, "Interrupts"), t.interrupts.map((v) => h("div", { class: "pv-vrow" }, renderValue(v, { open: true })))));
+    if (t.resumes?.length) out.push(h("div", { class: "pv-sub" }, h("h4", null, "Resumed with"), t.resumes.map((v) => h("div", { class: "pv-vrow" }, renderValue(v, { open: true })))));
+    // writes
+    out.push(
+      h(
+        "div",
+        { class: "pv-sub" },
+        h("h4", null, `Writes (${t.writes?.length ?? 0})`),
+        t.writes?.length
+          ? table(
+              ["channel", "value"],
+              t.writes.map((w) => h("tr", null, h("td", { class: "pv-name" }, String(w?.[0] ?? "")), h("td", { class: "pv-valcell" }, renderValue(w?.[1] ?? null)))),
+              "pv-writes",
+            )
+          : muted("none"),
+      ),
+    );
+    // attempts
+    out.push(
+      h(
+        "div",
+        { class: "pv-sub" },
+        h("h4", null, `Attempts${t.attempts ? ` (${t.attempts.length})` : ""}`),
+        t.attempts === null
+          ? muted("not recorded (run rebuilt from a checkpointer)")
+          : t.attempts.length
+            ? table(
+                ["#", "start", "end", "time", "status", "error"],
+                t.attempts.map((a, i) =>
+                  h(
+                    "tr",
+                    { class: `pv-row-${String(a.status).replace(/[^a-z_-]/gi, "")}` },
+                    h("td", { class: "pv-num" }, String(i + 1)),
+                    h("td", { class: "pv-num" }, formatTime(a.start)),
+                    h("td", { class: "pv-num" }, formatTime(a.end)),
+                    h("td", { class: "pv-num" }, formatDuration(a.start !== null && a.end !== null ? a.end - a.start : null)),
+                    h("td", null, statusChip(String(a.status))),
+                    h("td", { class: "pv-error-text" }, formatError(a.error)),
+                  ),
+                ),
+                "pv-attempts",
+              )
+            : muted("no timing recorded"),
+      ),
+    );
+    out.push(h("div", { class: "pv-sub" }, h("h4", null, "Input"), t.input === null || t.input === undefined ? muted("not recorded") : renderValue(t.input, { open: true })));
+    fill(this.details.body, out);
+  }
+
+  private renderNext(ctx: PanelContext): void {
+    const step = ctx.step;
+    const list = step ? nextTriggers(step) : [];
+    this.next.title.textContent = `Next (${new Set(list.map((x) => x.node)).size})`;
+    if (!list.length) {
+      const last = ctx.index === ctx.space.length - 1;
+      fill(this.next.body, muted(last ? "No pull task triggered: the run stops here (or waits)." : "No pull task triggered by this step."));
+      return;
+    }
+    fill(
+      this.next.body,
+      h(
+        "ul",
+        { class: "pv-list" },
+        list.map((n) =>
+          h(
+            "li",
+            null,
+            h("strong", null, n.node),
+            n.channel ? h("span", null, " ← ", h("code", null, n.channel), ` ${n.seen} → ${n.current}`) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  private renderState(ctx: PanelContext): void {
+    const { space, index } = ctx;
+    if (index < 0) {
+      fill(this.state.body, muted("no state"));
+      return;
+    }
+    const state = space.stateAt(index);
+    const diff = space.stateDiff(index);
+    const added = new Set(diff.added);
+    const changed = new Set(diff.changed);
+    const keys = Object.keys(state);
+    const rows: HTMLElement[] = keys.map((k) => {
+      const kind = added.has(k) ? "added" : changed.has(k) ? "changed" : "";
+      const cell = h("td", { class: "pv-valcell" }, renderValue(state[k]));
+      if (kind === "changed") {
+        cell.append(h("details", { class: "pv-was" }, h("summary", null, "was"), renderValue(diff.before[k])));
+      }
+      return h(
+        "tr",
+        { class: kind ? `pv-${kind}` : "", "data-key": k },
+        h("td", { class: "pv-diffmark", title: kind }, kind === "added" ? "+" : kind === "changed" ? "~" : ""),
+        h("td", { class: "pv-name" }, k),
+        cell,
+      );
+    });
+    for (const k of diff.removed) {
+      rows.push(
+        h(
+          "tr",
+          { class: "pv-removed", "data-key": k },
+          h("td", { class: "pv-diffmark", title: "removed" }, "−"),
+          h("td", { class: "pv-name" }, k),
+          h("td", { class: "pv-valcell" }, renderValue(diff.before[k])),
+        ),
+      );
+    }
+    const n = diff.added.length + diff.changed.length + diff.removed.length;
+    this.state.title.textContent = `State${n ? ` (${n} changed)` : ""}`;
+    fill(this.state.body, keys.length || diff.removed.length ? table(["", "key", "value"], rows, "pv-state-table") : muted("empty"));
+  }
+
+  private renderChannels(ctx: PanelContext): void {
+    const { space, index, step, graph } = ctx;
+    const specs = graph?.channels ?? {};
+    const versions = index >= 0 ? space.versionsAt(index) : {};
+    const updated = new Set(step?.updated ?? []);
+    const names = Object.keys(specs);
+    for (const k of Object.keys(versions)) if (!(k in specs)) names.push(k);
+    this.channels.title.textContent = `Channels (${names.length}; ${updated.size} updated)`;
+    if (!names.length) {
+      fill(this.channels.body, muted("no channels recorded"));
+      return;
+    }
+    const rows = names.map((name) => {
+      const spec = specs[name] ?? {};
+      const v = versions[name];
+      return h(
+        "tr",
+        { class: updated.has(name) ? "pv-updated" : "", "data-channel": name },
+        h("td", { class: "pv-name" }, name),
+        h("td", null, typeof spec.class === "string" ? spec.class : ""),
+        h("td", null, typeof spec.reducer === "string" ? spec.reducer : ""),
+        h("td", { class: "pv-num", title: v === undefined ? "" : String(v) }, v === undefined ? "" : formatVersion(v)),
+        h("td", { class: "pv-upd" }, updated.has(name) ? "✓" : ""),
+      );
+    });
+    fill(this.channels.body, table(["channel", "class", "reducer", "version", "updated"], rows, "pv-channel-table"));
+  }
+}

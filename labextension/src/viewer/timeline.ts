@@ -1,0 +1,179 @@
+// The timeline: a Gantt chart with one column per step entry and, inside a column, one lane
+// per task and one bar per attempt (retries are separate bars on the same lane, failed ones
+// red). Only a window of columns around the current entry is drawn, so a 10,000-step run
+// costs the same to show as a 10-step one.
+
+import { h } from "./dom";
+import { formatDuration, formatError, formatTime } from "./format";
+import type { StepDoc } from "./types";
+
+export interface GanttBar {
+  /** 0..1 within the column */
+  x0: number;
+  x1: number;
+  status: string; // attempt status (ok | error | interrupt | ...) or "untimed"
+  start: number | null;
+  end: number | null;
+  attempt: number; // 1-based
+  error: string;
+}
+
+export interface GanttLane {
+  taskId: string;
+  name: string;
+  status: string;
+  bars: GanttBar[];
+}
+
+export interface GanttColumn {
+  index: number;
+  step: number;
+  t0: number | null;
+  t1: number | null;
+  lanes: GanttLane[];
+}
+
+/** The bars of one step entry, positioned within the entry's own time span. */
+export function ganttColumn(step: StepDoc, index: number): GanttColumn {
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const t of step.tasks ?? []) {
+    for (const a of t.attempts ?? []) {
+      if (typeof a.start === "number") t0 = Math.min(t0, a.start);
+      if (typeof a.end === "number") t1 = Math.max(t1, a.end);
+      if (typeof a.start === "number") t1 = Math.max(t1, a.start);
+    }
+  }
+  const timed = isFinite(t0) && isFinite(t1);
+  const span = timed && t1 > t0 ? t1 - t0 : 0;
+  const pos = (t: number | null, fallback: number): number => {
+    if (!timed || t === null || t === undefined) return fallback;
+    return span > 0 ? Math.max(0, Math.min(1, (t - t0) / span)) : fallback;
+  };
+  const lanes: GanttLane[] = (step.tasks ?? []).map((t) => {
+    const attempts = t.attempts ?? [];
+    const bars: GanttBar[] = attempts.length
+      ? attempts.map((a, i) => ({
+          x0: pos(a.start, 0),
+          x1: pos(a.end, a.start === null ? 0 : 1),
+          status: a.status || "running",
+          start: a.start,
+          end: a.end,
+          attempt: i + 1,
+          error: formatError(a.error),
+        }))
+      : [{ x0: 0, x1: 1, status: "untimed", start: null, end: null, attempt: 0, error: formatError(t.error) }];
+    return { taskId: t.id, name: t.name, status: t.status, bars };
+  });
+  return { index, step: step.step, t0: timed ? t0 : null, t1: timed ? t1 : null, lanes };
+}
+
+/** The first entry of a window of `size` entries centred on `index` (clamped to the run). */
+export function windowStart(index: number, length: number, size: number): number {
+  if (length <= size) return 0;
+  return Math.max(0, Math.min(length - size, index - Math.floor(size / 2)));
+}
+
+export interface TimelineOptions {
+  columnWidth?: number;
+  maxLanes?: number;
+  onSelect: (index: number, taskId: string | null) => void;
+}
+
+export class Timeline {
+  readonly el: HTMLElement;
+  private readonly cols: HTMLElement;
+  private steps: StepDoc[] = [];
+  private index = -1;
+  private selectedTask: string | null = null;
+  private readonly colW: number;
+  private curW = 64;
+  private readonly maxLanes: number;
+  /** columns drawn on the last render (tests check it stays small) */
+  drawn = 0;
+
+  constructor(private readonly opts: TimelineOptions) {
+    this.colW = opts.columnWidth ?? 64;
+    this.maxLanes = opts.maxLanes ?? 6;
+    this.cols = h("div", { class: "pv-tl-cols" });
+    this.el = h("div", { class: "pv-timeline", role: "group", "aria-label": "timeline" }, this.cols);
+    this.cols.addEventListener("click", (ev) => {
+      const target = ev.target as Element | null;
+      const col = target?.closest?.("[data-index]");
+      if (!col) return;
+      const bar = target?.closest?.("[data-task]");
+      this.opts.onSelect(Number(col.getAttribute("data-index")), bar ? bar.getAttribute("data-task") : null);
+    });
+  }
+
+  setSteps(steps: StepDoc[]): void {
+    this.steps = steps;
+    this.index = -1;
+  }
+
+  /** Redraw the window around entry `index`. */
+  render(index: number, selectedTask: string | null = null): void {
+    this.index = index;
+    this.selectedTask = selectedTask;
+    const width = this.el.clientWidth || 800;
+    // few entries: wider columns fill the width (up to 3× the base width)
+    const colW = Math.max(this.colW, Math.min(this.colW * 3, Math.floor(width / Math.max(1, this.steps.length))));
+    this.curW = colW;
+    const size = Math.max(3, Math.floor(width / colW));
+    const start = windowStart(index, this.steps.length, size);
+    const end = Math.min(this.steps.length, start + size);
+    const columns: GanttColumn[] = [];
+    for (let i = start; i < end; i++) columns.push(ganttColumn(this.steps[i], i));
+    const lanes = Math.min(this.maxLanes, Math.max(1, ...columns.map((c) => c.lanes.length)));
+    const frag = document.createDocumentFragment();
+    for (const c of columns) frag.appendChild(this.column(c, lanes));
+    this.cols.replaceChildren(frag);
+    this.cols.style.setProperty("--pv-lanes", String(lanes));
+    this.drawn = columns.length;
+    this.el.setAttribute("data-window", `${start}-${end - 1}`);
+  }
+
+  refresh(): void {
+    if (this.index >= 0) this.render(this.index, this.selectedTask);
+  }
+
+  private column(c: GanttColumn, lanes: number): HTMLElement {
+    const cur = c.index === this.index;
+    const col = h("div", {
+      class: `pv-tl-col${cur ? " pv-current" : ""}`,
+      "data-index": c.index,
+      title: `step ${c.step}${c.t0 !== null && c.t1 !== null ? ` · ${formatDuration(c.t1 - c.t0)}` : ""} · ${c.lanes.length} task${c.lanes.length === 1 ? "" : "s"}`,
+      style: `width:${this.curW}px`,
+    });
+    col.appendChild(h("div", { class: "pv-tl-head" }, String(c.step)));
+    const body = h("div", { class: "pv-tl-body" });
+    c.lanes.slice(0, lanes).forEach((lane, li) => {
+      const row = h("div", {
+        class: `pv-tl-lane${lane.taskId === this.selectedTask ? " pv-selected" : ""}`,
+        "data-task": lane.taskId,
+        style: `top:${li * 12}px`,
+      });
+      for (const b of lane.bars) {
+        const x0 = b.x0 * 100;
+        const w = Math.max(0, (b.x1 - b.x0) * 100);
+        const tip =
+          b.status === "untimed"
+            ? `${lane.name}: no timing recorded`
+            : `${lane.name} attempt ${b.attempt}: ${b.status} ${formatTime(b.start)} → ${formatTime(b.end)} (${formatDuration(
+                b.start !== null && b.end !== null ? b.end - b.start : null,
+              )})${b.error ? ` ${b.error}` : ""}`;
+        row.appendChild(
+          h("div", {
+            class: `pv-tl-bar pv-bar-${b.status}`,
+            style: `left:${x0.toFixed(2)}%;width:calc(${w.toFixed(2)}% + 2px)`,
+            title: tip,
+          }),
+        );
+      }
+      body.appendChild(row);
+    });
+    if (c.lanes.length > lanes) body.appendChild(h("div", { class: "pv-tl-more" }, `+${c.lanes.length - lanes}`));
+    col.appendChild(body);
+    return col;
+  }
+}

@@ -1,0 +1,177 @@
+// The bundle's entry (esbuild → pregel_viz/static/viewer.js, one ESM file, WASM inlined).
+//
+// - default export: the anywidget module, `render({ model, el })`, traits `_payload` (Bytes:
+//   UTF-8 JSON), `step` (Int), `thread` (Unicode, "" = last thread), `ns` (Unicode, "" = root);
+// - `mount(el, payload, options)`: the same viewer for hosts without a widget model (the
+//   standalone HTML export, later the JupyterLab document viewer).
+
+import type { AnyModel } from "@anywidget/types";
+import { graphvizLayout } from "./layout";
+import { injectStyle } from "./style";
+import { parsePayload } from "./viewer/model";
+import type { Payload, Position } from "./viewer/types";
+import { createViewer, type Viewer } from "./viewer/viewer";
+
+export type { Payload, Position } from "./viewer/types";
+export { graphvizLayout } from "./layout";
+
+export interface MountOptions {
+  step?: number;
+  thread?: string;
+  ns?: string;
+  onChange?: (p: Position) => void;
+}
+
+export interface MountHandle {
+  setStep(n: number): void;
+  setThread(id: string): void;
+  setNs(ns: string): void;
+  destroy(): void;
+  /** the underlying viewer (position, setPayload, whenReady...) */
+  viewer: Viewer;
+}
+
+function showError(el: HTMLElement, e: unknown): () => void {
+  const box = el.ownerDocument.createElement("div");
+  box.className = "pregel-viewer pv-failed";
+  box.setAttribute("data-ready", "1");
+  box.setAttribute("data-error", "1");
+  box.textContent = `pregel-viz: cannot show this run: ${e instanceof Error ? e.message : String(e)}`;
+  el.appendChild(box);
+  return () => box.remove();
+}
+
+/** Render `payload` (object, JSON text or UTF-8 bytes) into `el`. */
+export function mount(el: HTMLElement, payload: Payload | string | ArrayBuffer | DataView, options: MountOptions = {}): MountHandle {
+  let viewer: Viewer;
+  try {
+    viewer = createViewer(el, parsePayload(payload), { layout: graphvizLayout, ...options });
+  } catch (e) {
+    const remove = showError(el, e);
+    const noop = (): void => undefined;
+    return { setStep: noop, setThread: noop, setNs: noop, destroy: remove, viewer: undefined as unknown as Viewer };
+  }
+  injectStyle(viewer.root);
+  return {
+    setStep: (n) => viewer.setStep(n),
+    setThread: (id) => viewer.setThread(id),
+    setNs: (ns) => viewer.setNs(ns),
+    destroy: () => viewer.destroy(),
+    viewer,
+  };
+}
+
+// ---- anywidget ----
+
+/** The traits Python defines (pregel_viz/widget.py). */
+export interface Traits {
+  _payload: DataView | ArrayBuffer | string | Payload;
+  step: number;
+  thread: string;
+  ns: string;
+}
+
+/** What render() uses of anywidget's model (a stand-in is enough for tests). */
+interface WidgetModel {
+  get(name: string): unknown;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, cb: () => void): void;
+  off(event?: string | null, cb?: (() => void) | null): void;
+}
+
+// anywidget's real model fits what render() needs
+const _fits: (m: AnyModel<Traits>) => WidgetModel = (m) => m;
+void _fits;
+
+const THROTTLE_MS = 50;
+
+function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+  let echo = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let lastSent = 0;
+  let viewer: Viewer | null = null;
+
+  const str = (v: unknown): string => (typeof v === "string" ? v : "");
+  const num = (v: unknown): number | undefined => (typeof v === "number" && isFinite(v) ? v : undefined);
+
+  // browser → Python, at most every THROTTLE_MS (leading and trailing edge)
+  const flush = (): void => {
+    timer = null;
+    if (!viewer) return;
+    lastSent = Date.now();
+    const p = viewer.position;
+    echo = true;
+    try {
+      if (model.get("thread") !== p.thread && !(model.get("thread") === "" && p.thread === lastThreadId())) model.set("thread", p.thread);
+      if (model.get("ns") !== p.ns) model.set("ns", p.ns);
+      if (model.get("step") !== p.step) model.set("step", p.step);
+      model.save_changes();
+    } finally {
+      echo = false;
+    }
+  };
+  const push = (): void => {
+    if (timer !== null) return;
+    const wait = Math.max(0, lastSent + THROTTLE_MS - Date.now());
+    if (wait === 0) flush();
+    else timer = setTimeout(flush, wait);
+  };
+
+  let payloadDoc: Payload;
+  const lastThreadId = (): string => payloadDoc?.threads?.[payloadDoc.threads.length - 1]?.id ?? "";
+
+  try {
+    payloadDoc = parsePayload(model.get("_payload"));
+  } catch (e) {
+    return showError(el, e);
+  }
+  const requested = num(model.get("step"));
+  viewer = createViewer(el, payloadDoc, {
+    layout: graphvizLayout,
+    step: requested,
+    thread: str(model.get("thread")),
+    ns: str(model.get("ns")),
+    onChange: push,
+  });
+  injectStyle(viewer.root);
+  // the step asked for may not exist (clamped): tell Python what is shown
+  if (requested !== undefined && viewer.position.step !== requested) push();
+
+  // Python → browser
+  const onModel = (): void => {
+    if (echo || !viewer) return;
+    const shown = viewer.setPosition({
+      thread: str(model.get("thread")),
+      ns: str(model.get("ns")),
+      step: num(model.get("step")),
+    });
+    const asked = num(model.get("step"));
+    if (asked !== undefined && shown.step !== asked) push();
+  };
+  const onPayload = (): void => {
+    if (!viewer) return;
+    try {
+      payloadDoc = parsePayload(model.get("_payload"));
+      viewer.setPayload(payloadDoc);
+    } catch {
+      /* keep showing the previous document */
+    }
+  };
+  model.on("change:step", onModel);
+  model.on("change:thread", onModel);
+  model.on("change:ns", onModel);
+  model.on("change:_payload", onPayload);
+
+  return () => {
+    model.off("change:step", onModel);
+    model.off("change:thread", onModel);
+    model.off("change:ns", onModel);
+    model.off("change:_payload", onPayload);
+    if (timer !== null) clearTimeout(timer);
+    viewer?.destroy();
+    viewer = null;
+  };
+}
+
+export default { render };

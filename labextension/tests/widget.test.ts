@@ -1,0 +1,148 @@
+// The anywidget entry and mount(), with a stand-in for the widget model (Backbone-like: set
+// fires change:<name> synchronously, for Python-side and local changes alike).
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import widget, { mount } from "../src/widget";
+import { loadSample } from "./fixture";
+
+class FakeModel {
+  attrs: Record<string, unknown>;
+  handlers = new Map<string, Set<() => void>>();
+  saves = 0;
+  sets: [string, unknown][] = [];
+  constructor(attrs: Record<string, unknown>) {
+    this.attrs = { ...attrs };
+  }
+  get(name: string): unknown {
+    return this.attrs[name];
+  }
+  set(name: string, value: unknown): void {
+    this.sets.push([name, value]);
+    this.attrs[name] = value;
+    for (const h of this.handlers.get(`change:${name}`) ?? []) h();
+  }
+  /** a change coming from Python */
+  remote(changes: Record<string, unknown>): void {
+    Object.assign(this.attrs, changes);
+    for (const name of Object.keys(changes)) for (const h of this.handlers.get(`change:${name}`) ?? []) h();
+  }
+  save_changes(): void {
+    this.saves++;
+  }
+  on(event: string, cb: () => void): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(cb);
+  }
+  off(event?: string | null, cb?: (() => void) | null): void {
+    if (event && cb) this.handlers.get(event)?.delete(cb);
+  }
+  listeners(): number {
+    let n = 0;
+    for (const s of this.handlers.values()) n += s.size;
+    return n;
+  }
+}
+
+function bytes(): DataView {
+  const b = new TextEncoder().encode(JSON.stringify(loadSample()));
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+  vi.useRealTimers();
+});
+
+describe("anywidget render", () => {
+  it("renders from the traits, follows Python, reports user moves (throttled) and cleans up", async () => {
+    const model = new FakeModel({ _payload: bytes(), step: 2, thread: "happy", ns: "" });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const cleanup = widget.render({ model, el });
+    const root = el.querySelector(".pregel-viewer")!;
+    expect(root.getAttribute("data-step")).toBe("2");
+    expect(root.getAttribute("data-active")).toBe('["worker"]');
+    expect(model.sets).toEqual([]); // nothing to correct
+    expect(document.head.querySelectorAll("style[data-pregel-viz-style]").length).toBe(1);
+
+    // Python → browser
+    model.remote({ step: 3 });
+    expect(root.getAttribute("data-step")).toBe("3");
+    model.remote({ thread: "failing", step: 1 });
+    expect(root.getAttribute("data-thread")).toBe("failing");
+    expect(root.getAttribute("data-step")).toBe("1");
+    expect(model.sets).toEqual([]);
+
+    // browser → Python: first move goes at once, the next ones at most every 50 ms
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.now() + 1000);
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true }));
+    expect(model.get("step")).toBe(-1);
+    expect(model.saves).toBe(1);
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    expect(model.saves).toBe(1);
+    vi.advanceTimersByTime(60);
+    expect(model.saves).toBe(2);
+    // the view is where the user put it (the echo did not move it back)
+    const third = loadSample().threads.find((t) => t.id === "failing")!.namespaces.find((n) => n.ns === "")!.steps[2].step;
+    expect(root.getAttribute("data-step")).toBe(String(third));
+    expect(model.get("step")).toBe(third);
+    expect(model.get("thread")).toBe("failing");
+
+    // a step number that does not exist is clamped, and Python is told
+    vi.advanceTimersByTime(100);
+    model.remote({ thread: "happy", step: 99 });
+    vi.advanceTimersByTime(100);
+    expect(root.getAttribute("data-step")).toBe("4");
+    expect(model.get("step")).toBe(4);
+
+    cleanup();
+    expect(el.querySelector(".pregel-viewer")).toBeNull();
+    expect(model.listeners()).toBe(0);
+  });
+
+  it("a new _payload keeps the view where it is", () => {
+    const model = new FakeModel({ _payload: bytes(), step: 3, thread: "happy", ns: "" });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const cleanup = widget.render({ model, el });
+    model.remote({ _payload: JSON.stringify(loadSample()) });
+    expect(el.querySelector(".pregel-viewer")!.getAttribute("data-step")).toBe("3");
+    cleanup();
+  });
+
+  it("a broken payload shows an error instead of throwing", () => {
+    const model = new FakeModel({ _payload: "{not json", step: 0, thread: "", ns: "" });
+    const el = document.createElement("div");
+    const cleanup = widget.render({ model, el });
+    expect(el.textContent).toContain("pregel-viz: cannot show this run");
+    cleanup();
+    expect(el.textContent).toBe("");
+  });
+});
+
+describe("mount", () => {
+  it("renders a payload object or JSON text and is driven by setStep / setThread / setNs", async () => {
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const changes: unknown[] = [];
+    const m = mount(el, JSON.stringify(loadSample()), { thread: "happy", step: 1, onChange: (p) => changes.push(p) });
+    await m.viewer.whenReady();
+    const root = el.querySelector(".pregel-viewer")!;
+    expect(root.getAttribute("data-ready")).toBe("1");
+    expect(root.getAttribute("data-step")).toBe("1");
+    m.setStep(2);
+    expect(root.getAttribute("data-active")).toBe('["worker"]');
+    const sub = loadSample().threads[0].namespaces[1].ns;
+    m.setNs(sub);
+    expect(root.getAttribute("data-ns")).toBe(sub);
+    m.setThread("failing");
+    expect(root.getAttribute("data-thread")).toBe("failing");
+    expect(root.getAttribute("data-ns")).toBe("");
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true }));
+    expect(changes).toEqual([{ step: -1, thread: "failing", ns: "" }]);
+    m.destroy();
+    expect(el.querySelector(".pregel-viewer")).toBeNull();
+  });
+});
