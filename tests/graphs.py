@@ -8,6 +8,7 @@ with plain LangGraph.
 import asyncio
 import datetime as dt
 import operator
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict
@@ -426,6 +427,9 @@ def build_parallel_error(checkpointer: Any) -> Any:
     """fan -> (ok_left, boom, ok_right); boom raises ValueError, siblings succeed."""
 
     def boom(state: LogState) -> dict[str, list[str]]:
+        # fail after the siblings are done, so that every run saves the same sibling writes
+        # (a task still running when one fails may or may not get to commit)
+        time.sleep(0.05)
         raise ValueError("boom: deliberate failure")
 
     g = StateGraph(LogState)

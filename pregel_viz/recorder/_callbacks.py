@@ -66,13 +66,17 @@ class AttemptHandler(BaseCallbackHandler):
         cns = str(md.get("langgraph_checkpoint_ns") or "")
         ns, _, last = cns.rpartition(NS_SEP)
         task_id = last.partition(NS_END)[2]
+        path = md.get("langgraph_path") or ()
+        if len(path) > 1 and isinstance(path[1], (list, tuple)):
+            # a functional @task called from another task inherits that task's namespace
+            # entry: the graph's namespace is one level further up
+            ns = ns.rpartition(NS_SEP)[0] if NS_SEP in ns else ""
         if not task_id:
             return
         with self._lock:
             if parent_run_id is not None and self._runs.get(parent_run_id) == task_id:
                 return  # a runnable inside the node, named like it
             self._runs[run_id] = task_id
-        path = md.get("langgraph_path") or ()
         self.recorder.on_attempt_start(
             thread=self.thread,
             ns=ns,
