@@ -1,0 +1,97 @@
+"""The notebook widget and the HTML export, on the Python side (the browser side: tests/ui/)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pregel_viz
+from pregel_viz import Debugger, PregelVizError
+from pregel_viz.payload import build_payload
+
+SAMPLE = Path(__file__).parent / "fixtures" / "sample.pregel"
+XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "</textarea>"]
+
+
+@pytest.fixture(scope="module")
+def run() -> pregel_viz.Run:
+    return pregel_viz.load(SAMPLE)
+
+
+def test_debugger_sends_the_payload_once_and_syncs_only_the_position(run: pregel_viz.Run) -> None:
+    w = Debugger(run)
+    assert json.loads(w._payload.decode()) == build_payload(run)
+    assert w.thread == "failing"  # the last thread
+    assert w.ns == ""
+    assert w.step == run.threads["failing"].root.supersteps[-1].step
+    synced = {name for name in w.trait_names(sync=True) if not name.startswith("_")}
+    assert {"step", "thread", "ns"} <= synced
+    assert "export default" in w._esm or "export{" in w._esm.replace(" ", "")
+
+
+def test_debugger_takes_a_path_and_a_starting_position() -> None:
+    w = Debugger(SAMPLE, thread="happy", step=2)
+    assert (w.thread, w.step) == ("happy", 2)
+    w.step = 3
+    assert w.step == 3
+
+
+def test_debugger_rejects_misspelled_arguments_and_unknown_threads(run: pregel_viz.Run) -> None:
+    with pytest.raises(TypeError):
+        Debugger(run, stpe=2)  # type: ignore[call-arg]
+    with pytest.raises(KeyError, match="no thread 'nope'"):
+        Debugger(run, thread="nope")
+    with pytest.raises(KeyError, match="no namespace"):
+        Debugger(run, thread="happy", ns="nowhere:1")
+    with pytest.raises(TypeError, match="expected a pregel_viz.Run"):
+        Debugger(42)  # type: ignore[arg-type]
+
+
+def test_debugger_without_a_built_viewer_says_how_to_build_it(
+    run: pregel_viz.Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pregel_viz.widget as widget
+
+    monkeypatch.setattr(widget, "STATIC", tmp_path)
+    with pytest.raises(PregelVizError, match="npm run build"):
+        Debugger(run)
+
+
+def test_run_displays_as_the_widget_with_a_text_summary(run: pregel_viz.Run) -> None:
+    data, _ = run._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"] == run.summary()
+
+
+def test_html_export_is_one_self_contained_page(run: pregel_viz.Run, tmp_path: Path) -> None:
+    out = tmp_path / "run.html"
+    text = run.to_html(out)
+    assert out.read_text(encoding="utf-8") == text
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)  # nothing fetched
+    assert "@hpcc-js" not in text or "wasm" in text.lower()
+    # the inlined data and code cannot close their <script> elements early
+    body = text.split('<script type="application/json" id="pregel-viz-payload">', 1)[1]
+    payload_text = body.split("</script>", 1)[0]
+    assert json.loads(payload_text) == build_payload(run)
+    esm = text.split('<script type="text/plain" id="pregel-viz-esm">', 1)[1]
+    assert esm.count("</script>") == 2  # its own end, and the bootstrap's
+    assert "</" not in payload_text and "<!--" not in payload_text  # escaped as "<\/", "<\!--"
+    assert all(x.replace("</", "<\\/") in payload_text for x in XSS)
+
+
+def test_cli_html_writes_the_page(tmp_path: Path) -> None:
+    out = tmp_path / "sample.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "pregel_viz", "html", str(SAMPLE), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 100_000
+    assert "pregel-viz-esm" in out.read_text(encoding="utf-8")
