@@ -48,7 +48,7 @@ def test_debugger_rejects_misspelled_arguments_and_unknown_threads(run: pregel_v
         Debugger(run, thread="nope")
     with pytest.raises(KeyError, match="no namespace"):
         Debugger(run, thread="happy", ns="nowhere:1")
-    with pytest.raises(TypeError, match="expected a pregel_viz.Run"):
+    with pytest.raises(TypeError, match=r"expected a pregel_viz\.Run"):
         Debugger(42)  # type: ignore[arg-type]
 
 

@@ -126,28 +126,40 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   } catch (e) {
     return showError(el, e);
   }
-  const requested = num(model.get("step"));
+  // the position asked for may not exist (a step clamped, a namespace the thread lacks):
+  // tell Python what is shown
+  const syncIfDiffers = (shown: Position): void => {
+    const thread = str(model.get("thread"));
+    const asked = num(model.get("step"));
+    if (
+      (thread !== shown.thread && !(thread === "" && shown.thread === lastThreadId())) ||
+      str(model.get("ns")) !== shown.ns ||
+      (asked !== undefined && shown.step !== asked)
+    ) {
+      push();
+    }
+  };
+
   viewer = createViewer(el, payloadDoc, {
     layout: graphvizLayout,
-    step: requested,
+    step: num(model.get("step")),
     thread: str(model.get("thread")),
     ns: str(model.get("ns")),
     onChange: push,
   });
   injectStyle(viewer.root);
-  // the step asked for may not exist (clamped): tell Python what is shown
-  if (requested !== undefined && viewer.position.step !== requested) push();
+  syncIfDiffers(viewer.position);
 
   // Python → browser
   const onModel = (): void => {
     if (echo || !viewer) return;
-    const shown = viewer.setPosition({
-      thread: str(model.get("thread")),
-      ns: str(model.get("ns")),
-      step: num(model.get("step")),
-    });
-    const asked = num(model.get("step"));
-    if (asked !== undefined && shown.step !== asked) push();
+    syncIfDiffers(
+      viewer.setPosition({
+        thread: str(model.get("thread")),
+        ns: str(model.get("ns")),
+        step: num(model.get("step")),
+      }),
+    );
   };
   const onPayload = (): void => {
     if (!viewer) return;
