@@ -60,14 +60,31 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)  # read by `page` to keep a failure screenshot
+    return report
+
+
 @pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A fresh context and page; ``page.errors`` collects uncaught page errors. When the test
+    fails, a screenshot of the page is kept in the test's tmp dir (its path is printed)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.errors = errors  # type: ignore[attr-defined]
     yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        shot = tmp_path / "failure.png"
+        with contextlib.suppress(Exception):
+            pg.screenshot(path=str(shot), full_page=True, animations="disabled")
+            print(f"screenshot of the failed page: {shot}")
+        if errors:
+            print("page errors:", *errors, sep="\n  ")
     context.close()
 
 
@@ -103,22 +120,32 @@ class Lab:
         self.log = open(self.home / "lab.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-                f"--port={self.port}", "--ip=127.0.0.1",
+                sys.executable,
+                "-m",
+                "jupyter",
+                "lab",
+                "--no-browser",
+                "--allow-root",
+                f"--port={self.port}",
+                "--ip=127.0.0.1",
                 f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={root}",
                 "--LabApp.extension_manager=readonly",
                 "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             ],
-            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self._wait()
 
     def api(self, path: str) -> Any:
-        req = urllib.request.Request(f"{self.url}{path}",
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 

@@ -1,0 +1,101 @@
+"""Open a notebook in a real JupyterLab and run its cells, robustly (no sleeps).
+
+The flakiness guards come from /work/shared/research/frontend-stack.md §3.6:
+
+- open with ``?reset`` (no restored workspace) and scope every selector to the visible notebook
+  panel, ``.jp-NotebookPanel:not(.lm-mod-hidden)``;
+- the kernel is ready when the server lists the notebook's session as ``idle`` *and* the debugger
+  button is enabled (the toolbar's execution indicator says ``idle`` before the kernel connects);
+- after Shift+Enter the prompt must leave its old value (``[ ]`` or ``[n]``); when it does not,
+  press again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from playwright.sync_api import expect
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+DONE = re.compile(r"^\s*\[\d+\]:\s*$")
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(path))
+
+
+class Notebook:
+    """One notebook open in JupyterLab in ``page``."""
+
+    def __init__(self, page: Any, lab: Any, name: str, timeout: float = 60_000) -> None:
+        self.page = page
+        self.lab = lab
+        self.name = name
+        self.timeout = timeout
+        self.retries: list[str] = []  # what had to be done twice (shown with pytest -s)
+        page.set_default_timeout(timeout)
+        page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
+        self.panel = page.locator(PANEL)
+        expect(self.panel.locator(".jp-Cell").first).to_be_visible(timeout=timeout)
+        lab.wait_kernel_idle(name, timeout=timeout / 1000)
+        expect(self.panel.locator(".jp-DebuggerBugButton[aria-disabled='false']")).to_have_count(
+            1, timeout=timeout
+        )
+
+    def cell(self, i: int) -> Any:
+        return self.panel.locator(".jp-Notebook .jp-Cell").nth(i)
+
+    def prompt(self, i: int) -> Any:
+        return self.cell(i).locator(".jp-InputArea-prompt")
+
+    def output(self, i: int) -> Any:
+        return self.cell(i).locator(".jp-OutputArea")
+
+    def run(self, i: int, attempts: int = 3) -> None:
+        """Execute cell ``i`` (Shift+Enter in its editor) and wait until it finished."""
+        prompt = self.prompt(i)
+        before = prompt.inner_text()
+        for attempt in range(attempts):
+            self.cell(i).locator(".jp-InputArea-editor").click()
+            self.page.keyboard.press("Shift+Enter")
+            try:
+                expect(prompt).not_to_have_text(before, timeout=5_000)
+                break
+            except AssertionError:
+                if attempt == attempts - 1:
+                    raise
+                self._retried(f"Shift+Enter on cell {i}")
+        expect(prompt).to_have_text(DONE, timeout=self.timeout)
+
+    def run_and_read(self, i: int) -> str:
+        """Run cell ``i`` and return the text of its (stream) output."""
+        self.run(i)
+        out = self.output(i).locator(".jp-OutputArea-output").first
+        expect(out).to_be_attached(timeout=self.timeout)
+        return str(out.inner_text()).strip()
+
+    def run_until(self, i: int, expected: str, attempts: int = 5) -> str:
+        """Run cell ``i`` until its output reads ``expected``: the browser saves view changes to
+        the kernel at most every 50 ms, so a run right after a click may see the previous value
+        (a rerun takes longer than that)."""
+        out = ""
+        for _ in range(attempts):
+            out = self.run_and_read(i)
+            if out == expected:
+                break
+            self._retried(f"cell {i} read {out!r}, expected {expected!r}")
+        return out
+
+    def _retried(self, what: str) -> None:
+        self.retries.append(what)
+        print(f"[{self.name}] retry: {what}")
