@@ -206,6 +206,15 @@ def _thread_config(config: Any) -> dict[str, Any]:
     return out
 
 
+def _breaks(before: Sequence[str] | None, after: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if before:
+        out["interrupt_before"] = list(before)
+    if after:
+        out["interrupt_after"] = list(after)
+    return out
+
+
 def record(
     graph: Any,
     input: Any,
@@ -214,6 +223,8 @@ def record(
     path: str | os.PathLike[str] | None = None,
     resume: Sequence[Any] = (),
     limits: Limits = DEFAULT_LIMITS,
+    interrupt_before: Sequence[str] | None = None,
+    interrupt_after: Sequence[str] | None = None,
 ) -> Run:
     """Run ``graph`` on ``input`` and return the recorded :class:`~pregel_viz.Run`.
 
@@ -227,6 +238,9 @@ def record(
         resume: what to do after each interrupt, in turn: a value continues with
             ``Command(resume=value)``, ``None`` continues with input ``None``.
         limits: bounds on recorded values.
+        interrupt_before, interrupt_after: breakpoints: pause before or after these nodes
+            (LangGraph's ``interrupt_before``/``interrupt_after``); each ``resume`` item then
+            continues past one pause.
 
     Returns:
         The run. An exception raised by the graph does not propagate: it is the run's outcome
@@ -237,7 +251,7 @@ def record(
     with recording(target, path, limits=limits) as rec:
         for inp in _rounds(input, resume):
             try:
-                target.invoke(inp, cfg)
+                target.invoke(inp, cfg, **_breaks(interrupt_before, interrupt_after))
             except Exception:
                 break
     return rec.run
@@ -251,6 +265,8 @@ async def arecord(
     path: str | os.PathLike[str] | None = None,
     resume: Sequence[Any] = (),
     limits: Limits = DEFAULT_LIMITS,
+    interrupt_before: Sequence[str] | None = None,
+    interrupt_after: Sequence[str] | None = None,
 ) -> Run:
     """:func:`record` for async graphs: the rounds run with ``ainvoke``."""
     target = _with_saver(graph)
@@ -258,7 +274,7 @@ async def arecord(
     with recording(target, path, limits=limits) as rec:
         for inp in _rounds(input, resume):
             try:
-                await target.ainvoke(inp, cfg)
+                await target.ainvoke(inp, cfg, **_breaks(interrupt_before, interrupt_after))
             except Exception:
                 break
     return rec.run

@@ -66,7 +66,7 @@ class AttemptHandler(BaseCallbackHandler):
         cns = str(md.get("langgraph_checkpoint_ns") or "")
         ns, _, last = cns.rpartition(NS_SEP)
         task_id = last.partition(NS_END)[2]
-        path = md.get("langgraph_path") or ()
+        path: Any = md.get("langgraph_path") or ()
         if len(path) > 1 and isinstance(path[1], (list, tuple)):
             # a functional @task called from another task inherits that task's namespace
             # entry: the graph's namespace is one level further up
