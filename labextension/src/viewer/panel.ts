@@ -1,6 +1,8 @@
 // The side panel: step summary, tasks, selected task details, next-step triggers, state with
 // its diff, channels. Sections are built once; each step only refills their bodies, so a
-// section the user collapsed stays collapsed. Everything user-provided goes in as text.
+// section the user collapsed stays collapsed. A section is refilled only when what it shows
+// changed (keyed by the model objects it reads: they are immutable for a payload), and the
+// channel table is updated in place. Everything user-provided goes in as text.
 
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
@@ -9,6 +11,21 @@ import type { NamespaceModel, ThreadModel } from "./model";
 import { groupTasks, nextTriggers, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
 import type { GraphView, Json, StepDoc, TaskDoc } from "./types";
 import { renderValue } from "./values";
+
+/** One drawn row of the channel table, with what it shows. */
+interface ChannelRow {
+  tr: HTMLElement;
+  version: HTMLElement;
+  upd: HTMLElement;
+  value: Json | undefined;
+  updated: boolean;
+}
+
+function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export interface PanelContext {
   thread: ThreadModel;
@@ -64,6 +81,12 @@ export class SidePanel {
   private readonly next: Section;
   private readonly state: Section;
   private readonly channels: Section;
+  /** per section, what it was last drawn from */
+  private readonly keys = new Map<string, unknown[]>();
+  /** the task whose row is marked selected */
+  private selectedRow: string | null = null;
+  /** the channel table on screen: its graph and row names, and its rows by name */
+  private channelTable: { graph: GraphView | undefined; names: string[]; rows: Map<string, ChannelRow> } | null = null;
 
   constructor(private readonly handlers: PanelHandlers) {
     this.summary = section("pv-summary", "Step");
@@ -92,12 +115,34 @@ export class SidePanel {
   }
 
   update(ctx: PanelContext): void {
-    this.renderSummary(ctx);
-    this.renderTasks(ctx);
-    this.renderDetails(ctx);
-    this.renderNext(ctx);
-    this.renderState(ctx);
-    this.renderChannels(ctx);
+    const { thread, space, index, step, selected } = ctx;
+    if (this.changed("summary", [thread, space, step, ctx.warnings.length ? ctx.warnings : 0])) this.renderSummary(ctx);
+    if (this.changed("tasks", [step])) this.renderTasks(ctx);
+    else if ((selected?.id ?? null) !== this.selectedRow) this.markSelectedRow(selected?.id ?? null);
+    if (this.changed("details", [thread, selected, selected ? 0 : step?.tasks?.length ? 1 : 0])) this.renderDetails(ctx);
+    if (this.changed("next", [step, index === space.length - 1])) this.renderNext(ctx);
+    if (this.changed("state", [space, index])) this.renderState(ctx);
+    if (this.changed("channels", [space, index, step, ctx.graph])) this.renderChannels(ctx);
+  }
+
+  /** Whether `key` differs from the one section `name` was last drawn from (then remembered). */
+  private changed(name: string, key: unknown[]): boolean {
+    const prev = this.keys.get(name);
+    if (prev && sameList(prev, key)) return false;
+    this.keys.set(name, key);
+    return true;
+  }
+
+  private markSelectedRow(id: string | null): void {
+    const was = this.selectedRow;
+    this.selectedRow = id;
+    for (const row of Array.from(this.tasks.body.querySelectorAll("tr[data-task]"))) {
+      const t = row.getAttribute("data-task");
+      if (t !== was && t !== id) continue;
+      // the class list as renderTasks writes it: "pv-task-row[ pv-selected] pv-row-<status>"
+      const base = row.className.replace(/ pv-selected\b/, "");
+      row.className = t === id ? base.replace(/^pv-task-row/, "pv-task-row pv-selected") : base;
+    }
   }
 
   private renderSummary(ctx: PanelContext): void {
@@ -130,6 +175,7 @@ export class SidePanel {
 
   private renderTasks(ctx: PanelContext): void {
     const tasks = ctx.step?.tasks ?? [];
+    this.selectedRow = ctx.selected?.id ?? null;
     this.tasks.title.textContent = `Tasks (${tasks.length})`;
     if (!tasks.length) {
       fill(this.tasks.body, muted("No task ran in this step."));
@@ -326,24 +372,53 @@ export class SidePanel {
     const updated = new Set(step?.updated ?? []);
     const names = Object.keys(specs);
     for (const k of Object.keys(versions)) if (!(k in specs)) names.push(k);
-    this.channels.title.textContent = `Channels (${names.length}; ${updated.size} updated)`;
+    const title = `Channels (${names.length}; ${updated.size} updated)`;
+    if (this.channels.title.textContent !== title) this.channels.title.textContent = title;
+    const drawn = this.channelTable;
+    if (drawn && drawn.graph === graph && sameList(drawn.names, names)) {
+      // the same rows: touch only the cells whose version or update mark changed
+      for (const name of names) {
+        const row = drawn.rows.get(name)!;
+        const v = versions[name];
+        const u = updated.has(name);
+        if (u !== row.updated) {
+          row.updated = u;
+          row.tr.className = u ? "pv-updated" : "";
+          row.upd.textContent = u ? "✓" : "";
+        }
+        if (v !== row.value) {
+          row.value = v;
+          row.version.title = v === undefined ? "" : String(v);
+          row.version.textContent = v === undefined ? "" : formatVersion(v);
+        }
+      }
+      return;
+    }
+    this.channelTable = null;
     if (!names.length) {
       fill(this.channels.body, muted("no channels recorded"));
       return;
     }
-    const rows = names.map((name) => {
+    const rows = new Map<string, ChannelRow>();
+    const trs = names.map((name) => {
       const spec = specs[name] ?? {};
       const v = versions[name];
-      return h(
+      const u = updated.has(name);
+      const version = h("td", { class: "pv-num", title: v === undefined ? "" : String(v) }, v === undefined ? "" : formatVersion(v));
+      const upd = h("td", { class: "pv-upd" }, u ? "✓" : "");
+      const tr = h(
         "tr",
-        { class: updated.has(name) ? "pv-updated" : "", "data-channel": name },
+        { class: u ? "pv-updated" : "", "data-channel": name },
         h("td", { class: "pv-name" }, name),
         h("td", null, typeof spec.class === "string" ? spec.class : ""),
         h("td", null, typeof spec.reducer === "string" ? spec.reducer : ""),
-        h("td", { class: "pv-num", title: v === undefined ? "" : String(v) }, v === undefined ? "" : formatVersion(v)),
-        h("td", { class: "pv-upd" }, updated.has(name) ? "✓" : ""),
+        version,
+        upd,
       );
+      rows.set(name, { tr, version, upd, value: v, updated: u });
+      return tr;
     });
-    fill(this.channels.body, table(["channel", "class", "reducer", "version", "updated"], rows, "pv-channel-table"));
+    fill(this.channels.body, table(["channel", "class", "reducer", "version", "updated"], trs, "pv-channel-table"));
+    this.channelTable = { graph, names, rows };
   }
 }

@@ -1,7 +1,8 @@
 // The timeline: a Gantt chart with one column per step entry and, inside a column, one lane
 // per task and one bar per attempt (retries are separate bars on the same lane, failed ones
 // red). Only a window of columns around the current entry is drawn, so a 10,000-step run
-// costs the same to show as a 10-step one.
+// costs the same to show as a 10-step one. Moving by one entry builds only the column that
+// enters the window; the width comes from the host (setWidth), so rendering reads no layout.
 
 import { h } from "./dom";
 import { formatDuration, formatError, formatTime } from "./format";
@@ -80,6 +81,14 @@ export interface TimelineOptions {
   onSelect: (index: number, taskId: string | null) => void;
 }
 
+/** A column as drawn: its element, its lanes, and what its content depended on. */
+interface DrawnColumn {
+  el: HTMLElement;
+  lanes: HTMLElement[];
+  /** the lane cap it was drawn with, or -1 when it showed all its lanes (cap-independent) */
+  cap: number;
+}
+
 export class Timeline {
   readonly el: HTMLElement;
   private readonly cols: HTMLElement;
@@ -89,6 +98,13 @@ export class Timeline {
   private readonly colW: number;
   private curW = 64;
   private readonly maxLanes: number;
+  /** the width given by the host (ResizeObserver), or null: read clientWidth on each render */
+  private width: number | null = null;
+  /** the columns on screen, by entry index, in window order */
+  private drawnCols = new Map<number, DrawnColumn>();
+  private drawnW = -1;
+  private drawnLanes = -1;
+  private drawnWindow = "";
   /** columns drawn on the last render (tests check it stays small) */
   drawn = 0;
 
@@ -109,35 +125,91 @@ export class Timeline {
   setSteps(steps: StepDoc[]): void {
     this.steps = steps;
     this.index = -1;
+    this.drawnCols.clear(); // the next render redraws every column
   }
 
-  /** Redraw the window around entry `index`. */
+  /** The timeline's width in px, as measured by the host (a ResizeObserver callback, where
+   *  reading it costs no layout). Once set, rendering never reads the layout. */
+  setWidth(width: number): void {
+    if (width === this.width) return;
+    this.width = width;
+    this.refresh();
+  }
+
+  /** Draw the window around entry `index`. Columns already on screen are kept (only the
+   *  current-column and selected-lane classes move); columns entering the window are built. */
   render(index: number, selectedTask: string | null = null): void {
+    const prevIndex = this.index;
+    const prevSelected = this.selectedTask;
     this.index = index;
     this.selectedTask = selectedTask;
-    const width = this.el.clientWidth || 800;
+    const width = (this.width ?? this.el.clientWidth) || 800;
     // few entries: wider columns fill the width (up to 3× the base width)
     const colW = Math.max(this.colW, Math.min(this.colW * 3, Math.floor(width / Math.max(1, this.steps.length))));
     this.curW = colW;
     const size = Math.max(3, Math.floor(width / colW));
     const start = windowStart(index, this.steps.length, size);
     const end = Math.min(this.steps.length, start + size);
-    const columns: GanttColumn[] = [];
-    for (let i = start; i < end; i++) columns.push(ganttColumn(this.steps[i], i));
-    const lanes = Math.min(this.maxLanes, Math.max(1, ...columns.map((c) => c.lanes.length)));
-    const frag = document.createDocumentFragment();
-    for (const c of columns) frag.appendChild(this.column(c, lanes));
-    this.cols.replaceChildren(frag);
-    this.cols.style.setProperty("--pv-lanes", String(lanes));
-    this.drawn = columns.length;
-    this.el.setAttribute("data-window", `${start}-${end - 1}`);
+    let most = 1;
+    for (let i = start; i < end; i++) most = Math.max(most, this.steps[i].tasks?.length ?? 0);
+    const lanes = Math.min(this.maxLanes, most);
+    const old = this.drawnCols;
+    const fresh = new Map<number, DrawnColumn>();
+    if (colW !== this.drawnW || !old.size) {
+      // everything changes (first render, new steps, new width): build the window at once
+      const frag = document.createDocumentFragment();
+      for (let i = start; i < end; i++) {
+        const d = this.column(ganttColumn(this.steps[i], i), lanes);
+        fresh.set(i, d);
+        frag.appendChild(d.el);
+      }
+      this.cols.replaceChildren(frag);
+    } else {
+      for (const [i, d] of old) if (i < start || i >= end) d.el.remove();
+      // what is left is a run of the new window, in order: walk it, building what is missing
+      let cursor = this.cols.firstElementChild;
+      for (let i = start; i < end; i++) {
+        const d = old.get(i);
+        const count = this.steps[i].tasks?.length ?? 0;
+        if (d && d.cap === (count > lanes ? lanes : -1)) {
+          if (i === prevIndex || i === index) d.el.classList.toggle("pv-current", i === index);
+          if (prevSelected !== selectedTask) {
+            for (const lane of d.lanes) {
+              const id = lane.getAttribute("data-task");
+              if (id === prevSelected || id === selectedTask) lane.classList.toggle("pv-selected", id === selectedTask);
+            }
+          }
+          fresh.set(i, d);
+          cursor = d.el.nextElementSibling;
+          continue;
+        }
+        const nd = this.column(ganttColumn(this.steps[i], i), lanes);
+        fresh.set(i, nd);
+        if (d) {
+          this.cols.replaceChild(nd.el, d.el);
+          cursor = nd.el.nextElementSibling;
+        } else this.cols.insertBefore(nd.el, cursor);
+      }
+    }
+    this.drawnCols = fresh;
+    this.drawnW = colW;
+    if (lanes !== this.drawnLanes) {
+      this.cols.style.setProperty("--pv-lanes", String(lanes));
+      this.drawnLanes = lanes;
+    }
+    this.drawn = end - start;
+    const win = `${start}-${end - 1}`;
+    if (win !== this.drawnWindow) {
+      this.el.setAttribute("data-window", win);
+      this.drawnWindow = win;
+    }
   }
 
   refresh(): void {
     if (this.index >= 0) this.render(this.index, this.selectedTask);
   }
 
-  private column(c: GanttColumn, lanes: number): HTMLElement {
+  private column(c: GanttColumn, lanes: number): DrawnColumn {
     const cur = c.index === this.index;
     const col = h("div", {
       class: `pv-tl-col${cur ? " pv-current" : ""}`,
@@ -147,6 +219,7 @@ export class Timeline {
     });
     col.appendChild(h("div", { class: "pv-tl-head" }, String(c.step)));
     const body = h("div", { class: "pv-tl-body" });
+    const rows: HTMLElement[] = [];
     c.lanes.slice(0, lanes).forEach((lane, li) => {
       const row = h("div", {
         class: `pv-tl-lane${lane.taskId === this.selectedTask ? " pv-selected" : ""}`,
@@ -171,9 +244,10 @@ export class Timeline {
         );
       }
       body.appendChild(row);
+      rows.push(row);
     });
     if (c.lanes.length > lanes) body.appendChild(h("div", { class: "pv-tl-more" }, `+${c.lanes.length - lanes}`));
     col.appendChild(body);
-    return col;
+    return { el: col, lanes: rows, cap: c.lanes.length > lanes ? lanes : -1 };
   }
 }

@@ -3,6 +3,10 @@
 //
 // Per step the work is bounded by the size of that step (its tasks, the graph's nodes and
 // edges, the state's keys and a window of timeline columns), never by the number of steps.
+// A step switch only writes to the DOM: no layout is read while it renders (sizes come from a
+// ResizeObserver, node boxes are measured once per graph and pane size), so the browser lays
+// the page out once, for the frame. Scrolling a node into view is the one write that needs the
+// layout, and it comes last.
 
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
@@ -48,6 +52,17 @@ export interface Viewer {
 }
 
 const SPEEDS = [0.5, 1, 2, 4];
+/** Steps closer together than this (ms) are "fast stepping": no colour transitions then. */
+const FAST_STEPPING_MS = 250;
+
+/** A node's box, relative to the graph pane's scrolled content (so it holds whatever the
+ *  scroll position), in CSS px. */
+interface Box {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
 
 
 interface Cached {
@@ -72,6 +87,14 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
   let picture: GraphPicture | null = null;
   let pictureKey = "";
   let breakpoints: string[] = [];
+  // revealNode's geometry, measured lazily and dropped when the pane is resized or the graph
+  // changes (only with a ResizeObserver to tell; without one, every reveal measures)
+  let paneSize: { width: number; height: number } | null = null;
+  let paneScroll: { top: number; left: number } | null = null;
+  const nodeBoxes = new Map<string, Box | null>(); // null: not rendered (no box)
+  let lastStepAt = -Infinity;
+  let fastTimer: ReturnType<typeof setTimeout> | null = null;
+  let ro: ResizeObserver | null = null; // set up with the event handlers, below
 
   // ---------- DOM ----------
   const root = h("div", { class: "pregel-viewer", tabindex: 0, role: "application", "aria-label": "LangGraph run viewer", "data-layouts": 0 });
@@ -212,6 +235,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     if (!view) notes.push(`No graph recorded for "${key || "root"}".`);
     else if (view.error) notes.push(`Graph structure incomplete: ${view.error}`);
     fill(graphNote, notes.map((n) => h("div", null, n)));
+    forgetGeometry(); // the note above the graph may have changed height
     const c = cached(key);
     const id = view ? `${key}\u0000${view.dot}` : "";
     if (id === pictureKey && picture) return;
@@ -247,9 +271,10 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
   function attach(p: GraphPicture): void {
     picture = p;
     fill(graphHolder, p.svg);
+    forgetGeometry();
     const vb = p.svg.getAttribute("viewBox")?.split(/[\s,]+/).map(Number);
     if (vb && vb.length === 4 && isFinite(vb[2])) p.svg.style.width = `${Math.ceil(vb[2] * 1.25)}px`;
-    restyleGraph();
+    revealNode(restyleGraph());
     root.setAttribute("data-ready", "1");
   }
 
@@ -258,28 +283,65 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     root.setAttribute("data-ready", "1");
   }
 
-  function restyleGraph(): void {
-    if (!picture) return;
+  /** Restyle the graph for the current step; returns the node to keep in view. */
+  function restyleGraph(): string | undefined {
+    if (!picture) return undefined;
     const style = picture.apply(currentStep());
     picture.setBreakpoints(breakpoints);
     picture.setSelected(selectedTask()?.name ?? null);
-    revealNode(style.active[0]);
+    return style.active[0];
+  }
+
+  function forgetGeometry(): void {
+    paneSize = null;
+    paneScroll = null;
+    nodeBoxes.clear();
+  }
+
+  /** Measure the pane, its scroll position and the boxes of `names` (one layout, if the DOM
+   *  changed since the last one; nodes never move once laid out). False: nothing to measure
+   *  (no graph, or the pane is not rendered). */
+  function measureGeometry(names: Iterable<string>): boolean {
+    if (!picture || !graphPane.getBoundingClientRect) return false;
+    const pane = graphPane.getBoundingClientRect();
+    if (!pane.height) return false;
+    paneSize = { width: pane.width, height: pane.height };
+    paneScroll = { top: graphPane.scrollTop, left: graphPane.scrollLeft };
+    for (const name of names) {
+      const g = picture.nodes.get(name) as Element | undefined;
+      if (!g?.getBoundingClientRect) continue;
+      const r = g.getBoundingClientRect();
+      nodeBoxes.set(name, r.height ? { top: r.top - pane.top + paneScroll.top, left: r.left - pane.left + paneScroll.left, width: r.width, height: r.height } : null);
+    }
+    return true;
   }
 
   /** Keep the first active node in view when the graph is larger than its pane (scrolls the
-   *  pane only, never the page). */
+   *  pane only, never the page). Reads no layout when the boxes are known (measured all at
+   *  once, see `measureGeometry`) and the node is in view; call it after every other DOM
+   *  write of the step. */
   function revealNode(name: string | undefined): void {
-    const g = name ? picture?.nodes.get(name) : undefined;
-    if (!g || !(g as Element).getBoundingClientRect) return;
-    const pane = graphPane.getBoundingClientRect();
-    const box = (g as Element).getBoundingClientRect();
-    if (!pane.height || !box.height) return;
-    if (box.top < pane.top || box.bottom > pane.bottom) {
-      graphPane.scrollTop += box.top - pane.top - (pane.height - box.height) / 2;
+    if (!name || !picture?.nodes.has(name)) return;
+    if (!ro) nodeBoxes.clear(); // nothing tells when the pane is resized: always measure
+    if (!nodeBoxes.has(name) || !paneSize || !paneScroll) {
+      nodeBoxes.clear();
+      if (!measureGeometry(ro ? picture.nodes.keys() : [name])) return;
     }
-    if (box.left < pane.left || box.right > pane.right) {
-      graphPane.scrollLeft += box.left - pane.left - (pane.width - box.width) / 2;
+    const box = nodeBoxes.get(name);
+    if (!box || !paneSize || !paneScroll) return;
+    const top = box.top - paneScroll.top; // from the pane's top edge
+    const left = box.left - paneScroll.left;
+    let moved = false;
+    if (top < 0 || top + box.height > paneSize.height) {
+      graphPane.scrollTop = paneScroll.top + top - (paneSize.height - box.height) / 2;
+      moved = true;
     }
+    if (left < 0 || left + box.width > paneSize.width) {
+      graphPane.scrollLeft = paneScroll.left + left - (paneSize.width - box.width) / 2;
+      moved = true;
+    }
+    // the browser clamps: read back what it did (the layout is fresh after the write)
+    if (moved) paneScroll = { top: graphPane.scrollTop, left: graphPane.scrollLeft };
   }
 
   // ---------- step rendering ----------
@@ -293,22 +355,29 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     const step = currentStep();
     const n = space?.length ?? 0;
     const pos = position();
-    root.setAttribute("data-step", String(pos.step));
-    root.setAttribute("data-index", String(index));
-    root.setAttribute("data-thread", pos.thread);
-    root.setAttribute("data-ns", pos.ns);
+    // write only what changed: every write invalidates style or layout for the frame
+    const attr = (el: Element, name: string, value: string): void => {
+      if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+    };
+    const prop = <T extends object, K extends keyof T>(el: T, name: K, value: T[K]): void => {
+      if (el[name] !== value) el[name] = value;
+    };
+    attr(root, "data-step", String(pos.step));
+    attr(root, "data-index", String(index));
+    attr(root, "data-thread", pos.thread);
+    attr(root, "data-ns", pos.ns);
     const active: string[] = [];
     for (const t of step?.tasks ?? []) if (!active.includes(t.name)) active.push(t.name);
-    root.setAttribute("data-active", JSON.stringify(active));
-    label.textContent = step ? `step ${step.step} of ${space?.maxStep ?? 0}` : "no steps";
-    label.title = step ? `entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "";
-    slider.max = String(Math.max(0, n - 1));
-    slider.value = String(Math.max(0, index));
-    slider.disabled = n < 2;
-    bFirst.disabled = bPrev.disabled = index <= 0;
-    bNext.disabled = bLast.disabled = index >= n - 1;
-    bPlay.disabled = n < 2;
-    restyleGraph();
+    attr(root, "data-active", JSON.stringify(active));
+    prop(label, "textContent", step ? `step ${step.step} of ${space?.maxStep ?? 0}` : "no steps");
+    prop(label, "title", step ? `entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "");
+    prop(slider, "max", String(Math.max(0, n - 1))); // before the value, which it clamps
+    prop(slider, "value", String(Math.max(0, index)));
+    prop(slider, "disabled", n < 2);
+    for (const b of [bFirst, bPrev]) prop(b, "disabled", index <= 0);
+    for (const b of [bNext, bLast]) prop(b, "disabled", index >= n - 1);
+    prop(bPlay, "disabled", n < 2);
+    const reveal = restyleGraph();
     if (thread && space) {
       panel.update({
         thread,
@@ -321,6 +390,20 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
       });
     }
     timeline.render(index, selectedId);
+    revealNode(reveal);
+  }
+
+  /** Steps in quick succession (key repeat, fast play, a dragged slider) turn the colour
+   *  transitions off (pv-fast), so the graph is not repainted for fades between frames. */
+  function markStepping(): void {
+    const now = Date.now();
+    if (now - lastStepAt < FAST_STEPPING_MS) root.classList.add("pv-fast");
+    lastStepAt = now;
+    if (fastTimer !== null) clearTimeout(fastTimer);
+    fastTimer = setTimeout(() => {
+      fastTimer = null;
+      root.classList.remove("pv-fast");
+    }, FAST_STEPPING_MS);
   }
 
   /** Move to entry i of the current namespace. */
@@ -331,6 +414,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     const moved = j !== index;
     index = j;
     if (moved) {
+      markStepping();
       // keep following the same node when it runs again
       const step = currentStep();
       const same = step?.tasks.find((t) => t.id === selectedId);
@@ -486,19 +570,38 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     }
   });
 
-  let ro: ResizeObserver | null = null;
   let lastWidth = -1;
+  // Called from the ResizeObserver (the layout is fresh there: reading sizes costs nothing),
+  // and once at the start. Reads first, then writes.
   const onResize = (): void => {
     const w = root.clientWidth;
     if (w === lastWidth) return;
     lastWidth = w;
+    const tw = timeline.el.clientWidth;
     root.classList.toggle("pv-narrow", w > 0 && w < 700);
-    timeline.refresh();
+    if (ro) timeline.setWidth(tw);
+    else timeline.refresh();
   };
   if (typeof ResizeObserver !== "undefined") {
-    ro = new ResizeObserver(onResize);
+    ro = new ResizeObserver((entries) => {
+      if (entries.some((e) => e.target === graphPane)) {
+        // measure now, while the layout is fresh, rather than during the next step
+        forgetGeometry();
+        if (picture) measureGeometry(picture.nodes.keys());
+      }
+      onResize();
+    });
     ro.observe(root);
+    ro.observe(graphPane);
   }
+  // the user scrolls the graph: note where to (the layout is fresh when scroll events fire)
+  graphPane.addEventListener(
+    "scroll",
+    () => {
+      if (paneScroll) paneScroll = { top: graphPane.scrollTop, left: graphPane.scrollLeft };
+    },
+    { passive: true },
+  );
 
   // ---------- start ----------
   rebuildThreads();
@@ -544,7 +647,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     },
     setBreakpoints(names: string[]) {
       breakpoints = [...names];
-      restyleGraph();
+      revealNode(restyleGraph());
     },
     selectTask(id: string | null) {
       select(id);
@@ -556,6 +659,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
       if (destroyed) return;
       destroyed = true;
       stop();
+      if (fastTimer !== null) clearTimeout(fastTimer);
       ro?.disconnect();
       root.remove();
     },
