@@ -8,7 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.runnables.config import merge_configs
+from langchain_core.callbacks import BaseCallbackManager
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -28,6 +28,26 @@ __all__ = ["Recording", "arecord", "record", "recording"]
 _PATCHED = ("stream", "astream")
 _active: set[int] = set()
 _active_lock = threading.Lock()
+
+
+def with_callback(config: Any, handler: Any) -> dict[str, Any]:
+    """``config`` plus one inheritable callback ``handler``, and nothing else changed.
+
+    Not langchain's ``merge_configs``: that also merges in the config of the enclosing runnable
+    (a parent graph's task: its ``checkpoint_ns``, task id...) and sorts the tags, which changes
+    how LangGraph runs a graph invoked inside a node with its own ``thread_id``.
+    """
+    out = dict(config or {})
+    callbacks = out.get("callbacks")
+    if callbacks is None:
+        out["callbacks"] = [handler]
+    elif isinstance(callbacks, list):
+        out["callbacks"] = [*callbacks, handler]
+    elif isinstance(callbacks, BaseCallbackManager):
+        manager = callbacks.copy()
+        manager.add_handler(handler, inherit=True)
+        out["callbacks"] = manager
+    return out
 
 
 def _check_graph(graph: Any) -> None:
@@ -88,7 +108,7 @@ class Recording:
             # calls (batch) each keep their own.
             configurable[CONFIG_KEY_CHECKPOINTER] = saver
         config["configurable"] = configurable
-        config = merge_configs(config, {"callbacks": [AttemptHandler(self.recorder, label)]})
+        config = with_callback(config, AttemptHandler(self.recorder, label))
         return config, thread, label
 
     def _stream(self, orig: Any) -> Any:

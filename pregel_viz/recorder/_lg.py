@@ -15,6 +15,7 @@ from ..errors import PregelVizWarning
 
 __all__ = [
     "CONFIG_KEY_CHECKPOINTER",
+    "CONFIG_KEY_TASK_ID",
     "ERROR",
     "INTERRUPT",
     "LANGGRAPH_VERSION",
@@ -52,6 +53,8 @@ _FALLBACK = {
     "NULL_TASK_ID": "00000000-0000-0000-0000-000000000000",
     # the config key through which a parent graph lends its saver to a subgraph
     "CONFIG_KEY_CHECKPOINTER": "__pregel_checkpointer",
+    # set in the config of every task: a graph run with it is run by another graph's task
+    "CONFIG_KEY_TASK_ID": "__pregel_task_id",
 }
 
 try:
@@ -73,6 +76,7 @@ NS_SEP: str = _values["NS_SEP"]
 NS_END: str = _values["NS_END"]
 NULL_TASK_ID: str = _values["NULL_TASK_ID"]
 CONFIG_KEY_CHECKPOINTER: str = _values["CONFIG_KEY_CHECKPOINTER"]
+CONFIG_KEY_TASK_ID: str = _values["CONFIG_KEY_TASK_ID"]
 
 
 def _major_minor(version: str) -> tuple[int, int]:

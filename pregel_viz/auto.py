@@ -1,0 +1,659 @@
+"""Record every LangGraph run in the process, without changing user code.
+
+::
+
+    import pregel_viz.auto as auto
+    auto.enable("runs/")          # or auto.enable() to keep the runs in memory only
+    graph.invoke({"question": "hi"})
+    auto.runs()[-1].thread.supersteps
+    auto.disable()
+
+:func:`enable` patches ``langgraph.pregel.Pregel.stream`` and ``.astream`` on the class, so
+``invoke``, ``stream``, ``batch``, ``ainvoke``, ``astream`` and ``abatch`` of every compiled
+graph are seen, graphs compiled later included. :func:`disable` puts the originals back.
+
+Each top-level call becomes one recording: the last ``max_runs`` are kept in memory
+(:func:`runs`) and, with a directory, each is also written as ``<directory>/<n>-<graph>.pregel``
+while it runs. A graph run inside a node (a subgraph, or ``sub.invoke(...)`` in a node's body)
+is part of its parent's recording, not a recording of its own.
+
+Recording never changes what a call does: results, exceptions and streamed output are the same.
+
+* A graph with a checkpointer keeps it: for the duration of one call, a wrapper that delegates
+  every read and write to it is lent through the call's config (LangGraph lends a parent's saver
+  to its subgraphs the same way), so concurrent calls on one graph object never share state and
+  the graph object is never modified.
+* A graph without a checkpointer is lent a saver that stores nothing: every read finds nothing,
+  as without a checkpointer, and nothing is serialized. No ``thread_id`` is made up (one would
+  show in callback metadata and ``get_config()``). Calls whose behaviour a checkpointer would
+  change are not recorded (see :func:`stats`): ``Command(resume=...)`` (an error without a
+  checkpointer), an explicit ``durability`` / ``checkpoint_during`` (a warning without one), and
+  the ``checkpoints`` / ``debug`` stream modes (they emit checkpoints only with one).
+* Anything the recorder itself fails at is logged (logger ``pregel_viz.auto``) and counted in
+  :func:`stats`, never raised into the graph.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import itertools
+import logging
+import os
+import re
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.runnables.config import CONFIG_KEYS, var_child_runnable_config
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+from langgraph.types import Command
+
+from .recorder import with_callback
+from .recorder._callbacks import AttemptHandler
+from .recorder._lg import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_TASK_ID
+from .recorder._saver import RecordingSaver
+from .recorder._session import Recorder
+from .values import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from .model import Run
+
+__all__ = ["disable", "enable", "is_enabled", "paths", "runs", "stats"]
+
+logger = logging.getLogger("pregel_viz.auto")
+
+_PATCHED = ("stream", "astream")
+_MISSING: Any = object()
+_DONE: Any = object()
+DEFAULT_MAX_RUNS = 100
+# An explicit config naming one of these starts its own checkpoint lineage: LangGraph then drops
+# the configurable inherited from an enclosing run (langgraph's ensure_config).
+_COORDINATES = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
+# Stream modes whose output differs once a checkpointer is present (they emit checkpoints).
+_CHECKPOINT_MODES = frozenset({"checkpoints", "debug"})
+_MAX_ERRORS_KEPT = 20
+
+
+# --- state ------------------------------------------------------------------------------------
+
+
+class _Entry:
+    """One finished recording: its log (in memory or on disk) and, once read, its Run."""
+
+    __slots__ = ("data", "n", "name", "path", "run")
+
+    def __init__(self, n: int, name: str, path: str | None, data: bytes | None) -> None:
+        self.n = n
+        self.name = name
+        self.path = path
+        self.data = data
+        self.run: Run | None = None
+
+    def load(self) -> Run:
+        if self.run is None:
+            from .model import Run
+            from .reader import load
+
+            if self.data is not None:
+                self.run = Run.from_bytes(self.data, source=f"auto-{self.n}-{self.name}")
+                self.data = None
+            else:
+                assert self.path is not None
+                self.run = load(self.path)
+        return self.run
+
+
+class _State:
+    def __init__(self, directory: str | None, max_runs: int, limits: Limits) -> None:
+        self.directory = directory
+        self.limits = limits
+        self.entries: collections.deque[_Entry] = collections.deque(maxlen=max_runs)
+        self.paths: list[str] = []
+        self.counter = itertools.count(1)
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+        self.originals: dict[str, Any] = {}
+        self.wrappers: dict[str, Any] = {}
+
+    def count(self, key: str) -> None:
+        with self.lock:
+            self.counts[key] += 1
+
+    def error(self, where: str, exc: BaseException) -> None:
+        message = f"{where}: {type(exc).__name__}: {exc}"
+        logger.warning("pregel-viz auto-recording: %s", message, exc_info=exc)
+        with self.lock:
+            self.counts["recorder_errors"] += 1
+            if len(self.errors) < _MAX_ERRORS_KEPT:
+                self.errors.append(message)
+
+
+_lock = threading.Lock()
+_state: _State | None = None
+_last: _State | None = None  # the state of the last enable(), still readable after disable()
+
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def enable(
+    directory: str | os.PathLike[str] | None = None,
+    *,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
+    """Record every graph run of this process from now on.
+
+    Args:
+        directory: where to write one `.pregel` log per top-level call (created if missing);
+            ``None`` keeps the recordings in memory only.
+        max_runs: how many of the latest recordings :func:`runs` keeps.
+        limits: bounds on recorded values.
+
+    Calling it again while enabled changes these settings and keeps what was recorded.
+    """
+    global _state, _last
+    from langgraph.pregel import Pregel
+
+    dirname = None if directory is None else os.fspath(directory)
+    if dirname is not None:
+        os.makedirs(dirname, exist_ok=True)
+    with _lock:
+        if _state is not None:
+            with _state.lock:
+                _state.directory = dirname
+                _state.limits = limits
+                if _state.entries.maxlen != max_runs:
+                    _state.entries = collections.deque(_state.entries, maxlen=max_runs)
+            return
+        st = _State(dirname, max_runs, limits)
+        for name, make in (("stream", _make_stream), ("astream", _make_astream)):
+            st.originals[name] = Pregel.__dict__.get(name, _MISSING)
+            st.wrappers[name] = make(getattr(Pregel, name))
+        for name in _PATCHED:
+            setattr(Pregel, name, st.wrappers[name])
+        _state = _last = st
+
+
+def disable() -> None:
+    """Stop recording and restore ``Pregel`` exactly as it was; :func:`runs` stays readable.
+
+    Calls already running finish their recordings.
+    """
+    global _state
+    from langgraph.pregel import Pregel
+
+    with _lock:
+        st = _state
+        if st is None:
+            return
+        for name in _PATCHED:
+            current = Pregel.__dict__.get(name, _MISSING)
+            if current is not st.wrappers[name]:
+                logger.warning(
+                    "Pregel.%s was replaced by someone else after pregel_viz.auto.enable(); "
+                    "leaving it in place",
+                    name,
+                )
+                continue
+            original = st.originals[name]
+            if original is _MISSING:
+                delattr(Pregel, name)
+            else:
+                setattr(Pregel, name, original)
+        _state = None
+
+
+def is_enabled() -> bool:
+    """Whether runs are being recorded."""
+    return _state is not None
+
+
+def runs() -> list[Run]:
+    """The latest finished recordings, oldest first (at most ``max_runs``)."""
+    st = _state or _last
+    if st is None:
+        return []
+    with st.lock:
+        entries = list(st.entries)
+    return [e.load() for e in entries]
+
+
+def paths() -> list[str]:
+    """Every log file written since :func:`enable`, in order (a directory was given)."""
+    st = _state or _last
+    if st is None:
+        return []
+    with st.lock:
+        return list(st.paths)
+
+
+def stats() -> dict[str, Any]:
+    """Counters since :func:`enable`.
+
+    ``recorded``: top-level calls recorded; ``nested``: calls run inside a recorded or running
+    graph (part of its recording); ``skipped``: top-level calls left unrecorded to keep their
+    behaviour, with ``skipped_reasons``; ``recorder_errors``: failures of the recorder itself
+    (each one logged; the first ones in ``errors``).
+    """
+    st = _state or _last
+    if st is None:
+        return {"recorded": 0, "nested": 0, "skipped": 0, "skipped_reasons": {},
+                "recorder_errors": 0, "errors": []}
+    with st.lock:
+        counts = dict(st.counts)
+        errors = list(st.errors)
+    reasons = {k[len("skip:"):]: v for k, v in counts.items() if k.startswith("skip:")}
+    return {
+        "recorded": counts.get("recorded", 0),
+        "nested": counts.get("nested", 0),
+        "skipped": sum(reasons.values()),
+        "skipped_reasons": reasons,
+        "recorder_errors": counts.get("recorder_errors", 0),
+        "errors": errors,
+    }
+
+
+# --- the patched methods ----------------------------------------------------------------------
+
+
+def _make_stream(orig: Any) -> Any:
+    @functools.wraps(orig)
+    def stream(self: Any, input: Any, config: Any = None, **kwargs: Any) -> Iterator[Any]:
+        call = _start(self, "stream", input, config, kwargs)
+        if call is None:
+            yield from orig(self, input, config, **kwargs)
+            return
+        try:
+            yield from orig(self, input, call.config, **kwargs)
+        except BaseException as exc:
+            call.end(exc)
+            raise
+        call.end(None)
+
+    stream._pregel_viz_auto = True  # type: ignore[attr-defined]
+    return stream
+
+
+def _make_astream(orig: Any) -> Any:
+    @functools.wraps(orig)
+    async def astream(
+        self: Any, input: Any, config: Any = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        call = _start(self, "astream", input, config, kwargs)
+        agen = orig(self, input, config if call is None else call.config, **kwargs)
+        try:
+            # What `yield from` does for generators: pass asend/athrow/aclose through.
+            try:
+                item = await agen.__anext__()
+            except StopAsyncIteration:
+                item = _DONE
+            while item is not _DONE:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    await agen.aclose()
+                    raise
+                except BaseException as thrown:
+                    try:
+                        item = await agen.athrow(thrown)
+                    except StopAsyncIteration:
+                        item = _DONE
+                else:
+                    try:
+                        item = await (agen.__anext__() if sent is None else agen.asend(sent))
+                    except StopAsyncIteration:
+                        item = _DONE
+        except BaseException as exc:
+            if call is not None:
+                call.end(exc)
+            raise
+        if call is not None:
+            call.end(None)
+
+    astream._pregel_viz_auto = True  # type: ignore[attr-defined]
+    return astream
+
+
+# --- deciding whether to record a call --------------------------------------------------------
+
+
+def _not_empty(value: Any) -> bool:
+    if isinstance(value, (list, tuple, dict)):
+        return len(value) > 0
+    return value is not None
+
+
+def _effective_configurable(graph: Any, config: Any) -> dict[str, Any]:
+    """The configurable LangGraph will run ``graph`` with (as its ensure_config merges it)."""
+    explicit = [c for c in (getattr(graph, "config", None), config) if isinstance(c, Mapping)]
+    ambient = var_child_runnable_config.get() or {}
+    merged: dict[str, Any] = {}
+    amb = ambient.get("configurable") if isinstance(ambient, Mapping) else None
+    if amb and not any(
+        any(_not_empty((c.get("configurable") or {}).get(k)) for k in _COORDINATES)
+        for c in explicit
+    ):
+        merged.update(amb)
+    for c in explicit:
+        merged.update(c.get("configurable") or {})
+        # keys that are not config keys end up in the configurable too
+        merged.update({k: v for k, v in c.items() if k not in CONFIG_KEYS and _not_empty(v)})
+    return merged
+
+
+def _stream_modes(graph: Any, kwargs: Mapping[str, Any]) -> set[str]:
+    modes: set[str] = set()
+    for value in (kwargs.get("stream_mode") or getattr(graph, "stream_mode", None),
+                  kwargs.get("print_mode")):
+        if isinstance(value, str):
+            modes.add(value)
+        elif isinstance(value, Sequence):
+            modes.update(str(v) for v in value)
+    return modes
+
+
+def _skip_reason(
+    graph: Any, input: Any, kwargs: Mapping[str, Any], conf: Mapping[str, Any]
+) -> str | None:
+    if CONFIG_KEY_TASK_ID in conf:
+        # run by a task of another graph: a subgraph, or a graph invoked in a node's body
+        return "nested"
+    if CONFIG_KEY_CHECKPOINTER in conf:
+        # a saver lent by an enclosing graph, or by an explicit pregel_viz.recording()
+        return "nested"
+    saver = getattr(graph, "checkpointer", None)
+    if saver is True or saver is False:
+        return f"checkpointer={saver}"
+    if isinstance(saver, RecordingSaver):
+        return "recorded explicitly"
+    if isinstance(saver, BaseCheckpointSaver):
+        if not conf:
+            # LangGraph raises "Checkpointer requires one or more of the following
+            # 'configurable' keys"; a lent saver would add a key and hide it
+            return "no configurable"
+        return None
+    if saver is not None:
+        return f"checkpointer of type {type(saver).__name__}"
+    # no checkpointer: lend one only where it changes nothing
+    if kwargs.get("durability") is not None or kwargs.get("checkpoint_during") is not None:
+        return "durability without checkpointer"
+    if isinstance(input, Command) and input.resume is not None:
+        return "Command(resume=...) without checkpointer"
+    if _stream_modes(graph, kwargs) & _CHECKPOINT_MODES:
+        return "checkpoints/debug stream mode without checkpointer"
+    return None
+
+
+def _start(
+    graph: Any, method: str, input: Any, config: Any, kwargs: Mapping[str, Any]
+) -> _Call | None:
+    st = _state
+    if st is None:
+        return None
+    try:
+        conf = _effective_configurable(graph, config)
+        reason = _skip_reason(graph, input, kwargs, conf)
+    except Exception as exc:
+        st.error("deciding whether to record", exc)
+        return None
+    if reason == "nested":
+        st.count("nested")
+        return None
+    if reason is not None:
+        st.count(f"skip:{reason}")
+        logger.debug("pregel-viz: not recording a %s call of %r: %s", method, graph, reason)
+        return None
+    try:
+        return _Call(st, graph, method, input, config, conf)
+    except Exception as exc:
+        st.error("starting a recording", exc)
+        return None
+
+
+# --- one recorded call ------------------------------------------------------------------------
+
+
+def _graph_name(graph: Any) -> str:
+    name = str(getattr(graph, "name", "") or type(graph).__name__)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60] or "graph"
+
+
+def _reserve(directory: str, n: int, name: str) -> str:
+    """A new file ``<n>-<name>.pregel`` (``<n>-<name>-2.pregel``... if another process has it)."""
+    for i in itertools.count(1):
+        suffix = "" if i == 1 else f"-{i}"
+        path = os.path.join(directory, f"{n:04d}-{name}{suffix}.pregel")
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Call:
+    """The recorder, saver and callback handler of one top-level call."""
+
+    def __init__(
+        self,
+        st: _State,
+        graph: Any,
+        method: str,
+        input: Any,
+        config: Any,
+        conf: Mapping[str, Any],
+    ) -> None:
+        self.st = st
+        self.n = next(st.counter)
+        self.name = _graph_name(graph)
+        self.path = _reserve(st.directory, self.n, self.name) if st.directory else None
+        self.closed = False
+        try:
+            self.recorder = Recorder(graph, self.path, limits=st.limits)
+            thread_id = conf.get("thread_id")
+            self.label = f"run-{self.n}" if thread_id is None else str(thread_id)
+            own = graph.checkpointer
+            inner = own if isinstance(own, BaseCheckpointSaver) else _NullSaver()
+            saver = _GuardedSaver(inner, self.recorder, self.label, st)
+            handler = _GuardedHandler(self.recorder, self.label, st)
+            cfg = dict(config or {})
+            configurable = dict(cfg.get("configurable") or {})
+            configurable[CONFIG_KEY_CHECKPOINTER] = saver
+            cfg["configurable"] = configurable
+            self.config = with_callback(cfg, handler)
+            self.call = self.recorder.begin_call(self.label, self.label, method, input)
+        except BaseException:
+            if self.path is not None:
+                try:
+                    recorder = getattr(self, "recorder", None)
+                    if recorder is not None:
+                        recorder.close()
+                    os.remove(self.path)
+                except OSError:
+                    pass
+            raise
+        st.count("recorded")
+        if self.path is not None:
+            with st.lock:
+                st.paths.append(self.path)
+
+    def end(self, error: BaseException | None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        st = self.st
+        try:
+            self.recorder.end_call(self.call, self.label, error)
+        except Exception as exc:
+            st.error("ending a recording", exc)
+        try:
+            self.recorder.close()
+            data = None if self.path is not None else self.recorder.writer.getvalue()
+        except Exception as exc:
+            st.error("closing a recording", exc)
+            return
+        with st.lock:
+            st.entries.append(_Entry(self.n, self.name, self.path, data))
+
+
+# --- the seams, guarded -----------------------------------------------------------------------
+
+
+def _takes_task_path(put_writes: Any) -> bool:
+    import inspect
+
+    try:
+        return "task_path" in inspect.signature(put_writes).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class _GuardedSaver(RecordingSaver):
+    """A RecordingSaver whose recorder failures are counted, never raised into the graph.
+
+    Writes reach the inner saver exactly as LangGraph would pass them to it (``task_path``
+    only to a saver whose ``put_writes`` takes it).
+    """
+
+    def __init__(self, inner: Any, recorder: Any, label: str, st: _State) -> None:
+        super().__init__(inner, recorder, label)
+        self._st = st
+        self._path_sync = _takes_task_path(inner.put_writes)
+        self._path_async = _takes_task_path(inner.aput_writes)
+
+    def _record(self, where: str, fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:
+            self._st.error(where, exc)
+
+    def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+        result = self.inner.put(config, checkpoint, metadata, new_versions)
+        self._record("put", self.recorder.on_put, self.label, config, checkpoint, metadata)
+        return result
+
+    def put_writes(
+        self, config: Any, writes: Any, task_id: str, task_path: str = ""
+    ) -> None:
+        if self._path_sync:
+            self.inner.put_writes(config, writes, task_id, task_path)
+        else:
+            self.inner.put_writes(config, writes, task_id)
+        self._record(
+            "put_writes", self.recorder.on_writes, self.label, config, writes, task_id,
+            task_path,
+        )
+
+    async def aput(
+        self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any
+    ) -> Any:
+        result = await self.inner.aput(config, checkpoint, metadata, new_versions)
+        self._record("aput", self.recorder.on_put, self.label, config, checkpoint, metadata)
+        return result
+
+    async def aput_writes(
+        self, config: Any, writes: Any, task_id: str, task_path: str = ""
+    ) -> None:
+        if self._path_async:
+            await self.inner.aput_writes(config, writes, task_id, task_path)
+        else:
+            await self.inner.aput_writes(config, writes, task_id)
+        self._record(
+            "aput_writes", self.recorder.on_writes, self.label, config, writes, task_id,
+            task_path,
+        )
+
+
+class _GuardedHandler(AttemptHandler):
+    """An AttemptHandler whose failures are counted, never logged as callback errors."""
+
+    def __init__(self, recorder: Any, thread: str, st: _State) -> None:
+        super().__init__(recorder, thread)
+        self._st = st
+
+    def on_chain_start(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().on_chain_start(*args, **kwargs)
+        except Exception as exc:
+            self._st.error("on_chain_start", exc)
+
+    def on_chain_end(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().on_chain_end(*args, **kwargs)
+        except Exception as exc:
+            self._st.error("on_chain_end", exc)
+
+    def on_chain_error(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().on_chain_error(*args, **kwargs)
+        except Exception as exc:
+            self._st.error("on_chain_error", exc)
+
+
+class _NullSaver(BaseCheckpointSaver[int]):
+    """Stores nothing and finds nothing: what a graph without a checkpointer reads back.
+
+    Its versions are LangGraph's own default (integers counting up), the ones a run without a
+    checkpointer uses.
+    """
+
+    def get_tuple(self, config: Any) -> CheckpointTuple | None:
+        return None
+
+    def list(
+        self,
+        config: Any,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Any = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        return iter(())
+
+    def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+        conf = config.get("configurable") or {}
+        return {
+            "configurable": {
+                **({"thread_id": conf["thread_id"]} if "thread_id" in conf else {}),
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    def put_writes(
+        self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        return None
+
+    async def aget_tuple(self, config: Any) -> CheckpointTuple | None:
+        return None
+
+    async def alist(
+        self,
+        config: Any,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Any = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        return
+        yield  # an async generator that yields nothing
+
+    async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+        return self.put(config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        return None
+
+    def delete_thread(self, thread_id: str) -> None:
+        return None
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        return None
+
