@@ -11,6 +11,7 @@ Record a run, read it back, step through its supersteps::
 from __future__ import annotations
 
 from ._version import __version__
+from .compare import Comparison, Divergence, branches, compare, compare_fork
 from .errors import (
     CorruptLogError,
     LogFormatError,
@@ -21,16 +22,38 @@ from .errors import (
     TruncatedLogWarning,
 )
 from .model import Run
+from .narrate import Narration, narrate
 from .reader import load
 from .rebuild import from_checkpointer
 from .recorder import Recording, arecord, record, recording
 from .widget import Debugger, show
 
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """The prebuilt JupyterLab extension (``jupyter labextension develop --overwrite .``)."""
+    return [{"src": "labextension", "dest": "pregel-viz"}]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext pregel_viz``: the ``%pregel`` magics."""
+    from .magic import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    from .magic import unload_ipython_extension as unload
+
+    unload(ipython)
+
 __all__ = [
+    "Comparison",
     "CorruptLogError",
     "Debugger",
+    "Divergence",
     "LogFormatError",
     "LogVersionError",
+    "Narration",
     "NotALogError",
     "PregelVizError",
     "RecorderError",
@@ -39,8 +62,13 @@ __all__ = [
     "TruncatedLogWarning",
     "__version__",
     "arecord",
+    "branches",
+    "compare",
+    "compare_fork",
     "from_checkpointer",
     "load",
+    "load_ipython_extension",
+    "narrate",
     "record",
     "recording",
     "show",

@@ -1,4 +1,4 @@
-"""The ``pregel-viz`` command: record, info, export, html.
+"""The ``pregel-viz`` command: record, info, export, html, narrate, diff, demo.
 
 The only place that prints or chooses exit codes. User mistakes get one line that names the
 problem and the fix, and exit code 2; a failing graph is a recorded outcome, not a crash.
@@ -130,6 +130,85 @@ def _cmd_html(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_narrate(args: argparse.Namespace) -> int:
+    from .narrate import narrate
+
+    run = _load(args.file)
+    thread = _thread_arg(run, args.thread)
+    ns = _ns_arg(run, thread, args.ns)
+    story = narrate(run, thread=thread, ns=ns, step=args.step)
+    if args.step is not None and not story.steps:
+        raise UsageError(f"no superstep {args.step} in {args.file}")
+    if args.json:
+        sys.stdout.write(json.dumps(story.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(story.text() + "\n")
+    return 0
+
+
+def _thread_arg(run: Any, thread: str | None) -> str | None:
+    if thread is not None and thread not in run.threads:
+        raise UsageError(f"no thread {thread!r}; threads: {', '.join(run.threads) or 'none'}")
+    return thread
+
+
+def _ns_arg(run: Any, thread: str | None, ns: str) -> str:
+    """A namespace as given, or the first subgraph run whose node path (``child``) matches."""
+    from .model import spec_key
+
+    spaces = run._thread(thread).namespaces
+    if ns in spaces:
+        return ns
+    for key in spaces:
+        if key and spec_key(key) == ns:
+            return str(key)
+    paths = sorted({spec_key(k) or '""' for k in spaces})
+    raise UsageError(f"no namespace {ns!r}; namespaces (node paths): {', '.join(paths)}")
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    run_a = _load(args.a)
+    run_b = run_a if os.path.abspath(args.b) == os.path.abspath(args.a) else _load(args.b)
+    _thread_arg(run_a, args.thread_a)
+    _thread_arg(run_b, args.thread_b)
+    label_a, label_b = args.a, args.b
+    if label_a == label_b:
+        label_a = f"{args.a}:{args.thread_a or run_a.thread.thread_id}"
+        label_b = f"{args.b}:{args.thread_b or run_b.thread.thread_id}"
+    try:
+        result = compare(
+            run_a,
+            run_b,
+            thread_a=args.thread_a,
+            thread_b=args.thread_b,
+            ns=args.ns,
+            labels=(label_a, label_b),
+        )
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0]) if exc.args else str(exc)) from None
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(result.text() + "\n")
+    return 0 if result.identical else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import open_in_browser, write_demo
+
+    out = os.path.abspath(args.output or "pregel-viz-demo.html")
+    run = write_demo(out, log=args.log)
+    print(run.summary())
+    print(f"wrote {out}")
+    if args.log:
+        print(f"wrote {os.path.abspath(args.log)}")
+    if args.open and not open_in_browser(out):
+        print("no web browser found: open the file above yourself", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pregel-viz",
@@ -169,6 +248,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("-o", "--output", metavar="OUT.html", help="default: FILE with .html")
     p.set_defaults(func=_cmd_html)
+
+    p = sub.add_parser("narrate", help="tell each superstep of a .pregel log in plain sentences")
+    p.add_argument("file")
+    p.add_argument("--thread", metavar="T", help="the thread (default: the last one recorded)")
+    p.add_argument(
+        "--ns",
+        default="",
+        metavar="NS",
+        help="a subgraph run: its namespace or node path, e.g. child (default: the root graph)",
+    )
+    p.add_argument("--step", type=int, metavar="N", help="only superstep N")
+    p.add_argument("--json", action="store_true", help="print plain data instead of text")
+    p.set_defaults(func=_cmd_narrate)
+
+    p = sub.add_parser(
+        "diff",
+        help="compare two .pregel logs step by step; exit 0 if identical, 1 if they differ",
+    )
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B", help="may be A again, with another --thread-b")
+    p.add_argument("--thread-a", metavar="T", help="thread of A (default: its last one)")
+    p.add_argument("--thread-b", metavar="T", help="thread of B (default: its last one)")
+    p.add_argument("--ns", default="", metavar="NS", help="a subgraph's node path (default: root)")
+    p.add_argument("--json", action="store_true", help="print plain data instead of text")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser(
+        "demo", help="record a built-in example graph and write an HTML step-through of it"
+    )
+    p.add_argument("-o", "--output", metavar="OUT.html", help="default: pregel-viz-demo.html here")
+    p.add_argument("--log", metavar="FILE.pregel", help="also write the recorded log here")
+    p.add_argument("--open", action="store_true", help="open the page in a web browser")
+    p.set_defaults(func=_cmd_demo)
     return parser
 
 

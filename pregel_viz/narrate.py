@@ -1,0 +1,1427 @@
+"""Tell what happened in each superstep, in plain sentences, from the recorded model alone.
+
+No LLM, no guessing: every sentence is read off the run (tasks, their triggers and writes, the
+channels' classes and values before and after the step, attempts, interrupts, the calls). ::
+
+    print(pregel_viz.narrate(run))               # the root graph of the run's thread
+    pregel_viz.narrate(run).sentences(2)         # superstep 2 as a list of sentences
+    pregel_viz.narrate(run, ns="child:<task id>")  # one subgraph run
+
+The result is plain data (:meth:`Narration.to_dict`), ready for a viewer pane.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import (
+    Attempt,
+    Call,
+    Namespace,
+    Run,
+    Superstep,
+    Task,
+    Thread,
+    is_internal_channel,
+    spec_key,
+)
+
+__all__ = [
+    "Narration",
+    "StepNarration",
+    "describe_value",
+    "narrate",
+    "narrate_run",
+    "narrate_superstep",
+]
+
+_TASKS = "__pregel_tasks"
+_BRANCH = "branch:to:"
+_JOIN = "join:"
+_MISSING: Any = object()
+
+
+# --------------------------------------------------------------------------- result types
+
+
+@dataclass
+class StepNarration:
+    """The sentences telling one superstep."""
+
+    step: int
+    source: str
+    checkpoint_id: str | None
+    sentences: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``{"step", "source", "checkpoint_id", "sentences"}``."""
+        return {
+            "step": self.step,
+            "source": self.source,
+            "checkpoint_id": self.checkpoint_id,
+            "sentences": list(self.sentences),
+        }
+
+    def text(self) -> str:
+        """The step as a heading line and one indented line per sentence."""
+        kind = "" if self.source == "loop" else f" ({self.source})"
+        lines = [f"Step {self.step}{kind}:"]
+        lines.extend(f"  {s}" for s in self.sentences)
+        return "\n".join(lines)
+
+
+@dataclass
+class Narration:
+    """The narration of one namespace (the root graph or a subgraph run) of one thread."""
+
+    thread: str
+    ns: str
+    steps: list[StepNarration] = field(default_factory=list)
+
+    def sentences(self, step: int) -> list[str]:
+        """The sentences of superstep ``step`` (the newest one with that number: forks)."""
+        for s in reversed(self.steps):
+            if s.step == step:
+                return list(s.sentences)
+        raise KeyError(f"no superstep {step}; steps: {sorted({s.step for s in self.steps})}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for a viewer: ``{"thread", "ns", "steps": [...]}``."""
+        return {"thread": self.thread, "ns": self.ns, "steps": [s.to_dict() for s in self.steps]}
+
+    def text(self) -> str:
+        """Everything, as readable text."""
+        where = "the root graph" if not self.ns else f"subgraph run {self.ns}"
+        head = f"Thread {self.thread}, {where}:" if self.thread else f"{where.capitalize()}:"
+        return "\n".join([head, *(s.text() for s in self.steps)])
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def narrate(
+    target: Run | Thread | Namespace | Superstep,
+    *,
+    thread: str | None = None,
+    ns: str = "",
+    step: int | None = None,
+    channels: Mapping[str, Any] | None = None,
+) -> Narration:
+    """Narrate a run (or one thread, namespace or superstep) superstep by superstep.
+
+    Args:
+        target: a :class:`~pregel_viz.Run` (the usual case), or a part of one.
+        thread: the thread of a run to tell (default: the run's last thread).
+        ns: the namespace: ``""`` for the root graph, a subgraph run's namespace, or a
+            subgraph's node path (``child``, ``mid|leaf``) for its first run.
+        step: only this superstep (every superstep with that number, forks included).
+        channels: the channel descriptions of the graph (``run.graphs[key]["channels"]``);
+            taken from the run when ``target`` is one. Without them sentences name no class.
+
+    Returns:
+        A :class:`Narration`: ``str()`` of it reads as text, ``.steps[i].sentences`` is a list
+        of sentences per superstep, ``.to_dict()`` is plain data.
+    """
+    run: Run | None = None
+    th: Thread | None = None
+    if isinstance(target, Run):
+        run = target
+        th = run._thread(thread)
+        space = th.namespaces.get(ns)
+        if space is None and ns:  # a node path (``child``): its first run
+            ns = next((k for k in th.namespaces if k and spec_key(k) == spec_key(ns)), ns)
+            space = th.namespaces.get(ns)
+        if space is None:
+            raise KeyError(
+                f"no namespace {ns!r} in thread {th.thread_id!r}; namespaces: {list(th.namespaces)}"
+            )
+        if channels is None:
+            graph = run.graphs.get(spec_key(ns)) or {}
+            found = graph.get("channels")
+            channels = found if isinstance(found, dict) else {}
+        supersteps = space.supersteps
+    elif isinstance(target, Thread):
+        th = target
+        space = th.namespaces.get(ns) or Namespace(ns)
+        supersteps = space.supersteps
+    elif isinstance(target, Namespace):
+        space = target
+        ns = space.ns
+        supersteps = space.supersteps
+    else:
+        space = None
+        supersteps = [target]
+    ctx = _Context(
+        channels=dict(channels or {}),
+        space=space,
+        thread=th,
+        # calls are made on the root graph: where they end is told there
+        calls=_CallMap.build(run, th, ns)
+        if run is not None and th is not None and not ns
+        else None,
+    )
+    steps = [
+        StepNarration(
+            s.step,
+            s.source,
+            s.checkpoint.id if s.checkpoint is not None else None,
+            _tell(s, ctx),
+        )
+        for s in supersteps
+        if step is None or s.step == step
+    ]
+    return Narration(th.thread_id if th is not None else "", ns, steps)
+
+
+def narrate_run(run: Run) -> dict[str, dict[str, list[list[str]]]]:
+    """Every thread and namespace of a run: the sentences of each superstep.
+
+    ``result[thread_id][ns][i]`` tells ``run.threads[thread_id].namespaces[ns].supersteps[i]``
+    (the order of the viewer payload's steps), so a viewer can show it next to each step.
+    """
+    out: dict[str, dict[str, list[list[str]]]] = {}
+    for label, thread in run.threads.items():
+        out[label] = {
+            ns: [s.sentences for s in narrate(run, thread=label, ns=ns).steps]
+            for ns in thread.namespaces
+        }
+    return out
+
+
+def narrate_superstep(
+    superstep: Superstep, *, channels: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The sentences telling one superstep, without the rest of its run.
+
+    Prefer ``narrate(run, step=n)``: with the run, sentences can also tell about calls,
+    resumes and subgraph runs.
+    """
+    return _tell(superstep, _Context(channels=dict(channels or {}), space=None, thread=None))
+
+
+def describe_value(value: Any, limit: int = 60) -> str:
+    """A short, readable rendering of a recorded (tagged) value, cut to about ``limit`` chars."""
+    text = _render(value, limit)
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class _CallMap:
+    """Which call started each task attempt, and where each call ended."""
+
+    calls: dict[int, Call]
+    attempt_call: dict[tuple[str, int], int]  # (task id, attempt position) -> call index
+    ended_at: dict[str, list[int]]  # checkpoint id -> calls that ended right after it
+    number: dict[int, int] = field(default_factory=dict)  # call index -> 1-based, per thread
+
+    @classmethod
+    def build(cls, run: Run, thread: Thread, ns: str) -> _CallMap:
+        label = thread.thread_id
+        calls = {c.index: c for c in thread.calls}
+        current: int | None = None
+        last_cp: str | None = None
+        seen: dict[str, int] = {}
+        attempt_call: dict[tuple[str, int], int] = {}
+        started: dict[int, list[tuple[str, int]]] = {}
+        ended_at: dict[str, list[int]] = {}
+        for e in run.events:
+            kind = e.get("k")
+            if e.get("thread") not in (label, None):
+                continue
+            if kind == "call" and e.get("thread") == label:
+                idx = e.get("call")
+                current = idx if isinstance(idx, int) else None
+            elif kind == "checkpoint" and e.get("ns") == ns:
+                cp = e.get("id")
+                last_cp = cp if isinstance(cp, str) else last_cp
+            elif kind == "task_start" and e.get("thread") == label and e.get("ns") == ns:
+                task = e.get("task")
+                if isinstance(task, str) and current is not None:
+                    pos = seen.get(task, 0)
+                    seen[task] = pos + 1
+                    attempt_call[(task, pos)] = current
+                    started.setdefault(current, []).append((task, pos))
+            elif kind == "end" and e.get("thread") == label:
+                idx = e.get("call")
+                if isinstance(idx, int) and last_cp is not None:
+                    # a call that started no task from its last checkpoint ended between steps
+                    space = thread.namespaces.get(ns)
+                    inside = space is not None and any(
+                        space.tasks.get(t) is not None and space.tasks[t].checkpoint_id == last_cp
+                        for t, _ in started.get(idx, [])
+                    )
+                    if not inside:
+                        ended_at.setdefault(last_cp, []).append(idx)
+                current = None
+        number = {c.index: i + 1 for i, c in enumerate(thread.calls)}
+        return cls(calls, attempt_call, ended_at, number)
+
+    def call_of(self, task: Task, position: int) -> Call | None:
+        idx = self.attempt_call.get((task.id, position))
+        return self.calls.get(idx) if idx is not None else None
+
+
+@dataclass
+class _Context:
+    channels: dict[str, Any]
+    space: Namespace | None
+    thread: Thread | None
+    calls: _CallMap | None = None
+    _owner: dict[str, Superstep] | None = None
+    _seen: dict[tuple[int, str], frozenset[str]] = field(default_factory=dict)
+    _facts: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+
+    def previous(self, s: Superstep) -> Superstep | None:
+        """The superstep that made the checkpoint ``s`` started from."""
+        if self.space is None or s.parent is None:
+            return None
+        if self._owner is None:
+            self._owner = {
+                x.checkpoint.id: x for x in self.space.supersteps if x.checkpoint is not None
+            }
+        prev = self._owner.get(s.parent.id)
+        return None if prev is s else prev
+
+    def num(self, call_index: int) -> int:
+        """A call's number within its thread (1 for the thread's first call)."""
+        if self.calls is None:
+            return call_index
+        return self.calls.number.get(call_index, call_index)
+
+    def cls(self, channel: str) -> str | None:
+        info = self.channels.get(channel)
+        if isinstance(info, dict) and isinstance(info.get("class"), str):
+            return str(info["class"])
+        return None
+
+    def info(self, channel: str) -> dict[str, Any]:
+        info = self.channels.get(channel)
+        return info if isinstance(info, dict) else {}
+
+
+# --------------------------------------------------------------------------- rendering helpers
+
+
+def _render(value: Any, limit: int) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[:limit] + "…")
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, list):
+        return _join_items("[", "]", (_render(v, limit) for v in value), limit)
+    if isinstance(value, dict):
+        t = value.get("$type")
+        if isinstance(t, str):
+            short = t.rsplit(".", 1)[-1]
+            if t == "pregel_viz.truncated":
+                return "…(cut when recorded)"
+            if "$items" in value and isinstance(value["$items"], list):
+                items = value["$items"]
+                if not items:
+                    return "set()"
+                return _join_items("{", "}", (_render(v, limit) for v in items), limit)
+            if "$str" in value:
+                return f"{short}({value['$str']})"
+            if "$name" in value:
+                return f"{short}.{value['$name']}"
+            if "$error" in value:
+                return f"{short}({value['$error']!r})"
+            fields = value.get("$fields")
+            if isinstance(fields, dict):
+                if "content" in fields and short.endswith(("Message", "MessageChunk")):
+                    return f"{short}({_render(fields['content'], limit)})"
+                if short == "Send":
+                    return f"Send({fields.get('node')!s}, {_render(fields.get('arg'), limit)})"
+                inner = (f"{k}={_render(v, limit)}" for k, v in fields.items())
+                return _join_items(f"{short}(", ")", inner, limit)
+            if "$repr" in value:
+                return str(value["$repr"])
+            return short
+        inner = (f"{k!r}: {_render(v, limit)}" for k, v in value.items())
+        return _join_items("{", "}", inner, limit)
+    return repr(value)
+
+
+def _join_items(open_: str, close: str, items: Iterable[str], limit: int) -> str:
+    out: list[str] = []
+    size = 0
+    for item in items:
+        if size > limit:
+            out.append("…")
+            break
+        out.append(item)
+        size += len(item) + 2
+    return open_ + ", ".join(out) + close
+
+
+def _show(value: Any) -> str:
+    return describe_value(value, 60)
+
+
+def _names(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(names)
+    if not items:
+        return "nothing"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
+
+
+def _writer_names(names: Sequence[str]) -> str:
+    labels = {"(input)": "the input", "(update_state)": "update_state", "(fork)": "the fork"}
+    return _names([labels.get(n, n) for n in names])
+
+
+def _set_items(value: Any) -> list[str] | None:
+    if isinstance(value, dict) and isinstance(value.get("$items"), list):
+        return [str(v) for v in value["$items"]]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [str(v) for v in value]
+    return None
+
+
+def _join_target(channel: str) -> str:
+    return channel.rsplit(":", 1)[-1]
+
+
+def _join_names(channel: str, info: Mapping[str, Any]) -> list[str]:
+    names = info.get("names")
+    if isinstance(names, list) and names:
+        return [str(n) for n in names]
+    parts = channel.split(":")
+    return parts[1].split("+") if len(parts) >= 3 else []
+
+
+def _reducer_name(info: Mapping[str, Any]) -> str:
+    name = info.get("reducer")
+    if not isinstance(name, str) or not name:
+        return "its reducer"
+    if "." not in name and name.isidentifier() and callable(getattr(operator, name, None)):
+        return f"the reducer operator.{name}"
+    short = name.rsplit(".", 1)[-1]
+    if short == "<lambda>":
+        return "a lambda reducer"
+    return f"the reducer {short.lstrip('_') or short}"
+
+
+def _attempts(task: Task) -> list[Attempt]:
+    return task.attempts if isinstance(task.attempts, list) else []
+
+
+def _is_call(task: Task) -> bool:
+    """A functional-API ``@task`` call (a push task made by a running node, not a Send)."""
+    return task.kind == "push" and "__pregel_pull" in task.path
+
+
+# --------------------------------------------------------------------------- the story
+
+
+def _tell(s: Superstep, ctx: _Context) -> list[str]:
+    if s.source == "input":
+        return _tell_input(s, ctx)
+    if s.source == "update":
+        return _tell_update(s, ctx)
+    if s.source == "fork":
+        return _tell_fork(s, ctx)
+    out: list[str] = []
+    if not s.tasks:
+        out.append("No task ran in this step.")
+    out.extend(_why_tasks_ran(s, ctx))
+    by_name: dict[str, list[Task]] = {}
+    for task in s.tasks:
+        by_name.setdefault(task.name, []).append(task)
+    for name, tasks in by_name.items():
+        if len(tasks) > _GROUP:
+            out.extend(_group_story(name, tasks, s, ctx))
+        else:
+            for task in tasks:
+                out.extend(_task_story(task, s, ctx))
+    out.extend(_kept_writes(s, ctx))
+    if s.checkpoint is None:
+        out.extend(_no_checkpoint(s, ctx))
+    else:
+        out.extend(_channel_story(s, ctx))
+        out.extend(_next(s, ctx))
+    out.extend(_call_ends(s, ctx))
+    return out
+
+
+def _tell_input(s: Superstep, ctx: _Context) -> list[str]:
+    cp = s.checkpoint
+    out: list[str] = []
+    if cp is None:
+        return ["An input arrived, but no checkpoint was saved for it."]
+    value = cp.channels.get("__start__", _MISSING)
+    if value is _MISSING:
+        out.append("A call started this thread again without new input.")
+    else:
+        out.append(f"The input {_show(value)} was written to the __start__ channel.")
+    out.extend(_next(s, ctx))
+    out.extend(_call_ends(s, ctx))
+    return out
+
+
+def _tell_update(s: Superstep, ctx: _Context) -> list[str]:
+    out: list[str] = []
+    before = s.parent.values if s.parent is not None else {}
+    after = s.values
+    changed = [
+        f"{k} from {_show(before[k])} to {_show(after[k])}"
+        if k in before
+        else f"{k} to {_show(after[k])}"
+        for k in after
+        if before.get(k, _MISSING) != after[k]
+    ]
+    base = f" on the checkpoint of step {s.parent.step}" if s.parent is not None else ""
+    if changed:
+        out.append(f"update_state changed the state{base}: {_names(changed)}.")
+    else:
+        out.append(f"update_state saved a new checkpoint{base} without changing the state.")
+    routed = [
+        ch[len(_BRANCH) :]
+        for ch in (s.checkpoint.channels if s.checkpoint is not None else {})
+        if ch.startswith(_BRANCH)
+    ]
+    if routed:
+        out.append(
+            f"The update was applied as a node's output, so that node's edges ran again and "
+            f"routed to {_names(routed)}."
+        )
+    if _has_older_sibling(s, ctx):
+        out.append(
+            "That checkpoint already had a next step, so this starts a new branch of the "
+            "thread's history (a fork)."
+        )
+    out.extend(_next(s, ctx))
+    out.extend(_call_ends(s, ctx))
+    return out
+
+
+def _has_older_sibling(s: Superstep, ctx: _Context) -> bool:
+    if ctx.space is None or s.parent is None:
+        return False
+    for other in ctx.space.supersteps:
+        if other is s:
+            return False
+        if other.parent is not None and other.parent.id == s.parent.id:
+            return True
+    return False
+
+
+def _tell_fork(s: Superstep, ctx: _Context) -> list[str]:
+    base = f"step {s.parent.step}" if s.parent is not None else "an earlier step"
+    out = [
+        f"A call resumed the thread from the past checkpoint of {base}: LangGraph copied that "
+        "checkpoint to start a new branch (a fork) and replays the steps after it."
+    ]
+    out.extend(_next(s, ctx))
+    out.extend(_call_ends(s, ctx))
+    return out
+
+
+# --- why each task ran ------------------------------------------------------------------------
+
+
+def _why_tasks_ran(s: Superstep, ctx: _Context) -> list[str]:
+    out: list[str] = []
+    # tasks with the same reason share a sentence; a lone task also names its channel
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for task in s.tasks:
+        if task.kind != "pull":
+            continue
+        reason = _pull_reason(task, ctx)
+        key = _DETAIL.sub("", reason)
+        members = groups.setdefault(key, [])
+        if task.name not in [name for name, _ in members]:
+            members.append((task.name, reason))
+    for key, members in groups.items():
+        names = [name for name, _ in members]
+        if len(members) == 1:
+            text = _DETAIL.sub(lambda m: f" ({m.group(1)})", members[0][1])
+        else:
+            text = key
+        out.append(f"{_names(names)} ran because {text.replace('{them}', _them(names))}.")
+    out.extend(_push_reasons(s))
+    return out
+
+
+_DETAIL = re.compile(r"\{detail:([^}]*)\}")
+
+
+def _them(names: Sequence[str]) -> str:
+    return "it" if len(names) == 1 else "them"
+
+
+def _pull_reason(task: Task, ctx: _Context) -> str:
+    if task.triggers is None:
+        return "one of its trigger channels advanced (which one was not recorded)"
+    if not task.triggers:
+        return "it was scheduled (no trigger channel advanced: a replayed or resumed task)"
+    parts: list[str] = []
+    for trig in task.triggers:
+        ch = trig.channel
+        writers = _writer_names(trig.written_by) if trig.written_by else "an earlier step"
+        cls = ctx.cls(ch)
+        if ch == "__start__":
+            parts.append("the input arrived on __start__")
+        elif ch.startswith(_BRANCH):
+            if cls == "LastValueAfterFinish":
+                parts.append(
+                    f"{writers} routed to {{them}} and, as a deferred node (defer=True), "
+                    "{them} waited until nothing else was left to run"
+                )
+            elif trig.written_by == ["(update_state)"]:
+                parts.append("update_state routed to {them}")
+            elif trig.written_by == ["(fork)"]:
+                parts.append("the checkpoint it was replayed from had {them} scheduled")
+            else:
+                parts.append(f"{writers} routed to {{them}}{{detail:{ch}}}")
+        elif ch.startswith(_JOIN):
+            names = _join_names(ch, ctx.info(ch))
+            deferred = " and nothing else was left to run" if cls and "AfterFinish" in cls else ""
+            parts.append(f"the barrier {ch} had heard from all of {_names(names)}{deferred}")
+        else:
+            parts.append(f"channel {ch} advanced (written by {writers})")
+    return " and ".join(_unique(parts))
+
+
+def _push_reasons(s: Superstep) -> list[str]:
+    out: list[str] = []
+    sends: dict[tuple[str, str], list[Task]] = {}
+    calls: dict[str, dict[str, int]] = {}
+    for task in s.tasks:
+        if task.kind != "push":
+            continue
+        if _is_call(task):
+            by = calls.setdefault(task.sent_by or "?", {})
+            by[task.name] = by.get(task.name, 0) + 1
+        else:
+            sends.setdefault((task.name, task.sent_by or "?"), []).append(task)
+    for (name, sender), tasks in sends.items():
+        who = "the input" if sender == "(input)" else sender
+        args = [_show(t.input) for t in tasks if t.input is not None and bool(t.input) is not False]
+        shown = f" (with {_names(args[:4])}{', …' if len(args) > 4 else ''})" if args else ""
+        if len(tasks) == 1:
+            out.append(f"{name} ran because {who} sent it a Send{shown}.")
+        else:
+            out.append(
+                f"{len(tasks)} {name} tasks ran in parallel, one per Send from {who}{shown}."
+            )
+    for caller, names in calls.items():
+        ran = [f"{n} {_times(k)}" for n, k in names.items()]
+        out.append(f"{caller} called the @task functions {_names(ran)}; each call is a task.")
+    return out
+
+
+# --- what each task did -----------------------------------------------------------------------
+
+
+def _task_story(task: Task, s: Superstep, ctx: _Context) -> list[str]:
+    out: list[str] = []
+    attempts = _attempts(task)
+    label = task.name
+    out.extend(_attempt_story(task, attempts, ctx))
+    if task.error is not None and not _recovered(task):
+        err = task.error
+        out.append(f"{label} failed with {err.get('type')}: {_first_line(err.get('message'))}.")
+    last = attempts[-1].status if attempts else None
+    if last == "parent_command":
+        if task.writes:
+            out.append(
+                f"{label}'s subgraph returned a Command(graph=PARENT): LangGraph applied its "
+                f"update and goto here, as {label}'s own writes."
+            )
+        else:
+            out.append(
+                f"{label} returned a Command(graph=PARENT): its update and goto went to the "
+                "parent graph, so this graph stopped here."
+            )
+    if task.status in ("ok",) or task.writes:
+        w = _writes_phrase(task)
+        if w:
+            out.append(f"{label} {w}.")
+        elif task.status == "ok" and last != "parent_command" and not _is_call(task):
+            out.append(f"{label} finished without writing anything.")
+    out.extend(_subgraph_story(task, ctx))
+    return out
+
+
+_GROUP = 3  # more tasks of one name than this are told together
+
+
+def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: _Context) -> list[str]:
+    """Many tasks of one node (a wide Send fan-out): the odd ones alone, the rest together."""
+    out: list[str] = []
+    plain: list[Task] = []
+    for task in tasks:
+        if task.status == "ok" and len(_attempts(task)) <= 1 and not task.subgraphs:
+            plain.append(task)
+        else:
+            out.extend(_task_story(task, s, ctx))
+    if plain:
+        sorted_ = [_sort_writes(t) for t in plain]
+        head = [", ".join([*w.state, *w.returned]) for w in sorted_]
+        head = [h for h in head if h]
+        tails = _unique(p for w in sorted_ for p in w.tail())
+        n = len(plain)
+        if not head and not tails:
+            out.append(f"The {n} {name} tasks finished without writing anything.")
+        else:
+            parts: list[str] = []
+            if head:
+                verb = "returned" if all(w.returned and not w.state for w in sorted_) else "wrote"
+                more = len(head) - _GROUP
+                listed = ", ".join(head[:_GROUP]) + (f" and {more} more" if more > 0 else "")
+                parts.append(f"{verb} {listed}")
+            parts.extend(tails)
+            out.append(f"The {n} {name} tasks {'; '.join(parts)}.")
+    return out
+
+
+def _segments(
+    task: Task, attempts: list[Attempt], ctx: _Context
+) -> list[tuple[int | None, list[Attempt]]]:
+    """The attempts grouped by the call that made them (one group without call records)."""
+    out: list[tuple[int | None, list[Attempt]]] = []
+    for i, a in enumerate(attempts):
+        call = ctx.calls.call_of(task, i) if ctx.calls is not None else None
+        idx = call.index if call is not None else None
+        if out and out[-1][0] == idx:
+            out[-1][1].append(a)
+        else:
+            out.append((idx, [a]))
+    return out
+
+
+def _err_text(a: Attempt) -> str:
+    err = a.error or {}
+    return f"{err.get('type', 'error')}: {_first_line(err.get('message', ''))}"
+
+
+def _first_line(text: Any) -> str:
+    lines = str(text).strip().splitlines()
+    return lines[0].rstrip(".") if lines else ""
+
+
+def _attempt_story(task: Task, attempts: list[Attempt], ctx: _Context) -> list[str]:
+    out: list[str] = []
+    segments = _segments(task, attempts, ctx)
+    for k, (call, group) in enumerate(segments):
+        failed = [a for a in group if a.status == "error"]
+        last_segment = k == len(segments) - 1
+        if failed and len(group) > 1:
+            errs = [f"attempt {a.index} ({_err_text(a)})" for a in failed]
+            if group[-1].status == "ok":
+                out.append(
+                    f"{task.name} failed on {_names(errs)}; its retry policy ran it again, and "
+                    f"attempt {group[-1].index} succeeded."
+                )
+            elif group[-1].status == "error":
+                out.append(
+                    f"{task.name} failed {_times(len(failed))}, on {_names(errs)}; its retry "
+                    "policy gave up."
+                )
+        if not last_segment and group[-1].status == "error":
+            nxt_call, nxt = segments[k + 1]
+            where = f" in call {ctx.num(call)}" if call is not None else ""
+            again = f"call {ctx.num(nxt_call)}" if nxt_call is not None else "a later call"
+            result = {
+                "ok": "this time it succeeded",
+                "error": "it failed again",
+                "interrupt": "it paused at an interrupt",
+            }.get(nxt[-1].status, f"it ended with status {nxt[-1].status}")
+            out.append(
+                f"{task.name} failed{where} ({_err_text(group[-1])}); {again} resumed the thread "
+                f"and ran {task.name} again: {result}."
+            )
+    pauses = [i for i, a in enumerate(attempts) if a.status == "interrupt"]
+    if pauses or task.interrupts:
+        out.extend(_interrupt_story(task, attempts, pauses, ctx))
+    return out
+
+
+def _kept_writes(s: Superstep, ctx: _Context) -> list[str]:
+    """After a failed step was resumed: the tasks that had finished did not run again."""
+    if ctx.calls is None:
+        return []
+    resumed: list[int] = []
+    for task in s.tasks:
+        if _recovered(task):
+            call = ctx.calls.call_of(task, len(_attempts(task)) - 1)
+            if call is not None:
+                resumed.append(call.index)
+    if not resumed:
+        return []
+    first = min(resumed)
+    kept: list[str] = []
+    for task in s.tasks:
+        attempts = _attempts(task)
+        if not attempts or _recovered(task) or attempts[-1].status != "ok":
+            continue
+        call = ctx.calls.call_of(task, len(attempts) - 1)
+        if call is not None and call.index < first:
+            kept.append(task.name)
+    if not kept:
+        return []
+    kept = _unique(kept)
+    return [
+        f"{_names(kept)} did not run again in call {ctx.num(first)}: LangGraph used the writes "
+        f"{'it' if len(kept) == 1 else 'they'} had saved before the failure."
+    ]
+
+
+def _recovered(task: Task) -> bool:
+    """Failed once, then succeeded when the thread was resumed."""
+    attempts = _attempts(task)
+    return task.error is not None and bool(attempts) and attempts[-1].status == "ok"
+
+
+def _succeeded(task: Task) -> bool:
+    attempts = _attempts(task)
+    if attempts:
+        return attempts[-1].status == "ok"
+    return task.error is None
+
+
+def _interrupt_story(
+    task: Task, attempts: list[Attempt], pauses: list[int], ctx: _Context
+) -> list[str]:
+    out: list[str] = []
+    values = list(task.interrupts)
+    if not pauses:  # a saver that keeps no attempts: only the interrupt values
+        for v in values:
+            out.append(f"{task.name} called interrupt({_show(v)}) and the run paused.")
+        return out
+    for n, i in enumerate(pauses):
+        value = f"interrupt({_show(values[n])})" if n < len(values) else "interrupt()"
+        sentence = f"{task.name} called {value}, so the run paused to wait for an answer"
+        resumed = _resumed_by(task, i + 1, attempts, ctx)
+        if resumed is not None:
+            sentence += f"; {resumed}"
+        out.append(sentence + ".")
+    if pauses and attempts[-1].status != "interrupt" and len(attempts) > 1:
+        if len(pauses) == 1:
+            out.append(
+                f"When resumed, {task.name} ran again from the top, and this time interrupt() "
+                "returned the answer instead of pausing."
+            )
+        else:
+            out.append(
+                f"On each resume {task.name} ran again from the top "
+                f"({_count(len(attempts), 'attempt')} in all), and interrupt() returned the "
+                "answers given so far instead of pausing."
+            )
+    return out
+
+
+def _resumed_by(task: Task, position: int, attempts: list[Attempt], ctx: _Context) -> str | None:
+    if position >= len(attempts):
+        return None
+    call = ctx.calls.call_of(task, position) if ctx.calls is not None else None
+    if call is None:
+        return "it was resumed"
+    value = call.input
+    fields = value.get("$fields") if isinstance(value, dict) else None
+    if (
+        isinstance(value, dict)
+        and str(value.get("$type", "")).endswith("Command")
+        and isinstance(fields, dict)
+    ):
+        resume = fields.get("resume")
+        return f"call {ctx.num(call.index)} resumed it with Command(resume={_show(resume)})"
+    if value is None:
+        return f"call {ctx.num(call.index)} continued it with input None"
+    return f"call {ctx.num(call.index)} continued it with input {_show(value)}"
+
+
+@dataclass
+class _Writes:
+    """A task's writes, sorted by what they mean."""
+
+    state: list[str] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
+    barriers: list[str] = field(default_factory=list)
+    sends: dict[str, int] = field(default_factory=dict)
+    other: list[str] = field(default_factory=list)
+
+    def tail(self) -> list[str]:
+        """Routing, barrier and Send phrases."""
+        parts: list[str] = []
+        if self.routes:
+            parts.append(f"routed to {_names(self.routes)}")
+        if self.barriers:
+            parts.append(f"reported to the barrier of {_names(self.barriers)}")
+        for node, n in self.sends.items():
+            parts.append(f"sent {_count(n, 'Send')} to {node}")
+        if self.other:
+            parts.append(f"wrote {_names(self.other)}")
+        return parts
+
+
+def _sort_writes(task: Task) -> _Writes:
+    w = _Writes()
+    for ch, value in task.writes:
+        ch = str(ch)
+        if ch.startswith(_BRANCH):
+            if ch[len(_BRANCH) :] not in w.routes:
+                w.routes.append(ch[len(_BRANCH) :])
+        elif ch.startswith(_JOIN):
+            if _join_target(ch) not in w.barriers:
+                w.barriers.append(_join_target(ch))
+        elif ch == _TASKS:
+            node = "?"
+            if isinstance(value, dict) and isinstance(value.get("$fields"), dict):
+                node = str(value["$fields"].get("node", "?"))
+            w.sends[node] = w.sends.get(node, 0) + 1
+        elif ch in ("__return__", "__end__"):
+            w.returned.append(_show(value))
+        elif ch == "__previous__":
+            continue
+        elif is_internal_channel(ch):
+            w.other.append(f"{ch}={_show(value)}")
+        else:
+            w.state.append(f"{ch}={_show(value)}")
+    return w
+
+
+def _writes_phrase(task: Task) -> str:
+    w = _sort_writes(task)
+    head: list[str] = []
+    if w.state:
+        head.append(f"wrote {_names(w.state)}")
+    if w.returned:
+        head.append(f"returned {_names(w.returned)}")
+    return "; ".join(head + w.tail())
+
+
+def _subgraph_story(task: Task, ctx: _Context) -> list[str]:
+    if not task.subgraphs:
+        return []
+    out: list[str] = []
+    th = ctx.thread
+    for ns in task.subgraphs:
+        space = th.namespaces.get(ns) if th is not None else None
+        if space is None:
+            out.append(f"{task.name} ran a subgraph (namespace {ns}).")
+            continue
+        loop = [x for x in space.supersteps if x.source == "loop"]
+        names = _unique(t.name for x in loop for t in x.tasks if t.name != "__start__")
+        inside = f": {_names(names)}" if names else ""
+        out.append(
+            f"{task.name} ran a subgraph with its own {_count(len(loop), 'superstep')}{inside} "
+            f"(narrate it with ns={ns!r})."
+        )
+    return out
+
+
+def _no_checkpoint(s: Superstep, ctx: _Context) -> list[str]:
+    failed = [t.name for t in s.tasks if t.status == "error"]
+    paused = [t.name for t in s.tasks if t.status == "interrupted"]
+    finished = [t.name for t in s.tasks if t.status == "ok" and t.writes]
+    out: list[str] = []
+    if failed:
+        kept = (
+            f"; the writes of {_names(_unique(finished))} were kept as pending writes, so "
+            "resuming the thread (invoke with None) would not run them again"
+            if finished
+            else ""
+        )
+        out.append(
+            f"Because {_names(_unique(failed))} failed, LangGraph saved no checkpoint for this "
+            f"step and the state did not change{kept}."
+        )
+    elif paused:
+        out.append(
+            f"{_names(_unique(paused))} {'is' if len(_unique(paused)) == 1 else 'are'} still "
+            "paused, so no checkpoint was saved for this step: the thread waits for "
+            "Command(resume=...)."
+        )
+    elif any(a.status == "parent_command" for t in s.tasks for a in _attempts(t)):
+        out.append("No checkpoint was saved for this step: control went back to the parent graph.")
+    else:
+        call = _call_of_step(s, ctx)
+        if call is not None and call.status == "error" and call.error:
+            out.append(
+                f"Every task finished, but call {ctx.num(call.index)} failed while applying their "
+                "writes "
+                f"({call.error.get('type')}: {_first_line(call.error.get('message'))}), so no "
+                "checkpoint was saved for this step."
+            )
+        else:
+            out.append(
+                "No checkpoint was saved for this step (the run stopped before it finished)."
+            )
+    return out
+
+
+def _call_of_step(s: Superstep, ctx: _Context) -> Call | None:
+    """The call that made the last attempt of this step's tasks."""
+    if ctx.calls is None:
+        return None
+    found: Call | None = None
+    for task in s.tasks:
+        attempts = _attempts(task)
+        if attempts:
+            call = ctx.calls.call_of(task, len(attempts) - 1)
+            if call is not None and (found is None or call.index > found.index):
+                found = call
+    return found
+
+
+# --- how the channels combined the writes -----------------------------------------------------
+
+
+def _applied_writes(s: Superstep) -> dict[str, list[tuple[str, Any]]]:
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for task in s.tasks:
+        if not _succeeded(task):
+            continue
+        for ch, value in task.writes:
+            out.setdefault(str(ch), []).append((task.name, value))
+    return out
+
+
+def _channel_story(s: Superstep, ctx: _Context) -> list[str]:
+    assert s.checkpoint is not None
+    before = s.parent.channels if s.parent is not None else {}
+    after = s.checkpoint.channels
+    writes = _applied_writes(s)
+    out: list[str] = []
+    names = list(writes)
+    names.extend(ch for ch in (*before, *after, *s.updated) if ch not in writes)
+    for ch in _unique(names):
+        if ch in ("__start__", _TASKS, "__return__", "__end__", "__previous__", "__root__"):
+            continue
+        w = writes.get(ch, [])
+        old = before.get(ch, _MISSING)
+        new = after.get(ch, _MISSING)
+        sentence = _combine(ch, ctx, w, old, new, s)
+        if sentence:
+            out.append(sentence)
+    return out
+
+
+def _from(writes: Sequence[tuple[str, Any]]) -> str:
+    return _names(_unique(name for name, _ in writes))
+
+
+def _combine(
+    ch: str,
+    ctx: _Context,
+    writes: Sequence[tuple[str, Any]],
+    old: Any,
+    new: Any,
+    s: Superstep,
+) -> str | None:
+    cls, info = ctx.cls(ch), ctx.info(ch)
+    if ch.startswith(_BRANCH):
+        return _branch_channel(ch, cls, writes, old, new)
+    if ch.startswith(_JOIN):
+        return _barrier(ch, cls, info, writes, old, new, _barrier_seen(s, ch, ctx))
+    if is_internal_channel(ch):
+        return None
+    if cls == "EphemeralValue":
+        if writes:
+            return f"{ch} is an EphemeralValue: it holds {_show(new)} for the next step only."
+        if old is not _MISSING and new is _MISSING:
+            return f"{ch} was cleared: an EphemeralValue keeps a value for one step only."
+        return None
+    if cls == "Topic":
+        return _topic(ch, writes, old, new, s, ctx)
+    if cls == "UntrackedValue":
+        if not writes:
+            if ch in s.updated:
+                return (
+                    f"{ch} is an UntrackedValue: it was written this step, but LangGraph keeps "
+                    "it out of checkpoints and saved writes, so its value was not recorded."
+                )
+            return None
+        return (
+            f"{ch} is an UntrackedValue: it took {_show(writes[-1][1])} from {_from(writes)}, "
+            "a value kept in memory for the rest of this call and never saved in checkpoints."
+        )
+    if not writes:
+        if old is not _MISSING and new is _MISSING:
+            return f"{ch} was cleared."
+        return None
+    if cls == "LastValue":
+        if old is _MISSING:
+            return f"{ch} is a LastValue: it now holds {_show(new)}, written by {_from(writes)}."
+        if old == new:
+            return (
+                f"{ch} is a LastValue: {_from(writes)} wrote it again with the same value "
+                f"({_show(new)})."
+            )
+        return (
+            f"{ch} is a LastValue: {_from(writes)}'s value replaced the old one "
+            f"({_show(old)} → {_show(new)})."
+        )
+    if cls == "AnyValue":
+        return (
+            f"{ch} is an AnyValue: {_count(len(writes), 'write')} from {_from(writes)}; it keeps "
+            f"the last one, {_show(new)} (all writers are expected to agree)."
+        )
+    if cls == "BinaryOperatorAggregate":
+        return _aggregate(ch, _reducer_name(info), writes, old, new, info)
+    if cls == "DeltaChannel":
+        shown = f": now {_show(new)}" if new is not _MISSING else ""
+        return (
+            f"{ch} is a DeltaChannel: its reducer folded {_count(len(writes), 'write')} from "
+            f"{_from(writes)} into the value{shown}; checkpoints keep only the writes, which "
+            "LangGraph replays to rebuild the value."
+        )
+    label = f"{ch} ({cls})" if cls else ch
+    if old is _MISSING:
+        return f"{label} now holds {_show(new)}, written by {_from(writes)}."
+    return f"{label} changed from {_show(old)} to {_show(new)}, written by {_from(writes)}."
+
+
+def _aggregate(
+    ch: str,
+    reducer: str,
+    writes: Sequence[tuple[str, Any]],
+    old: Any,
+    new: Any,
+    info: Mapping[str, Any],
+) -> str:
+    if old is _MISSING and "default" in info:
+        old = info["default"]
+    n = len(writes)
+    who = _from(writes)
+    if isinstance(new, list) and (old is _MISSING or isinstance(old, list)):
+        base = [] if old is _MISSING else old
+        if new[: len(base)] == base:
+            added = len(new) - len(base)
+            return (
+                f"{ch}: {reducer} appended {_count(added, 'item')} from {who} "
+                f"({_count(n, 'write')}); it now holds {_count(len(new), 'item')}."
+            )
+        return (
+            f"{ch}: {reducer} combined {_count(n, 'write')} from {who} with the old value; it "
+            f"now holds {_count(len(new), 'item')}."
+        )
+    if old is _MISSING:
+        return f"{ch}: {reducer} combined {_count(n, 'write')} from {who}: now {_show(new)}."
+    return (
+        f"{ch}: {reducer} combined {_count(n, 'write')} from {who} with the old value: "
+        f"{_show(old)} → {_show(new)}."
+    )
+
+
+def _flatten(writes: Sequence[tuple[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for _, value in writes:
+        if isinstance(value, list):
+            out.extend(value)
+        else:
+            out.append(value)
+    return out
+
+
+def _topic(
+    ch: str, writes: Sequence[tuple[str, Any]], old: Any, new: Any, s: Superstep, ctx: _Context
+) -> str | None:
+    accumulate = _topic_accumulates(ch, ctx)
+    got = _flatten(writes)
+    what = f"{_count(len(got), 'value')} from {_from(writes)}"
+    if accumulate:
+        if not writes:
+            return None
+        held = _topic_replayed(s, ch, ctx)
+        return (
+            f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
+            f"steps; it now holds {_count(len(held), 'value')}."
+        )
+    old_list = old if isinstance(old, list) else []
+    new_list = new if isinstance(new, list) else []
+    if not writes:
+        if old_list and not new_list:
+            return (
+                f"{ch} is a Topic without accumulate: nothing wrote it this step, so it was "
+                "cleared."
+            )
+        return None
+    if accumulate is None and old_list and new_list == old_list + got:
+        return (
+            f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
+            f"steps; it now holds {_count(len(new_list), 'value')}."
+        )
+    if new_list == got and (old_list or accumulate is False):
+        return (
+            f"{ch} is a Topic: it collected {what}, {_show(new_list)}; without accumulate it "
+            "keeps only the values written in the last step."
+        )
+    return f"{ch} is a Topic: it collected {what}: {_show(new_list)}."
+
+
+def _topic_accumulates(ch: str, ctx: _Context) -> bool | None:
+    """Whether a Topic channel accumulates, read off the run (its flag is not recorded).
+
+    A Topic without accumulate holds exactly the values written in the last step; one that
+    holds anything else accumulates. ``None`` when the run cannot tell.
+    """
+    key = ("topic", ch)
+    if key in ctx._facts:
+        return ctx._facts[key]
+    answer: bool | None = None
+    if ctx.space is not None:
+        for x in ctx.space.supersteps:
+            if x.source != "loop" or x.checkpoint is None:
+                continue
+            got = _flatten(_applied_writes(x).get(ch, []))
+            held = x.checkpoint.channels.get(ch, [])
+            if isinstance(held, list) and held and held != got:
+                answer = True
+                break
+            before = x.parent.channels.get(ch) if x.parent is not None else None
+            if not got and before and not held:
+                answer = False
+    ctx._facts[key] = answer
+    return answer
+
+
+def _topic_replayed(s: Superstep, ch: str, ctx: _Context) -> list[Any]:
+    """An accumulating Topic's values after ``s``, replayed from the writes.
+
+    LangGraph checkpoints an accumulating Topic's list by reference and saves checkpoints in
+    the background, so a saved value may already hold the next step's values.
+    """
+    chain: list[Superstep] = []
+    cur: Superstep | None = s
+    held: list[Any] = []
+    guard: set[int] = set()
+    while cur is not None and id(cur) not in guard:
+        guard.add(id(cur))
+        chain.append(cur)
+        cur = ctx.previous(cur)
+    for step in reversed(chain):
+        if step.source == "loop":
+            if step.checkpoint is not None:
+                held = held + _flatten(_applied_writes(step).get(ch, []))
+        elif step.source != "fork" and step.checkpoint is not None:
+            value = step.checkpoint.channels.get(ch, [])
+            held = list(value) if isinstance(value, list) else []
+    return held
+
+
+def _branch_channel(
+    ch: str, cls: str | None, writes: Sequence[tuple[str, Any]], old: Any, new: Any
+) -> str | None:
+    if cls != "LastValueAfterFinish":
+        return None
+    node = ch[len(_BRANCH) :]
+    done_before = isinstance(old, list) and len(old) == 2 and old[1] is True
+    done = isinstance(new, list) and len(new) == 2 and new[1] is True
+    if done and not done_before:
+        return (
+            f"Nothing else was left to run, so the deferred node {node} was released: {ch} is a "
+            "LastValueAfterFinish channel, which holds its value until the run finishes."
+        )
+    if writes and not done:
+        return (
+            f"{node} is deferred (defer=True): {ch} is a LastValueAfterFinish channel, so {node} "
+            "waits until nothing else is left to run."
+        )
+    return None
+
+
+def _barrier(
+    ch: str,
+    cls: str | None,
+    info: Mapping[str, Any],
+    writes: Sequence[tuple[str, Any]],
+    old: Any,
+    new: Any,
+    replayed: frozenset[str] | None,
+) -> str | None:
+    node = _join_target(ch)
+    names = _join_names(ch, info)
+    after_finish = cls == "NamedBarrierValueAfterFinish" or (
+        isinstance(new, list) and len(new) == 2 and isinstance(new[1], bool)
+    )
+    finished = False
+    was_finished = False
+    seen_value = new
+    if after_finish:
+        if isinstance(new, list) and len(new) == 2:
+            seen_value, finished = new[0], new[1] is True
+        if isinstance(old, list) and len(old) == 2:
+            was_finished = old[1] is True
+    seen = _set_items(seen_value) or []
+    if replayed is not None:
+        seen = sorted(replayed)
+    kind = cls or "barrier"
+    if not writes:
+        if after_finish and finished and not was_finished:
+            return (
+                f"Nothing else was left to run, so the barrier {ch} ({kind}) released the "
+                f"deferred node {node}."
+            )
+        return None
+    heard = [n for n in names if n in seen] if names else seen
+    total = len(names) if names else len(seen)
+    if names and len(heard) < total:
+        missing = [n for n in names if n not in seen]
+        return (
+            f"The barrier {ch} ({kind}) has heard from {_names(heard)}: {len(heard)} of "
+            f"{total}; {node} waits for {_names(missing)}."
+        )
+    if after_finish and not finished:
+        return (
+            f"The barrier {ch} ({kind}) has heard from all {total} of {_names(heard)}, but "
+            f"{node} is deferred (defer=True): it waits until nothing else is left to run."
+        )
+    if after_finish:
+        return (
+            f"The barrier {ch} ({kind}) has heard from all {total} of {_names(heard)} and "
+            f"nothing else was left to run, so it released the deferred node {node}."
+        )
+    return (
+        f"The barrier {ch} ({kind}) has heard from all {total} of {_names(heard)}, so it "
+        f"released {node}."
+    )
+
+
+def _barrier_seen(s: Superstep, ch: str, ctx: _Context) -> frozenset[str] | None:
+    """Who a barrier channel has heard from after superstep ``s``, replayed from the writes.
+
+    A saved barrier value cannot be trusted: LangGraph 1.x checkpoints a barrier's set by
+    reference and saves checkpoints in the background, so a checkpoint may already hold names
+    written in the next superstep. Replaying the writes along the branch gives the truth.
+    ``None`` without the namespace to replay.
+    """
+    if ctx.space is None:
+        return None
+    chain: list[Superstep] = []
+    cur: Superstep | None = s
+    seen: frozenset[str] = frozenset()
+    guard: set[int] = set()
+    while cur is not None and id(cur) not in guard:
+        cached = ctx._seen.get((id(cur), ch))
+        if cached is not None:
+            seen = cached
+            break
+        guard.add(id(cur))
+        chain.append(cur)
+        cur = ctx.previous(cur)
+    names = frozenset(_join_names(ch, ctx.info(ch)))
+    target = _join_target(ch)
+    for step in reversed(chain):
+        if step.source == "loop":
+            ran = any(t.name == target and t.kind == "pull" for t in step.tasks)
+            if ran and seen == names:
+                seen = frozenset()  # consumed by the node it released
+            written = {
+                str(value) for t in step.tasks if _succeeded(t) for c, value in t.writes if c == ch
+            }
+            if step.checkpoint is not None:
+                seen = seen | written
+        ctx._seen[(id(step), ch)] = seen
+    return seen
+
+
+def _next_nodes(s: Superstep, ctx: _Context) -> list[str]:
+    """The nodes the checkpoint triggers, less any whose barrier is really still waiting."""
+    assert s.checkpoint is not None
+    out: list[str] = []
+    for node, reasons in s.checkpoint.why.items():
+        if node == "__start__" and s.source != "input":
+            continue
+        chans = [str(r[0]) for r in reasons if isinstance(r, list) and r]
+        joins = [c for c in chans if c.startswith(_JOIN)]
+        if joins and len(joins) == len(chans):
+            complete = False
+            for c in joins:
+                seen = _barrier_seen(s, c, ctx)
+                if seen is None or seen >= frozenset(_join_names(c, ctx.info(c))):
+                    complete = True
+            if not complete:
+                continue
+        out.append(node)
+    return out
+
+
+# --- what comes next --------------------------------------------------------------------------
+
+
+def _next(s: Superstep, ctx: _Context) -> list[str]:
+    cp = s.checkpoint
+    if cp is None:
+        return []
+    nxt = _next_nodes(s, ctx)
+    sends: dict[str, int] = {}
+    for task in s.tasks:
+        for ch, value in task.writes:
+            if ch == _TASKS and isinstance(value, dict):
+                fields = value.get("$fields")
+                if isinstance(fields, dict):
+                    node = str(fields.get("node", "?"))
+                    sends[node] = sends.get(node, 0) + 1
+    parts = list(nxt)
+    parts.extend(
+        f"{_count(n, f'{node} task', f'{node} tasks')} from the Sends" for node, n in sends.items()
+    )
+    if parts:
+        return [f"Next: {_names(parts)}."]
+    if ctx.space is not None and ctx.space.ns:
+        return ["Nothing is triggered next, so this subgraph run ends here."]
+    return ["Nothing is triggered next, so the run ends here."]
+
+
+def _call_ends(s: Superstep, ctx: _Context) -> list[str]:
+    if ctx.calls is None or s.checkpoint is None:
+        return []
+    out: list[str] = []
+    for index in ctx.calls.ended_at.get(s.checkpoint.id, []):
+        call = ctx.calls.calls.get(index)
+        if call is None:
+            continue
+        idx = ctx.num(index)
+        if call.status == "interrupted":
+            waiting = [n for n in s.checkpoint.why if n != "__start__"]
+            before = f" before {_names(waiting)} started" if waiting else ""
+            out.append(
+                f"Call {idx} stopped here at a breakpoint (interrupt_before/interrupt_after)"
+                f"{before}; the next call continues from this checkpoint."
+            )
+        elif call.status == "error":
+            err = call.error or {}
+            message = str(err.get("message", "")).strip().splitlines()
+            first = message[0].rstrip(".") if message else ""
+            out.append(f"Call {idx} ended here with {err.get('type', 'an error')}: {first}.")
+        elif call.status == "completed":
+            if ctx.thread is not None and len(ctx.thread.calls) > 1:
+                out.append(f"Call {idx} completed here.")
+        else:
+            out.append(f"Call {idx} ended here ({call.status}).")
+    return out

@@ -1,0 +1,140 @@
+"""The example notebooks: each runs offline and fast, ships stripped, and ships a fresh log."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+import pregel_viz
+from pregel_viz.compare import branches
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+LESSONS = [
+    "01_supersteps_and_channels",
+    "02_conditional_routing",
+    "03_fanout_fanin_reducers",
+    "04_send_map_reduce",
+    "05_loops_and_recursion_limit",
+    "06_subgraphs",
+    "07_human_in_the_loop_interrupts",
+    "08_errors_and_retries",
+    "09_time_travel_and_forking",
+    "10_comparing_two_runs",
+]
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "record_examples", ROOT / "scripts" / "record_examples.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["record_examples"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_given_the_examples_folder_when_listed_then_every_lesson_has_its_three_files() -> None:
+    found = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.ipynb"))
+    assert found == LESSONS
+    for name in LESSONS:
+        assert (EXAMPLES / f"{name}.pregel").is_file(), name
+        assert (EXAMPLES / f"graphs_{name[:2]}.py").is_file(), name
+    assert [lesson.name for lesson in _script().lessons()] == LESSONS
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_given_a_shipped_notebook_when_read_then_it_has_no_outputs(name: str) -> None:
+    book = nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4)
+    nbformat.validate(book)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert code, "a lesson records and shows a run"
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    sources = "\n".join(c.source for c in code)
+    assert "pregel_viz.narrate(" in sources or "pregel_viz.compare(" in sources
+    assert any(c.source.strip().endswith("\nrun") for c in code), "shows the debugger"
+
+
+def _cell_seconds(cell: nbformat.NotebookNode) -> float:
+    timing = cell.metadata.get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not start or not end:
+        return 0.0
+    parse = datetime.datetime.fromisoformat
+    return (parse(end.rstrip("Z")) - parse(start.rstrip("Z"))).total_seconds()
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_given_a_notebook_when_executed_offline_then_it_runs_clean_and_fast(name: str) -> None:
+    book = nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4)
+    client = NotebookClient(
+        book,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(EXAMPLES)}},
+        store_widget_state=False,
+        record_timing=True,
+    )
+    secrets = [k for k in os.environ if k.endswith("_API_KEY")]
+    saved = {k: os.environ.pop(k) for k in secrets}  # no API key reaches the kernel
+    started = time.monotonic()
+    try:
+        client.execute()
+    finally:
+        os.environ.update(saved)
+    wall = time.monotonic() - started
+    errors = [
+        o
+        for c in book.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert not errors
+    text = "".join(
+        o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "same as the run recorded above: True" in text
+    assert " ran because " in text  # the narration reads without widgets
+    cells = sum(_cell_seconds(c) for c in book.cells if c.cell_type == "code")
+    assert cells < 10, f"{name}: its cells took {cells:.1f} s"
+    assert wall < 60, f"{name}: {wall:.1f} s with the kernel's start"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_given_a_shipped_log_when_re_recorded_then_compare_finds_it_identical(
+    name: str, tmp_path: Path
+) -> None:
+    script = _script()
+    lesson = next(x for x in script.lessons() if x.name == name)
+    fresh = pregel_viz.load(script.record(lesson, tmp_path))
+    shipped = pregel_viz.load(EXAMPLES / f"{name}.pregel")
+    assert list(shipped.threads) == list(fresh.threads)
+    for thread in shipped.threads:
+        a = shipped.threads[thread].root
+        b = fresh.threads[thread].root
+        assert len(branches(a)) == len(branches(b)), thread
+        for i in range(len(branches(a))):
+            result = pregel_viz.compare(
+                shipped,
+                fresh,
+                thread_a=thread,
+                thread_b=thread,
+                branch_a=i,
+                branch_b=i,
+                labels=("shipped", "fresh"),
+            )
+            assert result.identical, (
+                f"{name} is stale (python scripts/record_examples.py):\n{result}"
+            )
