@@ -11,7 +11,7 @@ from typing import Any
 
 from .model import UNKNOWN, Run, Superstep, Task, Thread
 
-__all__ = ["EXPORT_VERSION", "json_safe", "run_to_dict", "summary"]
+__all__ = ["EXPORT_VERSION", "json_safe", "run_to_dict", "summary", "task_dict"]
 
 EXPORT_VERSION = 1
 
@@ -29,7 +29,8 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _task(task: Task) -> dict[str, Any]:
+def task_dict(task: Task) -> dict[str, Any]:
+    """A task as plain data; ``attempts`` is the list of attempts, ``None`` when unknown."""
     attempts = task.attempts if isinstance(task.attempts, list) else None
     return {
         "id": task.id,
@@ -41,8 +42,7 @@ def _task(task: Task) -> dict[str, Any]:
         "error": task.error,
         "interrupts": task.interrupts,
         "resumes": task.resumes,
-        "attempts": None if attempts is None else len(attempts),
-        "attempt_times": None
+        "attempts": None
         if attempts is None
         else [
             {"start": a.start, "end": a.end, "status": a.status, "error": a.error} for a in attempts
@@ -57,6 +57,15 @@ def _task(task: Task) -> dict[str, Any]:
         "input": None if task.input is UNKNOWN else task.input,
         "subgraphs": task.subgraphs,
     }
+
+
+def _task(task: Task) -> dict[str, Any]:
+    # the export counts attempts and lists their times apart
+    out = task_dict(task)
+    times = out["attempts"]
+    out["attempts"] = None if times is None else len(times)
+    out["attempt_times"] = times
+    return out
 
 
 def _superstep(s: Superstep) -> dict[str, Any]:

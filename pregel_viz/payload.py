@@ -46,8 +46,8 @@ import json
 from typing import Any
 
 from .dot import graph_view
-from .export import json_safe
-from .model import UNKNOWN, EdgeTaken, Run, Superstep, Task, Thread, edges_of, spec_key
+from .export import json_safe, task_dict
+from .model import EdgeTaken, Run, Superstep, Thread, edges_of, spec_key
 
 __all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
 
@@ -58,35 +58,6 @@ def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {
         "set": {k: v for k, v in new.items() if k not in old or old[k] != v},
         "del": [k for k in old if k not in new],
-    }
-
-
-def _task(task: Task) -> dict[str, Any]:
-    attempts = task.attempts if isinstance(task.attempts, list) else None
-    return {
-        "id": task.id,
-        "name": task.name,
-        "kind": task.kind,
-        "status": task.status,
-        "path": task.path,
-        "triggers": None
-        if task.triggers is None
-        else [
-            {"channel": t.channel, "seen": t.seen, "current": t.current, "written_by": t.written_by}
-            for t in task.triggers
-        ],
-        "sent_by": task.sent_by,
-        "writes": task.writes,
-        "error": task.error,
-        "interrupts": task.interrupts,
-        "resumes": task.resumes,
-        "attempts": None
-        if attempts is None
-        else [
-            {"start": a.start, "end": a.end, "status": a.status, "error": a.error} for a in attempts
-        ],
-        "input": None if task.input is UNKNOWN else task.input,
-        "subgraphs": task.subgraphs,
     }
 
 
@@ -111,7 +82,7 @@ def _steps(supersteps: list[Superstep]) -> list[dict[str, Any]]:
                 "updated": s.updated,
                 "next": s.next_tasks,
                 "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
-                "tasks": [_task(t) for t in s.tasks],
+                "tasks": [task_dict(t) for t in s.tasks],
             }
         )
         state, versions = new_state, new_versions
