@@ -1,6 +1,8 @@
-// npm run build: one ESM file for every host (anywidget, standalone HTML, later JupyterLab).
+// npm run build:viewer (the first half of `npm run build`): one ESM file for every host.
 //   src/widget.ts → ../pregel_viz/static/viewer.js  (minified, es2020, WASM Graphviz inlined)
 //   src/viewer/style.css → ../pregel_viz/static/viewer.css (also inlined in viewer.js)
+//   the same viewer.js → lib/pregel-viewer.js, which the JupyterLab extension (src/lab/, built by
+//   `npm run build:lab`) loads as a lazy chunk: one build of the viewer core for all hosts.
 // The output must load from a blob: URL: no import.meta, no dynamic chunks (checked below).
 
 import { build } from "esbuild";
@@ -37,5 +39,10 @@ if (problems.length) {
   console.error(`viewer.js must load from a blob: URL, but contains: ${problems.join(", ")}`);
   process.exit(1);
 }
+// the JupyterLab extension's copy (tsc resolves its types through src/pregel-viewer.d.ts)
+const lib = resolve(here, "lib");
+mkdirSync(lib, { recursive: true });
+copyFileSync(resolve(out, "viewer.js"), resolve(lib, "pregel-viewer.js"));
+
 const kb = (f) => `${(statSync(resolve(out, f)).size / 1024).toFixed(0)} KB`;
 console.log(`viewer.js ${kb("viewer.js")}, viewer.css ${kb("viewer.css")} → ${out} (${Date.now() - started} ms)`);

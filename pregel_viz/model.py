@@ -450,7 +450,9 @@ class Run:
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The debugger widget in notebooks, the text summary everywhere else."""
+        """The debugger widget in notebooks (with the payload as
+        ``application/vnd.pregel-viz+json``, which the JupyterLab extension renders in saved
+        notebooks, no kernel needed), the text summary everywhere else."""
         data: dict[str, Any] = {}
         meta: dict[str, Any] = {}
         try:
@@ -461,8 +463,18 @@ class Run:
                 data, meta = dict(result[0]), dict(result[1] or {})
             elif isinstance(result, dict):
                 data = dict(result)
-        except Exception:  # no widget front-end, or the viewer is not built: text only
+        except Exception:  # no widget front-end, or the viewer is not built: no widget
             data, meta = {}, {}
+        from .widget import MIME
+
+        wanted = (include is None or MIME in include) and not (exclude and MIME in exclude)
+        if MIME not in data and wanted:
+            try:
+                from .payload import build_payload
+
+                data[MIME] = build_payload(self)
+            except Exception:  # the text summary below is always there
+                pass
         data["text/plain"] = self.summary()
         return data, meta
 

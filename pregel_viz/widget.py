@@ -2,10 +2,15 @@
 
 The bulk data (the payload) is sent once as bytes; only the position (``step``, ``thread``,
 ``ns``) is synced both ways.
+
+Its display also carries the payload itself as ``application/vnd.pregel-viz+json`` (``MIME``):
+the pregel-viz JupyterLab extension shows the live widget while it exists, and renders that
+output without a kernel once the notebook is saved and reopened.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,9 +22,13 @@ from .errors import PregelVizError
 from .model import Run
 from .payload import payload_json
 
-__all__ = ["STATIC", "Debugger", "show", "viewer_assets"]
+__all__ = ["MIME", "STATIC", "Debugger", "show", "viewer_assets"]
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The output type of a saved run: the data is the viewer's payload (pregel_viz/payload.py);
+# its metadata (under the same key) is the position to open at: step, thread, ns.
+MIME = "application/vnd.pregel-viz+json"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def viewer_assets() -> tuple[Path, Path]:
@@ -91,6 +100,22 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"<pregel_viz.Debugger thread={self.thread!r} ns={self.ns!r} step={self.step}>"
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The widget view, the payload (for saved notebooks: no kernel needed) and text."""
+        result = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        data: dict[str, Any]
+        meta: dict[str, Any]
+        if isinstance(result, tuple):
+            data, meta = dict(result[0]), dict(result[1] or {})
+        else:
+            data, meta = dict(result or {}), {}
+        if (include is None or MIME in include) and not (exclude and MIME in exclude):
+            data[MIME] = json.loads(self._payload)
+            meta[MIME] = {"step": self.step, "thread": self.thread, "ns": self.ns}
+        return data, meta
 
 
 def show(run: Run | str | os.PathLike[str], **kwargs: Any) -> Debugger:

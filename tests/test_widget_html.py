@@ -68,6 +68,31 @@ def test_run_displays_as_the_widget_with_a_text_summary(run: pregel_viz.Run) -> 
     assert data["text/plain"] == run.summary()
 
 
+def test_displays_carry_the_payload_for_saved_notebooks(run: pregel_viz.Run) -> None:
+    """``application/vnd.pregel-viz+json`` (the JupyterLab extension renders it with no kernel),
+    next to the widget view; its metadata is where the widget was when displayed."""
+    mime = "application/vnd.pregel-viz+json"
+    data, meta = Debugger(run, thread="happy", step=2)._repr_mimebundle_()
+    assert data[mime] == build_payload(run)
+    assert meta[mime] == {"step": 2, "thread": "happy", "ns": ""}
+    assert "application/vnd.jupyter.widget-view+json" in data
+    json.dumps(data)  # what the kernel sends: plain JSON
+    data, _ = run._repr_mimebundle_()
+    assert data[mime] == build_payload(run)
+    data, _ = run._repr_mimebundle_(exclude={mime})
+    assert mime not in data
+
+
+def test_a_run_still_shows_its_payload_when_the_widget_cannot_be_built(
+    run: pregel_viz.Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pregel_viz.widget as widget
+
+    monkeypatch.setattr(widget, "STATIC", tmp_path)  # no viewer bundle: no widget
+    data, _ = run._repr_mimebundle_()
+    assert set(data) == {"application/vnd.pregel-viz+json", "text/plain"}
+
+
 def test_html_export_is_one_self_contained_page(run: pregel_viz.Run, tmp_path: Path) -> None:
     out = tmp_path / "run.html"
     text = run.to_html(out)

@@ -3,7 +3,8 @@
 // - default export: the anywidget module, `render({ model, el })`, traits `_payload` (Bytes:
 //   UTF-8 JSON), `step` (Int), `thread` (Unicode, "" = last thread), `ns` (Unicode, "" = root);
 // - `mount(el, payload, options)`: the same viewer for hosts without a widget model (the
-//   standalone HTML export, later the JupyterLab document viewer).
+//   standalone HTML export; the JupyterLab extension in src/lab/, which loads this very bundle,
+//   copied to lib/pregel-viewer.js, for `.pregel` documents and saved outputs).
 
 import type { AnyModel } from "@anywidget/types";
 import { graphvizLayout } from "./layout";

@@ -1,0 +1,165 @@
+// The JupyterLab output renderer's choice between the live widget and the static viewer
+// (src/lab/output.ts), with stand-ins for the notebook's widget renderer and the viewer bundle.
+
+import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { Panel, Widget } from "@lumino/widgets";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+// jsdom has no DragEvent, which @lumino/dragdrop (under @lumino/widgets) subclasses on import
+vi.hoisted(() => {
+  const g = globalThis as { DragEvent?: unknown };
+  if (!g.DragEvent) g.DragEvent = class DragEvent extends MouseEvent {};
+});
+
+const mounted: { el: HTMLElement; options: unknown; destroyed: boolean }[] = [];
+
+vi.mock("../src/lab/viewer", () => ({
+  loadViewer: async () => ({
+    mount: (el: HTMLElement, _payload: unknown, options: unknown) => {
+      const root = document.createElement("div");
+      root.className = "pregel-viewer";
+      el.appendChild(root);
+      const entry = { el, options, destroyed: false };
+      mounted.push(entry);
+      return {
+        destroy: () => {
+          entry.destroyed = true;
+          root.remove();
+        },
+      };
+    },
+  }),
+}));
+
+const { GRACE_MS, MIME, PregelOutput, WIDGET_MIME, outputRendererFactory } = await import("../src/lab/output");
+
+const PAYLOAD = { version: 1, meta: {}, graphs: {}, threads: [] };
+
+function model(data: Record<string, unknown>, trusted = true, metadata: Record<string, unknown> = {}): IRenderMime.IMimeModel {
+  return { data, trusted, metadata, setData: () => undefined } as unknown as IRenderMime.IMimeModel;
+}
+
+/** A widget renderer like @jupyter-widgets': text while loading, an element child once shown. */
+class FakeWidgetRenderer extends Panel implements IRenderMime.IRenderer {
+  constructor(private readonly behaviour: "live" | "missing" | "late") {
+    super();
+  }
+  async renderModel(): Promise<void> {
+    this.node.textContent = "Loading widget...";
+    if (this.behaviour === "live") this.show_();
+  }
+  show_(): void {
+    this.node.textContent = "";
+    const view = new Widget();
+    view.addClass("live-view");
+    this.addWidget(view);
+  }
+}
+
+function registry(renderer: FakeWidgetRenderer | null): IRenderMimeRegistry {
+  return {
+    getFactory: (mime: string) => (mime === WIDGET_MIME && renderer ? {} : undefined),
+    createRenderer: () => renderer,
+  } as unknown as IRenderMimeRegistry;
+}
+
+function attach(output: Widget): void {
+  Widget.attach(output, document.body);
+}
+
+const both = { [MIME]: PAYLOAD, [WIDGET_MIME]: { model_id: "abc", version_major: 2, version_minor: 0 } };
+
+beforeEach(() => {
+  mounted.length = 0;
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  document.body.replaceChildren();
+});
+
+describe("the pregel-viz output renderer", () => {
+  it("is safe and ranks ahead of the widget view renderer", () => {
+    const factory = outputRendererFactory(null);
+    expect(factory.safe).toBe(true);
+    expect(factory.mimeTypes).toEqual([MIME]);
+    expect(factory.defaultRank).toBeLessThan(-10);
+  });
+
+  it("shows the static viewer, at the position in the metadata, when there is no widget view", async () => {
+    const out = new PregelOutput(() => registry(new FakeWidgetRenderer("live")));
+    attach(out);
+    await out.renderModel(model({ [MIME]: PAYLOAD }, true, { [MIME]: { step: 3, thread: "t", ns: "" } }));
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("static");
+    expect(mounted).toHaveLength(1);
+    expect(mounted[0].options).toEqual({ step: 3, thread: "t", ns: "" });
+  });
+
+  it("never hands an untrusted output to the widget renderer", async () => {
+    const find = vi.fn(() => registry(new FakeWidgetRenderer("live")));
+    const out = new PregelOutput(find);
+    attach(out);
+    await out.renderModel(model(both, false));
+    expect(find).not.toHaveBeenCalled();
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("static");
+    expect(mounted).toHaveLength(1);
+  });
+
+  it("shows the live widget, and only it, when the kernel has it", async () => {
+    const out = new PregelOutput(() => registry(new FakeWidgetRenderer("live")));
+    attach(out);
+    await out.renderModel(model(both));
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("widget");
+    expect(out.node.querySelectorAll(".live-view")).toHaveLength(1);
+    expect(mounted).toHaveLength(0);
+  });
+
+  it("falls back to the static viewer when the widget renderer has no widget", async () => {
+    const out = new PregelOutput(() => registry(new FakeWidgetRenderer("missing")));
+    attach(out);
+    await out.renderModel(model(both));
+    await vi.waitFor(() => expect(mounted).toHaveLength(1));
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("fallback");
+    expect(out.node.querySelectorAll(".pregel-viewer")).toHaveLength(1);
+  });
+
+  it("swaps the static viewer for the widget when the widget comes later", async () => {
+    const inner = new FakeWidgetRenderer("late");
+    const out = new PregelOutput(() => registry(inner));
+    attach(out);
+    await out.renderModel(model(both));
+    await vi.waitFor(() => expect(mounted).toHaveLength(1));
+    inner.show_(); // the widget manager restored the model (saved widget state, a kernel)
+    await vi.waitFor(() => expect(out.node.getAttribute("data-pregel-viz")).toBe("widget"));
+    expect(mounted[0].destroyed).toBe(true);
+    expect(out.node.querySelectorAll(".pregel-viewer")).toHaveLength(0);
+    expect(out.node.querySelectorAll(".live-view")).toHaveLength(1);
+  });
+
+  it("shows the static viewer after the grace period while the widget renderer still waits", async () => {
+    let resolve!: () => void;
+    const inner = new FakeWidgetRenderer("late");
+    inner.renderModel = () => new Promise<void>((r) => (resolve = r));
+    const out = new PregelOutput(() => registry(inner));
+    attach(out);
+    vi.useFakeTimers();
+    const done = out.renderModel(model(both));
+    await vi.advanceTimersByTimeAsync(GRACE_MS - 100);
+    expect(mounted).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(mounted).toHaveLength(1);
+    vi.useRealTimers();
+    resolve();
+    await done;
+    expect(mounted).toHaveLength(1);
+  });
+
+  it("shows the static viewer where no notebook widget manager is found", async () => {
+    const out = new PregelOutput(() => null);
+    attach(out);
+    await out.renderModel(model(both));
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("static");
+    expect(mounted).toHaveLength(1);
+  });
+});
