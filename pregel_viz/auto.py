@@ -503,69 +503,15 @@ class _Call:
 # --- the seams, guarded -----------------------------------------------------------------------
 
 
-def _takes_task_path(put_writes: Any) -> bool:
-    import inspect
-
-    try:
-        return "task_path" in inspect.signature(put_writes).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 class _GuardedSaver(RecordingSaver):
-    """A RecordingSaver whose recorder failures are counted, never raised into the graph.
-
-    Writes reach the inner saver exactly as LangGraph would pass them to it (``task_path``
-    only to a saver whose ``put_writes`` takes it).
-    """
+    """A RecordingSaver whose recorder failures are counted (see :func:`stats`)."""
 
     def __init__(self, inner: Any, recorder: Any, label: str, st: _State) -> None:
         super().__init__(inner, recorder, label)
         self._st = st
-        self._path_sync = _takes_task_path(inner.put_writes)
-        self._path_async = _takes_task_path(inner.aput_writes)
 
-    def _record(self, where: str, fn: Any, *args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception as exc:
-            self._st.error(where, exc)
-
-    def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-        result = self.inner.put(config, checkpoint, metadata, new_versions)
-        self._record("put", self.recorder.on_put, self.label, config, checkpoint, metadata)
-        return result
-
-    def put_writes(
-        self, config: Any, writes: Any, task_id: str, task_path: str = ""
-    ) -> None:
-        if self._path_sync:
-            self.inner.put_writes(config, writes, task_id, task_path)
-        else:
-            self.inner.put_writes(config, writes, task_id)
-        self._record(
-            "put_writes", self.recorder.on_writes, self.label, config, writes, task_id,
-            task_path,
-        )
-
-    async def aput(
-        self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any
-    ) -> Any:
-        result = await self.inner.aput(config, checkpoint, metadata, new_versions)
-        self._record("aput", self.recorder.on_put, self.label, config, checkpoint, metadata)
-        return result
-
-    async def aput_writes(
-        self, config: Any, writes: Any, task_id: str, task_path: str = ""
-    ) -> None:
-        if self._path_async:
-            await self.inner.aput_writes(config, writes, task_id, task_path)
-        else:
-            await self.inner.aput_writes(config, writes, task_id)
-        self._record(
-            "aput_writes", self.recorder.on_writes, self.label, config, writes, task_id,
-            task_path,
-        )
+    def recorder_failed(self, where: str, exc: BaseException) -> None:
+        self._st.error(where, exc)
 
 
 class _GuardedHandler(AttemptHandler):

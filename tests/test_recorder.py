@@ -247,3 +247,38 @@ def test_state_at_and_diff_follow_the_state() -> None:
     assert new[: len(old)] == old and len(new) > len(old)
     with pytest.raises(KeyError, match="no superstep 99"):
         run.state_at(99)
+
+
+class _OldSaver(InMemorySaver):
+    """A saver written before LangGraph passed task_path to put_writes."""
+
+    def put_writes(self, config: Any, writes: Any, task_id: str) -> None:  # type: ignore[override]
+        super().put_writes(config, writes, task_id)
+
+
+def test_a_saver_without_task_path_is_called_as_langgraph_calls_it() -> None:
+    case = CASES["send_map_reduce"]
+    graph = case.build(_OldSaver())
+    config = {"configurable": {"thread_id": "old"}}
+    with pregel_viz.recording(graph) as rec:
+        out = graph.invoke(case.input, config)
+    assert out == case.build(InMemorySaver()).invoke(case.input, config)
+    assert {"plan", "worker", "reduce"} <= {t.name for t in rec.run.thread.tasks()}
+
+
+def test_a_failing_recorder_never_reaches_the_graph(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pregel_viz.recorder._session import Recorder
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Recorder, "on_writes", boom)
+    case = CASES["fanout_fanin"]
+    graph = case.build(InMemorySaver())
+    config = {"configurable": {"thread_id": "f"}}
+    with pregel_viz.recording(graph):
+        out = graph.invoke(case.input, config)
+    assert out == case.build(InMemorySaver()).invoke(case.input, config)
+    assert "could not record put_writes: RuntimeError: disk full" in caplog.text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import inspect
+import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,16 @@ if TYPE_CHECKING:
 
 __all__ = ["RecordingSaver"]
 
+logger = logging.getLogger("pregel_viz")
+
+
+def _takes_task_path(put_writes: Any) -> bool:
+    """LangGraph passes ``task_path`` only to savers whose ``put_writes`` names it."""
+    try:
+        return "task_path" in inspect.signature(put_writes).parameters
+    except (TypeError, ValueError):
+        return False
+
 
 class RecordingSaver(BaseCheckpointSaver[Any]):
     """Wraps ``inner``: every call goes to it unchanged; successful puts and writes are recorded.
@@ -35,6 +47,20 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         self.inner = inner
         self.recorder = recorder
         self.label = label
+        self._path_sync = _takes_task_path(inner.put_writes)
+        self._path_async = _takes_task_path(inner.aput_writes)
+
+    def _record(self, where: str, fn: Any, *args: Any) -> None:
+        # Recording must never change what the graph does: a recorder failure is reported,
+        # never raised into LangGraph's loop.
+        try:
+            fn(*args)
+        except Exception as exc:
+            self.recorder_failed(where, exc)
+
+    def recorder_failed(self, where: str, exc: BaseException) -> None:
+        """Called when recording one event failed; the graph goes on unaffected."""
+        logger.warning("pregel-viz could not record %s: %s: %s", where, type(exc).__name__, exc)
 
     # --- recorded ---------------------------------------------------------------------------
 
@@ -46,7 +72,7 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         result = self.inner.put(config, checkpoint, metadata, new_versions)
-        self.recorder.on_put(self.label, config, checkpoint, metadata)
+        self._record("put", self.recorder.on_put, self.label, config, checkpoint, metadata)
         return result
 
     # LangGraph passes task_path only to savers whose put_writes names it.
@@ -57,8 +83,13 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        self.inner.put_writes(config, writes, task_id, task_path)
-        self.recorder.on_writes(self.label, config, writes, task_id, task_path)
+        if self._path_sync:
+            self.inner.put_writes(config, writes, task_id, task_path)
+        else:
+            self.inner.put_writes(config, writes, task_id)
+        self._record(
+            "put_writes", self.recorder.on_writes, self.label, config, writes, task_id, task_path
+        )
 
     async def aput(
         self,
@@ -68,7 +99,7 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         result = await self.inner.aput(config, checkpoint, metadata, new_versions)
-        self.recorder.on_put(self.label, config, checkpoint, metadata)
+        self._record("aput", self.recorder.on_put, self.label, config, checkpoint, metadata)
         return result
 
     async def aput_writes(
@@ -78,8 +109,13 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        await self.inner.aput_writes(config, writes, task_id, task_path)
-        self.recorder.on_writes(self.label, config, writes, task_id, task_path)
+        if self._path_async:
+            await self.inner.aput_writes(config, writes, task_id, task_path)
+        else:
+            await self.inner.aput_writes(config, writes, task_id)
+        self._record(
+            "aput_writes", self.recorder.on_writes, self.label, config, writes, task_id, task_path
+        )
 
     # --- delegated --------------------------------------------------------------------------
 
