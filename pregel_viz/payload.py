@@ -27,6 +27,7 @@ HTML export, JupyterLab) renders the same document.
             "versions": {"set": {channel: version}, "del": [channel]},
             "updated": [channel], "next": {node: [[channel, seen, current]]},
             "edges": [[source, target, kind]],               # taken in this step
+            "narration": [sentence],                         # plain text (pregel_viz.narrate)
             "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
                        "writes", "error", "interrupts", "resumes", "attempts", "input",
                        "subgraphs"}]
@@ -37,7 +38,8 @@ HTML export, JupyterLab) renders the same document.
 
 Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
 are seconds since the recording started. ``attempts`` is ``null`` when the source never kept
-them (a run rebuilt from a checkpointer).
+them (a run rebuilt from a checkpointer). ``narration`` tells the step in plain sentences (see
+:func:`pregel_viz.narrate.narrate_run`); the viewer shows it as text.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from typing import Any
 from .dot import graph_view
 from .export import json_safe, task_dict
 from .model import EdgeTaken, Run, Superstep, Thread, edges_of, spec_key
+from .narrate import narrate_run
 
 __all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
 
@@ -61,11 +64,11 @@ def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _steps(supersteps: list[Superstep]) -> list[dict[str, Any]]:
+def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict[str, Any]]:
     out = []
     state: dict[str, Any] = {}
     versions: dict[str, Any] = {}
-    for s in supersteps:
+    for i, s in enumerate(supersteps):
         new_state = s.values
         cp = s.checkpoint or s.parent
         new_versions = cp.versions if cp is not None else {}
@@ -83,13 +86,14 @@ def _steps(supersteps: list[Superstep]) -> list[dict[str, Any]]:
                 "next": s.next_tasks,
                 "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
                 "tasks": [task_dict(t) for t in s.tasks],
+                "narration": list(narration[i]) if i < len(narration) else [],
             }
         )
         state, versions = new_state, new_versions
     return out
 
 
-def _thread(thread: Thread) -> dict[str, Any]:
+def _thread(thread: Thread, narration: dict[str, list[list[str]]]) -> dict[str, Any]:
     return {
         "id": thread.thread_id,
         "outcome": thread.outcome,
@@ -112,7 +116,7 @@ def _thread(thread: Thread) -> dict[str, Any]:
                 "node": space.node,
                 "parent_ns": space.parent_ns,
                 "parent_task": space.parent_task_id,
-                "steps": _steps(space.supersteps),
+                "steps": _steps(space.supersteps, narration.get(ns, [])),
             }
             for ns, space in thread.namespaces.items()
         ],
@@ -157,11 +161,12 @@ def _graphs(run: Run) -> dict[str, Any]:
 
 def build_payload(run: Run) -> dict[str, Any]:
     """The viewer document for ``run`` (plain JSON data)."""
+    narration = narrate_run(run)
     doc = {
         "version": PAYLOAD_VERSION,
         "meta": run.meta,
         "graphs": _graphs(run),
-        "threads": [_thread(t) for t in run.threads.values()],
+        "threads": [_thread(t, narration.get(label, {})) for label, t in run.threads.items()],
         "warnings": run.warnings,
     }
     return json_safe(doc)  # type: ignore[no-any-return]

@@ -155,6 +155,47 @@ describe("viewer", () => {
     expect(v.root.querySelector(".pv-next-list .pv-section-body")!.textContent).toBe("review ← branch:to:review ∅ → v4");
   });
 
+  it("the narration pane (first section, open) tells the current step and follows it", async () => {
+    const p = loadSample();
+    const steps = p.threads.find((t) => t.id === "happy")!.namespaces[0].steps;
+    const v = await open(p, { thread: "happy", step: 2 });
+    const pane = v.root.querySelector<HTMLDetailsElement>(".pv-side > .pv-section")!;
+    expect(pane.classList.contains("pv-narration")).toBe(true);
+    expect(pane.open).toBe(true);
+    const shown = () => Array.from(pane.querySelectorAll(".pv-narration-item")).map((li) => li.textContent);
+    const at = (step: number) => steps.find((s) => s.step === step)!.narration!;
+    expect(at(2).length).toBeGreaterThan(1);
+    expect(shown()).toEqual(at(2));
+    expect(shown()[0]).toContain("3 worker tasks ran in parallel");
+    const body = pane.querySelector(".pv-section-body")!.firstChild;
+    (v.root.querySelectorAll(".pv-task-row")[1] as HTMLElement).click(); // same step: not redrawn
+    expect(pane.querySelector(".pv-section-body")!.firstChild).toBe(body);
+    key(v, "ArrowRight");
+    expect(shown()).toEqual(at(3));
+    // hostile names and values in the sentences stay text
+    v.setStep(1);
+    expect(shown()).toEqual(at(1));
+    expect(pane.textContent).toContain(XSS_KEY);
+    expect(pane.textContent).toContain(XSS_VALUE);
+    noMarkup(pane);
+  });
+
+  it("narration sentences naming hostile nodes are text, and a step without narration says so", async () => {
+    const p = loadSample();
+    const happy = p.threads.find((t) => t.id === "happy")!.namespaces[0];
+    const hostile = [`${XSS_NODE} ran because ${XSS_KEY} arrived.`, `${XSS_VALUE}<b onclick=alert(1)>bold</b>`];
+    happy.steps[1].narration = hostile;
+    delete happy.steps[2].narration;
+    const v = await open(p, { thread: "happy", step: 0 });
+    const pane = v.root.querySelector(".pv-narration")!;
+    expect(Array.from(pane.querySelectorAll(".pv-narration-item")).map((li) => li.textContent)).toEqual(hostile);
+    expect(pane.querySelectorAll("b, img, script").length).toBe(0);
+    noMarkup(v.root);
+    v.setStep(1);
+    expect(pane.querySelectorAll(".pv-narration-item").length).toBe(0);
+    expect(pane.textContent).toContain("No narration recorded");
+  });
+
   it("enters a subgraph (button or double-click) and goes back with the breadcrumb", async () => {
     const changes: unknown[] = [];
     const v = await open(undefined, { thread: "happy", step: 4, onChange: (p) => changes.push(p) });

@@ -226,13 +226,16 @@ def _thread_config(config: Any) -> dict[str, Any]:
     return out
 
 
-def _breaks(before: Sequence[str] | None, after: Sequence[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _prepare(
+    graph: Any, config: Any, before: Sequence[str] | None, after: Sequence[str] | None
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """What record() and arecord() run: the graph (with a saver), the config, the breakpoints."""
+    kwargs: dict[str, Any] = {}
     if before:
-        out["interrupt_before"] = list(before)
+        kwargs["interrupt_before"] = list(before)
     if after:
-        out["interrupt_after"] = list(after)
-    return out
+        kwargs["interrupt_after"] = list(after)
+    return _with_saver(graph), _thread_config(config), kwargs
 
 
 def record(
@@ -266,12 +269,11 @@ def record(
         The run. An exception raised by the graph does not propagate: it is the run's outcome
         (``run.outcome``), and every superstep finished before it is in the log.
     """
-    target = _with_saver(graph)
-    cfg = _thread_config(config)
+    target, cfg, kwargs = _prepare(graph, config, interrupt_before, interrupt_after)
     with recording(target, path, limits=limits) as rec:
         for inp in _rounds(input, resume):
             try:
-                target.invoke(inp, cfg, **_breaks(interrupt_before, interrupt_after))
+                target.invoke(inp, cfg, **kwargs)
             except Exception:
                 break
     return rec.run
@@ -289,12 +291,11 @@ async def arecord(
     interrupt_after: Sequence[str] | None = None,
 ) -> Run:
     """:func:`record` for async graphs: the rounds run with ``ainvoke``."""
-    target = _with_saver(graph)
-    cfg = _thread_config(config)
+    target, cfg, kwargs = _prepare(graph, config, interrupt_before, interrupt_after)
     with recording(target, path, limits=limits) as rec:
         for inp in _rounds(input, resume):
             try:
-                await target.ainvoke(inp, cfg, **_breaks(interrupt_before, interrupt_after))
+                await target.ainvoke(inp, cfg, **kwargs)
             except Exception:
                 break
     return rec.run

@@ -17,6 +17,7 @@ from graphs import HOSTILE_IMG, HOSTILE_SCRIPT, HOSTILE_TEXTAREA
 from viewer_driver import SAMPLE, ViewerDriver, expected_entries, subgraph_ns
 
 import pregel_viz
+from pregel_viz.payload import build_payload
 
 pytestmark = pytest.mark.ui
 
@@ -127,6 +128,22 @@ def test_send_fan_out_names_the_node_once(
     assert viewer.root.locator("tr.pv-task-row").count() == 3
     badge = viewer.root.locator('g.pv-node[data-name="worker"] .pv-badge-text').text_content()
     assert badge == "\u00d73"
+
+    # the narration pane follows the step: its sentences are the payload's, as text
+    steps = next(t for t in build_payload(sample_run)["threads"] if t["id"] == "happy")
+    steps = next(n for n in steps["namespaces"] if n["ns"] == "")["steps"]
+    pane = viewer.root.locator(".pv-side > details.pv-section").first
+    assert "pv-narration" in (pane.get_attribute("class") or "")
+    assert pane.get_attribute("open") is not None
+    for i in (fan, fan + 1):
+        if i != fan:
+            viewer.next()
+            viewer.expect_entry(entries, i)
+        assert steps[i]["narration"], f"no narration for entry {i}"
+        shown = pane.locator("li.pv-narration-item").evaluate_all(
+            "els => els.map(e => e.textContent)"
+        )
+        assert shown == steps[i]["narration"]
 
 
 @pytest.mark.parametrize("how", ["button", "dblclick"])

@@ -1,4 +1,4 @@
-// The side panel: step summary, tasks, selected task details, next-step triggers, state with
+// The side panel: the step's narration, step summary, tasks, selected task details, next-step triggers, state with
 // its diff, channels. Sections are built once; each step only refills their bodies, so a
 // section the user collapsed stays collapsed. A section is refilled only when what it shows
 // changed (keyed by the model objects it reads: they are immutable for a payload), and the
@@ -75,6 +75,7 @@ function muted(text: string): HTMLElement {
 
 export class SidePanel {
   readonly el: HTMLElement;
+  private readonly narration: Section;
   private readonly summary: Section;
   private readonly tasks: Section;
   private readonly details: Section;
@@ -89,6 +90,7 @@ export class SidePanel {
   private channelTable: { graph: GraphView | undefined; names: string[]; rows: Map<string, ChannelRow> } | null = null;
 
   constructor(private readonly handlers: PanelHandlers) {
+    this.narration = section("pv-narration", "Narration");
     this.summary = section("pv-summary", "Step");
     this.tasks = section("pv-tasks", "Tasks");
     this.details = section("pv-details", "Task");
@@ -98,7 +100,7 @@ export class SidePanel {
     this.el = h(
       "div",
       { class: "pv-side" },
-      [this.summary, this.tasks, this.details, this.next, this.state, this.channels].map((x) => x.root),
+      [this.narration, this.summary, this.tasks, this.details, this.next, this.state, this.channels].map((x) => x.root),
     );
     this.tasks.body.addEventListener("click", (ev) => {
       const row = (ev.target as Element | null)?.closest?.("tr[data-task]");
@@ -116,6 +118,7 @@ export class SidePanel {
 
   update(ctx: PanelContext): void {
     const { thread, space, index, step, selected } = ctx;
+    if (this.changed("narration", [step])) this.renderNarration(ctx);
     if (this.changed("summary", [thread, space, step, ctx.warnings.length ? ctx.warnings : 0])) this.renderSummary(ctx);
     if (this.changed("tasks", [step])) this.renderTasks(ctx);
     else if ((selected?.id ?? null) !== this.selectedRow) this.markSelectedRow(selected?.id ?? null);
@@ -143,6 +146,17 @@ export class SidePanel {
       const base = row.className.replace(/ pv-selected\b/, "");
       row.className = t === id ? base.replace(/^pv-task-row/, "pv-task-row pv-selected") : base;
     }
+  }
+
+  /** The step told in plain sentences (payload `narration`), one list item each, as text. */
+  private renderNarration(ctx: PanelContext): void {
+    const step = ctx.step;
+    const sentences = Array.isArray(step?.narration) ? step.narration : [];
+    if (!sentences.length) {
+      fill(this.narration.body, muted(step ? "No narration recorded for this step." : "This namespace has no steps."));
+      return;
+    }
+    fill(this.narration.body, h("ul", { class: "pv-list pv-narration-list" }, sentences.map((x) => h("li", { class: "pv-narration-item" }, String(x)))));
   }
 
   private renderSummary(ctx: PanelContext): void {

@@ -107,6 +107,7 @@ export interface StepDoc {
   next: Record<string, NextReason[]>;
   edges: EdgeTaken[];
   tasks: TaskDoc[];
+  narration?: string[]; // the step told in plain sentences (pregel_viz.narrate); shown as text
 }
 
 export interface Trigger {
