@@ -9,9 +9,9 @@ Layout::
     frames...   u32 payload length, u32 CRC-32 of the payload, payload (one msgpack map)
 
 Payloads are plain msgpack (no Ext types): decoding them can only produce dict, list, str, int,
-float, bool, None and bytes. Writers compress by default, and sync-flush the zlib stream to the
-file at the end of every superstep (:meth:`LogWriter.flush`), so a killed process leaves every
-finished superstep readable; readers return the complete frames of a truncated file with a
+float, bool, None and bytes. Writers compress files by default, and write (sync-flushing the
+zlib stream) at the end of every superstep (:meth:`LogWriter.flush`), so a killed process leaves
+every finished superstep readable; readers return the complete frames of a truncated file with a
 :class:`~pregel_viz.errors.TruncatedLogWarning`.
 
 This is the only module that imports ormsgpack.
@@ -123,17 +123,23 @@ def frame_bytes(payload: bytes) -> bytes:
 class LogWriter:
     """Appends frames to a `.pregel` file or an in-memory buffer, thread-safely.
 
-    Frames go through a zlib stream (``compress=True``, the default) that :meth:`flush` pushes
-    to the OS: the recorder flushes at the end of every superstep and call, so a crash keeps
-    every finished superstep. Uncompressed writers write each frame through at once.
+    Frames collect in memory until :meth:`flush`, which the recorder calls at the end of every
+    superstep and call: one write (and, for a file, one zlib compression) per superstep keeps
+    the recording's hot path cheap, and a crash still keeps every finished superstep. Files are
+    compressed by default; in-memory logs are not (``compress`` chooses).
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, compress: bool = True):
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, compress: bool | None = None
+    ) -> None:
         self.path = os.fspath(path) if path is not None else None
+        if compress is None:
+            compress = self.path is not None
         self._lock = threading.Lock()
         self._buffer = io.BytesIO()
         self._file: IO[bytes] | None = None
         self._z = zlib.compressobj(6) if compress else None
+        self._frames: list[bytes] = []
         self._pending = 0
         if self.path is not None:
             parent = os.path.dirname(os.path.abspath(self.path))
@@ -149,18 +155,20 @@ class LogWriter:
             self._file.write(data)
 
     def _frame(self, frame: bytes) -> None:
-        if self._z is None:
-            self._write(frame)
-            return
-        self._write(self._z.compress(frame))
+        self._frames.append(frame)
         self._pending += len(frame)
-        if self._pending > 1 << 20:  # keep memory bounded between supersteps
+        if self._pending > 1 << 20:  # keep memory bounded within a long superstep
             self._sync()
 
     def _sync(self) -> None:
-        if self._z is not None and self._pending:
-            self._write(self._z.flush(zlib.Z_SYNC_FLUSH))
-            self._pending = 0
+        if not self._frames:
+            return
+        data = b"".join(self._frames)
+        self._frames.clear()
+        self._pending = 0
+        if self._z is not None:
+            data = self._z.compress(data) + self._z.flush(zlib.Z_SYNC_FLUSH)
+        self._write(data)
 
     def append(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
         """Encode and write one event; return it as a reader will see it."""
@@ -189,10 +197,10 @@ class LogWriter:
     def close(self) -> None:
         """End the stream and close the file; the in-memory copy stays readable."""
         with self._lock:
+            self._sync()
             if self._z is not None:
                 self._write(self._z.flush(zlib.Z_FINISH))
                 self._z = None
-                self._pending = 0
             if self._file is not None:
                 self._file.close()
                 self._file = None

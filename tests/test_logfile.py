@@ -371,6 +371,7 @@ def test_given_an_open_writer_when_the_file_is_read_then_every_frame_is_there(
         assert path.read_bytes() == _header(*FORMAT_VERSION)
         for n, event in enumerate(SIMPLE_EVENTS, start=1):
             writer.append(event)
+            writer.flush()  # what the recorder does at the end of each superstep
             # a separate open() of the file, while the writer is still open
             with open(path, "rb") as fh:
                 data = fh.read()
@@ -401,7 +402,7 @@ def test_given_a_compressed_writer_when_flushed_then_the_file_holds_every_frame(
 
 
 def _compressed(events: list[dict[str, Any]]) -> bytes:
-    writer = LogWriter()
+    writer = LogWriter(compress=True)
     for event in events:
         writer.append(event)
         writer.flush()
@@ -494,11 +495,10 @@ def test_given_a_recording_killed_mid_run_when_loaded_then_the_finished_superste
     assert steps[2].values == {"log": ["in", "a", "b"]}
     assert [t.name for t in steps[1].tasks] == ["a"]
     assert [t.name for t in steps[2].tasks] == ["b"]
-    # node c had started (its attempt was logged) but never wrote nor finished
-    assert 3 in steps
-    (c,) = steps[3].tasks
-    assert c.name == "c"
-    assert c.status == "pending"
+    # the log is written at superstep boundaries: the unfinished superstep 3 (node c) may or may
+    # not have reached the disk, and nothing ever wrote or finished it
+    for task in steps[3].tasks if 3 in steps else []:
+        assert task.name == "c" and task.status == "pending"
     assert run.outcome["status"] == "running"
     assert not any(t.name == "d" for t in run.thread.tasks())
 
