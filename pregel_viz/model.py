@@ -317,7 +317,7 @@ class Call:
     input: Any
     start: float | None
     end: float | None = None
-    status: str = "running"  # completed | interrupted | error | stopped | running
+    status: str = "running"  # completed | interrupted | paused | error | stopped | running
     interrupts: list[Any] = field(default_factory=list)
     error: dict[str, Any] | None = None
 

@@ -282,3 +282,36 @@ def test_a_failing_recorder_never_reaches_the_graph(
         out = graph.invoke(case.input, config)
     assert out == case.build(InMemorySaver()).invoke(case.input, config)
     assert "could not record put_writes: RuntimeError: disk full" in caplog.text
+
+
+def test_a_drained_call_is_recorded_as_paused_and_resumable() -> None:
+    import threading
+    import time as _time
+
+    from langgraph.errors import GraphDrained
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.runtime import RunControl
+    from typing_extensions import TypedDict
+
+    class N(TypedDict):
+        n: int
+
+    def tick(state: N) -> dict[str, int]:
+        _time.sleep(0.01)
+        return {"n": state["n"] + 1}
+
+    g = StateGraph(N)
+    g.add_node("tick", tick)
+    g.add_edge(START, "tick")
+    g.add_conditional_edges("tick", lambda s: "tick" if s["n"] < 50 else END)
+    graph = g.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "drain"}}
+    control = RunControl()
+    with pregel_viz.recording(graph) as rec:
+        threading.Timer(0.1, control.request_drain).start()
+        with pytest.raises(GraphDrained):
+            graph.invoke({"n": 0}, config, control=control)
+        assert rec.run.outcome["status"] == "paused"
+        out = graph.invoke(None, config)
+    assert out == {"n": 50}
+    assert [c.status for c in rec.run.thread.calls] == ["paused", "completed"]

@@ -21,6 +21,8 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langgraph.errors import GraphDrained
+
 from .._version import __version__
 from ..logfile import LogWriter
 from ..values import DEFAULT_LIMITS, Limits
@@ -142,6 +144,9 @@ class Recorder:
                 status, err = "interrupted", None
             else:
                 status, err = ("stopped", None) if error is not None else ("completed", None)
+        elif isinstance(error, GraphDrained):
+            # RunControl.request_drain(): stopped on request before a superstep, resumable
+            status, err = "paused", None
         else:
             status, err = "error", {"type": type(error).__name__, "message": str(error)}
         self._emit(
