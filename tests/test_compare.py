@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 import pytest
 from graphs import CASES, CONTINUE
+from helpers import run_cli
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
@@ -294,30 +293,20 @@ def test_given_a_run_stopped_by_recursion_when_compared_by_threads_then_outcome_
 # --------------------------------------------------------------------------- the command
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pregel_viz", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_given_two_logs_when_diffed_then_exit_0_if_identical_and_1_if_not(tmp_path: Path) -> None:
     case = CASES["conditional_path_map"]
     pregel_viz.record(case.build(None), case.input, path=tmp_path / "a.pregel")
     pregel_viz.record(case.build(None), case.input, path=tmp_path / "b.pregel")
     pregel_viz.record(case.build(None), {"value": 3, "log": []}, path=tmp_path / "c.pregel")
-    same = _cli("diff", "a.pregel", "b.pregel", cwd=tmp_path)
+    same = run_cli("diff", "a.pregel", "b.pregel", cwd=tmp_path)
     assert same.returncode == 0, same.stderr
     assert same.stdout.startswith("identical: a.pregel and b.pregel")
-    other = _cli("diff", "a.pregel", "c.pregel", cwd=tmp_path)
+    other = run_cli("diff", "a.pregel", "c.pregel", cwd=tmp_path)
     assert other.returncode == 1, other.stderr
     assert other.stdout.startswith("first divergence: step -1 (values): the input is")
-    data = json.loads(_cli("diff", "a.pregel", "c.pregel", "--json", cwd=tmp_path).stdout)
+    data = json.loads(run_cli("diff", "a.pregel", "c.pregel", "--json", cwd=tmp_path).stdout)
     assert data["first"]["step"] == -1
-    missing = _cli("diff", "a.pregel", "nope.pregel", cwd=tmp_path)
+    missing = run_cli("diff", "a.pregel", "nope.pregel", cwd=tmp_path)
     assert missing.returncode == 2
     assert "no such file" in missing.stderr
 
@@ -326,11 +315,11 @@ def test_given_one_log_with_two_threads_when_diffed_then_threads_are_compared(
     tmp_path: Path,
 ) -> None:
     _two_threads().save(tmp_path / "two.pregel")
-    out = _cli(
+    out = run_cli(
         "diff", "two.pregel", "two.pregel", "--thread-a", "low", "--thread-b", "high", cwd=tmp_path
     )
     assert out.returncode == 1, out.stderr
     assert "routed to discount in two.pregel:low but to full in two.pregel:high" in out.stdout
-    bad = _cli("diff", "two.pregel", "two.pregel", "--thread-a", "nope", cwd=tmp_path)
+    bad = run_cli("diff", "two.pregel", "two.pregel", "--thread-a", "nope", cwd=tmp_path)
     assert bad.returncode == 2
     assert "no thread 'nope'" in bad.stderr

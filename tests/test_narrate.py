@@ -6,8 +6,6 @@ import contextlib
 import json
 import operator
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
@@ -15,6 +13,7 @@ from typing import Annotated, Any, TypedDict
 import langgraph.channels
 import pytest
 from graphs import CASES, CONTINUE
+from helpers import run_cli
 from langgraph.channels import AnyValue, DeltaChannel, UntrackedValue
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
@@ -547,32 +546,22 @@ def test_given_tagged_values_when_described_then_they_read_like_python() -> None
 # --------------------------------------------------------------------------- the command
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pregel_viz", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_given_a_log_when_narrate_runs_then_it_prints_the_story(tmp_path: Path) -> None:
     case = CASES["subgraph_node"]
     pregel_viz.record(case.build(None), case.input, path=tmp_path / "run.pregel")
-    out = _cli("narrate", "run.pregel", cwd=tmp_path)
+    out = run_cli("narrate", "run.pregel", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "prepare ran because __start__ routed to it (branch:to:prepare)." in out.stdout
-    sub = _cli("narrate", "run.pregel", "--ns", "child", "--step", "1", cwd=tmp_path)
+    sub = run_cli("narrate", "run.pregel", "--ns", "child", "--step", "1", cwd=tmp_path)
     assert sub.returncode == 0, sub.stderr
     assert "child_a ran because __start__ routed to it" in sub.stdout
     assert "Step 2" not in sub.stdout
-    data = json.loads(_cli("narrate", "run.pregel", "--json", cwd=tmp_path).stdout)
+    data = json.loads(run_cli("narrate", "run.pregel", "--json", cwd=tmp_path).stdout)
     assert data["ns"] == ""
-    bad = _cli("narrate", "run.pregel", "--thread", "nope", cwd=tmp_path)
+    bad = run_cli("narrate", "run.pregel", "--thread", "nope", cwd=tmp_path)
     assert bad.returncode == 2
     assert "no thread 'nope'" in bad.stderr
-    bad_ns = _cli("narrate", "run.pregel", "--ns", "nope", cwd=tmp_path)
+    bad_ns = run_cli("narrate", "run.pregel", "--ns", "nope", cwd=tmp_path)
     assert bad_ns.returncode == 2
     assert "child" in bad_ns.stderr
 

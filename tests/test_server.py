@@ -6,12 +6,10 @@ package installs (etc/jupyter/jupyter_server_config.d/pregel_viz.json), not by a
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import stop_server
 from log_variants import (
     SAMPLE,
     corrupt,
@@ -118,14 +117,7 @@ class Server:
             return status, body.decode("utf-8", "replace")
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-        shutil.rmtree(self.home, ignore_errors=True)
+        stop_server(self.proc, self.log, self.home)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import stop_server
 
 CHROMIUM = os.environ.get("PREGEL_VIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -172,14 +171,7 @@ class Lab:
         raise RuntimeError(f"no idle kernel for {notebook}")
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-        shutil.rmtree(self.home, ignore_errors=True)
+        stop_server(self.proc, self.log, self.home)
 
 
 @pytest.fixture(scope="session")
