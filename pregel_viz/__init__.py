@@ -26,7 +26,7 @@ from .narrate import Narration, narrate
 from .reader import load
 from .rebuild import from_checkpointer
 from .recorder import Recording, arecord, record, recording
-from .widget import Debugger, show
+from .widget import Debugger, LiveDebugger, debug, show
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -51,6 +51,7 @@ __all__ = [
     "CorruptLogError",
     "Debugger",
     "Divergence",
+    "LiveDebugger",
     "LogFormatError",
     "LogVersionError",
     "Narration",
@@ -65,6 +66,7 @@ __all__ = [
     "branches",
     "compare",
     "compare_fork",
+    "debug",
     "from_checkpointer",
     "load",
     "load_ipython_extension",

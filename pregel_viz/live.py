@@ -2,31 +2,79 @@
 
 :func:`debug_session` starts a :class:`LiveSession`: the graph runs under
 :func:`~pregel_viz.recording` (so every superstep lands in :attr:`LiveSession.run`) in a
-background thread, so a notebook kernel stays responsive. Only public LangGraph APIs are used:
-per-call ``interrupt_before``/``interrupt_after``, ``RunControl.request_drain`` for pause,
-``Command(resume=...)``, ``get_state_history`` and ``update_state``.
+background thread, so a notebook kernel stays responsive. Graphs with ``async def`` nodes run
+under ``astream`` on the session's own event loop, in that same background thread.
+
+Only public LangGraph APIs drive the graph: per-call ``interrupt_before``/``interrupt_after``,
+``RunControl.request_drain`` for pause, ``Command(resume=...)``, ``get_state_history`` and
+``update_state`` (with ``Overwrite`` so that an edited reducer channel takes the edited value).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
-from langgraph.types import Command
+from langgraph.types import Command, Overwrite
 
 from .recorder import Recording, _thread_config, _with_saver, recording
+from .recorder._lg import async_only_nodes
 
 if TYPE_CHECKING:
     from langgraph.types import StateSnapshot
 
+    from .compare import Comparison
     from .model import Run, Superstep
 
-__all__ = ["STATUSES", "LiveSession", "debug_session"]
+__all__ = ["STATUSES", "WHERE", "LiveSession", "debug_session", "parse_breakpoints"]
 
 STATUSES = ("paused", "running", "interrupted", "completed", "error", "stopped")
+"""What :attr:`LiveSession.status` can be."""
+
+WHERE = ("before", "after", "write")
+"""The kinds of breakpoint: before a node, after a node, on a write to a channel."""
+
+# the channel classes whose update_state goes through a reducer (an edit must bypass it)
+_REDUCER_CLASSES = ("BinaryOperatorAggregate",)
+
+
+def parse_breakpoints(spec: Any) -> dict[str, list[str]]:
+    """``{"before": [...], "after": [...], "write": [...]}`` from any of the accepted forms.
+
+    ``spec`` is ``None``, a mapping with those keys (each a name or a list of names), or an
+    iterable of strings: ``"node"`` or ``"before:node"`` (pause before the node runs),
+    ``"after:node"``, ``"write:channel"`` (pause after a superstep that writes the channel).
+    """
+    out: dict[str, list[str]] = {w: [] for w in WHERE}
+    if spec is None:
+        return out
+    if isinstance(spec, Mapping):
+        unknown = sorted(set(spec) - set(WHERE))
+        if unknown:
+            raise ValueError(f"unknown breakpoint kind(s) {unknown}; use {list(WHERE)}")
+        for where, names in spec.items():
+            items = [names] if isinstance(names, str) else list(names or ())
+            out[where].extend(str(n) for n in items)
+        return out
+    if isinstance(spec, str):
+        spec = [spec]
+    for item in spec:
+        text = str(item)
+        where, sep, name = text.partition(":")
+        if not sep:
+            where, name = "before", text
+        if where not in WHERE or not name:
+            raise ValueError(
+                f"bad breakpoint {text!r}: use 'node', 'before:node', 'after:node' or "
+                "'write:channel'"
+            )
+        out[where].append(name)
+    return out
 
 
 class LiveSession:
@@ -34,7 +82,8 @@ class LiveSession:
 
     Every control method (:meth:`step`, :meth:`cont`, :meth:`answer`, :meth:`fork`) starts one
     background run and returns at once (``self``); :meth:`wait` blocks until it is over.
-    :attr:`status` is one of :data:`STATUSES`.
+    :attr:`status` is one of :data:`STATUSES`. Listeners added with :meth:`subscribe` are
+    called (from the background thread) whenever a superstep lands or the status changes.
     """
 
     def __init__(
@@ -46,27 +95,42 @@ class LiveSession:
         break_before: Iterable[str] = (),
         break_after: Iterable[str] = (),
         break_on_write: Iterable[str] = (),
+        asynchronous: bool | None = None,
     ) -> None:
         self.graph = _with_saver(graph)
         self.config: dict[str, Any] = _thread_config(config)
         self.thread_id = str(self.config["configurable"]["thread_id"])
-        self.break_before = list(break_before)
-        self.break_after = list(break_after)
-        self.break_on_write = set(break_on_write)
-        nodes = set(self.graph.nodes)
-        unknown = sorted(set(self.break_before + self.break_after) - nodes)
-        if unknown:
-            raise ValueError(f"no node(s) {unknown} in the graph; nodes: {sorted(nodes)}")
+        self.nodes = [n for n in self.graph.nodes if not n.startswith("__")]
+        self.channels = sorted(
+            c for c in self.graph.channels if not c.startswith("__") and ":" not in c
+        )
+        self.break_before: list[str] = []
+        self.break_after: list[str] = []
+        self.break_on_write: set[str] = set()
+        self.asynchronous = (
+            bool(async_only_nodes(self.graph)) if asynchronous is None else asynchronous
+        )
         self._input = input  # consumed by the first call; later calls continue with None
         self._status = "paused"
         self.error: BaseException | None = None
-        self._lock = threading.Lock()
+        self.message = ""  # why the last run stopped, in words (for the widget)
+        self._lock = threading.RLock()
         self._worker: threading.Thread | None = None
         self._control: RunControl | None = None
         self._halt = False  # pause() or stop() asked: start no further call
+        self._reconfigure = False  # breakpoints changed while running: restart the call
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._listeners: list[Callable[[LiveSession], None]] = []
+        self._final_run: Run | None = None
+        for n in break_before:
+            self.set_breakpoint(n, "before")
+        for n in break_after:
+            self.set_breakpoint(n, "after")
+        for c in break_on_write:
+            self.set_breakpoint(c, "write")
         self._cm = recording(self.graph)
         self._rec: Recording = self._cm.__enter__()
-        self._final_run: Run | None = None
+        self._rec.recorder.listeners.append(self._notify)
 
     # --- what the session shows ------------------------------------------------------------
 
@@ -91,34 +155,123 @@ class LiveSession:
         """LangGraph's ``get_state_history`` of the thread, newest first (all branches)."""
         return list(self.graph.get_state_history(self.config))
 
+    @property
+    def breakpoints(self) -> dict[str, list[str]]:
+        """The breakpoints: ``{"before": nodes, "after": nodes, "write": channels}``."""
+        return {
+            "before": list(self.break_before),
+            "after": list(self.break_after),
+            "write": sorted(self.break_on_write),
+        }
+
+    @property
+    def interrupts(self) -> list[dict[str, Any]]:
+        """The pending ``interrupt()`` calls: ``[{"id", "value"}]`` (empty unless interrupted)."""
+        if self._status != "interrupted":
+            return []
+        return [{"id": i.id, "value": i.value} for i in self.state.interrupts]
+
+    @property
+    def next(self) -> tuple[str, ...]:
+        """The nodes the next superstep runs (LangGraph's ``StateSnapshot.next``)."""
+        if self._status in ("running", "stopped"):
+            return ()
+        return tuple(self.state.next)
+
+    def subscribe(self, listener: Callable[[LiveSession], None]) -> Callable[[], None]:
+        """Call ``listener(session)`` on every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    # --- breakpoints -----------------------------------------------------------------------
+
+    def set_breakpoint(self, name: str, where: str = "before", on: bool = True) -> LiveSession:
+        """Set (or with ``on=False`` clear) a breakpoint.
+
+        ``where`` is ``"before"`` or ``"after"`` a node named ``name``, or ``"write"``: pause
+        after any superstep that writes the channel ``name``. A change made while the graph
+        runs takes effect before its next superstep.
+        """
+        if where not in WHERE:
+            raise ValueError(f"where must be one of {list(WHERE)}, not {where!r}")
+        if where == "write":
+            if name not in self.channels:
+                raise ValueError(f"no channel {name!r} in the graph; channels: {self.channels}")
+        elif name not in self.nodes:
+            raise ValueError(f"no node {name!r} in the graph; nodes: {self.nodes}")
+        with self._lock:
+            if where == "write":
+                if on:
+                    self.break_on_write.add(name)
+                else:
+                    self.break_on_write.discard(name)
+            else:
+                names = self.break_before if where == "before" else self.break_after
+                if on and name not in names:
+                    names.append(name)
+                elif not on and name in names:
+                    names.remove(name)
+            if self._status == "running" and self._control is not None:
+                self._reconfigure = True
+                self._control.request_drain("breakpoints changed")
+        self._notify()
+        return self
+
     # --- controls --------------------------------------------------------------------------
 
     def step(self) -> LiveSession:
         """Run exactly one superstep, then pause."""
-        return self._launch(self._first_input(), self.config, stepwise=True, single=True)
+        return self._launch(self._first_input(), self.config, single=True)
 
     def cont(self) -> LiveSession:
         """Run to the next breakpoint, interrupt or the end."""
         return self._launch(self._first_input(), self.config)
 
-    def answer(self, value: Any) -> LiveSession:
-        """Resume the pending ``interrupt()`` with ``value``, then run as :meth:`cont` does."""
+    def answer(self, value: Any, interrupt_id: str | None = None) -> LiveSession:
+        """Resume the pending ``interrupt()`` with ``value``, then run as :meth:`cont` does.
+
+        With several interrupts pending, ``interrupt_id`` says which one ``value`` answers (the
+        others stay pending); with one, it may be left out.
+        """
         if self._status != "interrupted":
             raise RuntimeError(f"no interrupt to answer (status {self._status!r})")
-        return self._launch(Command(resume=value), self.config, from_any_pause=True)
+        pending = [i["id"] for i in self.interrupts]
+        if interrupt_id is not None and interrupt_id not in pending:
+            raise KeyError(f"no pending interrupt {interrupt_id!r}; pending: {pending}")
+        if interrupt_id is None and len(pending) > 1:
+            raise ValueError(f"{len(pending)} interrupts are pending: say which (interrupt_id)")
+        resume: Command[Any] = Command(resume=value if len(pending) <= 1 else {interrupt_id: value})
+        return self._launch(resume, self.config, from_any_pause=True)
 
-    def fork(self, step: int | str, updates: Any = None, as_node: str | None = None) -> LiveSession:
+    def fork(
+        self,
+        step: int | str,
+        updates: Mapping[str, Any] | None = None,
+        as_node: str | None = None,
+        *,
+        replace: bool = True,
+    ) -> LiveSession:
         """Branch off the checkpoint of a past superstep and run from it as :meth:`cont` does.
 
         ``step`` is a step number (the newest checkpoint with it) or a checkpoint id. With
-        ``updates`` or ``as_node`` the checkpoint is first edited with ``update_state``;
-        without, the run is replayed from it. Both branches stay in the same thread.
+        ``updates`` (channel -> new value) or ``as_node`` the checkpoint is first edited with
+        ``update_state``; without, the run is replayed from it. With ``replace`` (the default)
+        an edited channel that has a reducer takes the value as given (``Overwrite``) instead
+        of reducing it into the old one. Both branches stay in the same thread.
         """
         self._check_idle(from_any_pause=True)
         target = self._checkpoint(step)
         cfg: Any = target.config
         if updates is not None or as_node is not None:
-            cfg = self.graph.update_state(cfg, updates, as_node=as_node)
+            values = dict(updates or {})
+            if replace:
+                values = {k: self._replacing(k, v) for k, v in values.items()}
+            cfg = self.graph.update_state(cfg, values or None, as_node=as_node)
         self._input = None
         return self._launch(None, cfg, from_any_pause=True)
 
@@ -144,9 +297,21 @@ class LiveSession:
         self.pause()
         self.wait(timeout)
         self._final_run = self._rec.run
+        self._rec.recorder.listeners.remove(self._notify)
         self._cm.__exit__(None, None, None)
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
         self._status = "stopped"
+        self.message = "the session is stopped"
+        self._notify()
         return self._status
+
+    def compare_fork(self) -> Comparison:
+        """The newest branch of the thread against the branch it forked from."""
+        from .compare import compare_fork
+
+        return compare_fork(self.run, thread=self.thread_id)
 
     def __enter__(self) -> LiveSession:
         return self
@@ -158,6 +323,17 @@ class LiveSession:
         return f"<LiveSession thread={self.thread_id!r} status={self._status}>"
 
     # --- internals -------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            with contextlib.suppress(Exception):  # a viewer's failure must not stop the graph
+                listener(self)
+
+    def _replacing(self, key: str, value: Any) -> Any:
+        spec = (self._rec.run.graphs.get("") or {}).get("channels", {}).get(key) or {}
+        if spec.get("class") in _REDUCER_CLASSES and not isinstance(value, Overwrite):
+            return Overwrite(value)
+        return value
 
     def _first_input(self) -> Any:
         inp, self._input = self._input, None
@@ -188,57 +364,91 @@ class LiveSession:
         inp: Any,
         cfg: Any,
         *,
-        stepwise: bool = False,
         single: bool = False,
         from_any_pause: bool = False,
     ) -> LiveSession:
         with self._lock:
             self._check_idle(from_any_pause)
             self._halt = False
+            self._reconfigure = False
             self._control = RunControl()
             self._status = "running"
             self.error = None
-        stepwise = stepwise or bool(self.break_on_write)
+            self.message = "running"
         self._worker = threading.Thread(
             target=self._body,
-            args=(inp, cfg, stepwise, single),
+            args=(inp, cfg, single),
             name=f"pregel-viz-live-{self.thread_id}",
             daemon=True,
         )
+        self._notify()
         self._worker.start()
         return self
 
-    def _body(self, inp: Any, cfg: Any, stepwise: bool, single: bool) -> None:
-        status = "paused"
+    def _body(self, inp: Any, cfg: Any, single: bool) -> None:
+        status, message = "paused", ""
         try:
             while True:
-                before = len(self._supersteps()) if stepwise else 0
+                stepwise = single or bool(self.break_on_write)
+                before = len(self._supersteps())
                 status = self._call(inp, cfg, stepwise, single)
                 inp, cfg = None, self.config
-                if status != "paused" or single or not stepwise or self._halt:
+                with self._lock:
+                    if self._reconfigure and status == "paused" and not self._halt:
+                        # the breakpoints changed under a running call: go on with the new ones
+                        self._reconfigure = False
+                        self._control = RunControl()
+                        continue
+                if status != "paused":
                     break
-                if self._hit(self._supersteps()[before:]):
+                if single:
+                    at = sorted(set(self.state.next) & set(self.break_before))
+                    message = "stepped one superstep" + (
+                        f" (at the breakpoint before {', '.join(at)}: Continue runs it)"
+                        if at
+                        else ""
+                    )
+                    break
+                if self._halt:
+                    message = "paused"
+                    break
+                hit = self._why_paused(self._supersteps()[before:])
+                if hit or not stepwise:
+                    message = hit or "paused"
                     break
         except BaseException as exc:  # the graph's own error is the session's outcome
             self.error = exc
             status = "error"
+            message = f"{type(exc).__name__}: {exc}"
+        if status == "interrupted":
+            message = "waiting for an answer to interrupt()"
+        elif status == "completed":
+            message = "the run completed"
         with self._lock:
             self._control = None
             self._status = status
+            self.message = message
+        self._notify()
 
     def _call(self, inp: Any, cfg: Any, stepwise: bool, single: bool) -> str:
-        kwargs: dict[str, Any] = {}
-        if single:
-            kwargs["interrupt_after"] = "*"
-        elif stepwise:
-            kwargs["interrupt_before"] = self.break_before
-            kwargs["interrupt_after"] = "*"
-        else:
-            kwargs["interrupt_before"] = self.break_before
-            kwargs["interrupt_after"] = self.break_after
+        with self._lock:
+            kwargs: dict[str, Any] = {"control": self._control}
+            if single:
+                kwargs["interrupt_after"] = "*"
+            elif stepwise:
+                kwargs["interrupt_before"] = list(self.break_before)
+                kwargs["interrupt_after"] = "*"
+            else:
+                kwargs["interrupt_before"] = list(self.break_before)
+                kwargs["interrupt_after"] = list(self.break_after)
         try:
-            for _ in self.graph.stream(inp, cfg, control=self._control, **kwargs):
-                pass
+            if self.asynchronous:
+                if self._loop is None:
+                    self._loop = asyncio.new_event_loop()
+                self._loop.run_until_complete(self._adrain(inp, cfg, kwargs))
+            else:
+                for _ in self.graph.stream(inp, cfg, **kwargs):
+                    pass
         except GraphDrained:
             return "paused"
         snap = self.state
@@ -246,23 +456,29 @@ class LiveSession:
             return "interrupted"
         return "paused" if snap.next else "completed"
 
+    async def _adrain(self, inp: Any, cfg: Any, kwargs: dict[str, Any]) -> None:
+        async for _ in self.graph.astream(inp, cfg, **kwargs):
+            pass
+
     def _supersteps(self) -> list[Superstep]:
         thread = self._rec.run.threads.get(self.thread_id)
         return [] if thread is None else list(thread.root.supersteps)
 
-    def _hit(self, new: list[Superstep]) -> bool:
-        """Whether the supersteps just run (or where they stopped) meet a breakpoint."""
-        if set(self.state.next) & set(self.break_before):
-            return True
+    def _why_paused(self, new: list[Superstep]) -> str:
+        """Which breakpoint the supersteps just run (or where they stopped) met, in words."""
+        before = sorted(set(self.state.next) & set(self.break_before))
+        if before:
+            return f"breakpoint before {', '.join(before)}"
         for s in new:
             for task in s.tasks:
                 if task.name.startswith("__"):
                     continue
                 if task.name in self.break_after:
-                    return True
-                if any(str(w[0]) in self.break_on_write for w in task.writes):
-                    return True
-        return False
+                    return f"breakpoint after {task.name} (step {s.step})"
+                written = sorted({str(w[0]) for w in task.writes} & self.break_on_write)
+                if written:
+                    return f"breakpoint: {task.name} wrote {', '.join(written)} (step {s.step})"
+        return ""
 
 
 def debug_session(
@@ -273,6 +489,7 @@ def debug_session(
     break_before: Iterable[str] = (),
     break_after: Iterable[str] = (),
     break_on_write: Iterable[str] = (),
+    asynchronous: bool | None = None,
 ) -> LiveSession:
     """A paused :class:`LiveSession` of ``graph`` on ``input``: nothing runs until a control.
 
@@ -283,6 +500,7 @@ def debug_session(
         config: the run's config; a ``thread_id`` is made up when it has none.
         break_before, break_after: node names to pause before / after.
         break_on_write: channel names: pause after a superstep that writes one of them.
+        asynchronous: run with ``astream`` (default: when the graph has ``async def`` nodes).
     """
     return LiveSession(
         graph,
@@ -291,4 +509,5 @@ def debug_session(
         break_before=break_before,
         break_after=break_after,
         break_on_write=break_on_write,
+        asynchronous=asynchronous,
     )

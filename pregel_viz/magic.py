@@ -30,6 +30,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .errors import PregelVizError
+from .recorder._lg import async_only_nodes
 
 __all__ = ["Options", "PregelMagics", "load_ipython_extension", "parse_line"]
 
@@ -130,20 +131,12 @@ def _evaluate(text: str, namespace: dict[str, Any], what: str) -> Any:
         ) from None
 
 
-def _async_only(graph: Any) -> bool:
-    nodes = getattr(graph, "nodes", {}) or {}
-    for node in nodes.values():
-        bound = getattr(node, "bound", None)
-        if getattr(bound, "func", "sync") is None and getattr(bound, "afunc", None) is not None:
-            return True
-    return False
-
-
 @magics_class
 class PregelMagics(Magics):  # type: ignore[misc]
     """The ``%pregel`` line and cell magic."""
 
     last_run: Any = None
+    last_live: Any = None  # the LiveDebugger of the last --live session
 
     @line_cell_magic  # type: ignore[untyped-decorator]
     def pregel(self, line: str, cell: str | None = None) -> Any:
@@ -222,14 +215,14 @@ class PregelMagics(Magics):  # type: ignore[misc]
                 known = ", ".join(n for n in graph.nodes if not n.startswith("__"))
                 raise UsageError(f"no node {node!r} to break at; nodes: {known}")
         if opts.live:
-            raise UsageError("--live (step-through sessions) is not available in this version")
+            return self._live(graph, inp, config, opts)
         kwargs: dict[str, Any] = {
             "path": opts.output,
             "interrupt_before": opts.break_before or None,
             "interrupt_after": opts.break_after or None,
         }
         try:
-            if opts.use_async or _async_only(graph):
+            if opts.use_async or async_only_nodes(graph):
                 # the kernel's own event loop is running: run the graph's loop in a thread
                 with concurrent.futures.ThreadPoolExecutor(1) as pool:
                     run = pool.submit(asyncio.run, arecord(graph, inp, config, **kwargs)).result()
@@ -237,10 +230,32 @@ class PregelMagics(Magics):  # type: ignore[misc]
                 run = record(graph, inp, config, **kwargs)
         except (PregelVizError, OSError) as exc:
             raise UsageError(str(exc)) from None
-        PregelMagics.last_run = run
+        PregelMagics.last_run, PregelMagics.last_live = run, None
         if opts.html:
             run.to_html(opts.html)
         show(run)
+        return None
+
+    def _live(self, graph: Any, inp: Any, config: dict[str, Any], opts: Options) -> Any:
+        """``--live``: a paused session and its widget; the graph runs from the controls."""
+        from IPython.display import display
+
+        from .widget import debug
+
+        if opts.output or opts.html:
+            raise UsageError(
+                "-o/--html save a finished run; in a live session use "
+                "pregel_viz.debug(...).session.run.save(FILE) when you are done"
+            )
+        widget = debug(
+            graph,
+            inp,
+            config or None,
+            breakpoints={"before": opts.break_before, "after": opts.break_after},
+            asynchronous=True if opts.use_async else None,
+        )
+        PregelMagics.last_run, PregelMagics.last_live = None, widget
+        display(widget)  # type: ignore[no-untyped-call]
         return None
 
     # --- subcommands ---------------------------------------------------------------------
@@ -260,11 +275,13 @@ class PregelMagics(Magics):  # type: ignore[misc]
                 run = load(path)
             except PregelVizError as exc:
                 raise UsageError(str(exc)) from None
-            PregelMagics.last_run = run
+            PregelMagics.last_run, PregelMagics.last_live = run, None
             show(run)
             return None
         if cmd == "last":
             last = PregelMagics.last_run
+            if last is None and PregelMagics.last_live is not None:
+                last = PregelMagics.last_live.session.run
             if last is None:
                 from . import auto
 

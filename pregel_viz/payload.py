@@ -28,6 +28,7 @@ HTML export, JupyterLab) renders the same document.
             "updated": [channel], "next": {node: [[channel, seen, current]]},
             "edges": [[source, target, kind]],               # taken in this step
             "narration": [sentence],                         # plain text (pregel_viz.narrate)
+            "branch": 0, "fork_of": null | index,             # see _branches
             "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
                        "writes", "error", "interrupts", "resumes", "attempts", "input",
                        "subgraphs"}]
@@ -39,7 +40,9 @@ HTML export, JupyterLab) renders the same document.
 Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
 are seconds since the recording started. ``attempts`` is ``null`` when the source never kept
 them (a run rebuilt from a checkpointer). ``narration`` tells the step in plain sentences (see
-:func:`pregel_viz.narrate.narrate_run`); the viewer shows it as text.
+:func:`pregel_viz.narrate.narrate_run`); the viewer shows it as text. ``branch`` numbers the
+branches of a forked thread (0: the first one recorded); ``fork_of`` is, on the first entry of a
+later branch, the index of the entry it was forked from (else null).
 """
 
 from __future__ import annotations
@@ -64,8 +67,38 @@ def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _branches(supersteps: list[Superstep]) -> list[tuple[int, int | None]]:
+    """Per entry: its branch number and, for the first entry of a branch, the entry it forks.
+
+    Entries follow their parent checkpoint: the first entry saved on top of a checkpoint
+    continues that checkpoint's branch; a later one (an ``update_state`` on a past checkpoint,
+    a replay from it) starts a new branch, numbered in recording order (0 is the first).
+    """
+    owner: dict[str, int] = {}
+    continued: set[int] = set()
+    out: list[tuple[int, int | None]] = []
+    top = 0
+    for i, s in enumerate(supersteps):
+        p = owner.get(s.parent.id) if s.parent is not None else None
+        if p is None:
+            out.append((out[i - 1][0] if i else 0, None))
+        elif p not in continued:
+            out.append((out[p][0], None))
+            if s.checkpoint is not None:
+                continued.add(p)
+        else:
+            top += 1
+            out.append((top, p))
+            if s.checkpoint is not None:
+                continued.add(p)
+        if s.checkpoint is not None:
+            owner.setdefault(s.checkpoint.id, i)
+    return out
+
+
 def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict[str, Any]]:
     out = []
+    branch = _branches(supersteps)
     state: dict[str, Any] = {}
     versions: dict[str, Any] = {}
     for i, s in enumerate(supersteps):
@@ -87,6 +120,8 @@ def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict
                 "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
                 "tasks": [task_dict(t) for t in s.tasks],
                 "narration": list(narration[i]) if i < len(narration) else [],
+                "branch": branch[i][0],
+                "fork_of": branch[i][1],
             }
         )
         state, versions = new_state, new_versions

@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
 from .errors import PregelVizError
+from .export import json_safe
 from .model import Run
 from .payload import payload_json
+from .values import to_safe
 
-__all__ = ["MIME", "STATIC", "Debugger", "show", "viewer_assets"]
+if TYPE_CHECKING:
+    from .live import LiveSession
+
+__all__ = ["MIME", "STATIC", "Debugger", "LiveDebugger", "debug", "show", "viewer_assets"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The output type of a saved run: the data is the viewer's payload (pregel_viz/payload.py);
@@ -125,3 +132,179 @@ def show(run: Run | str | os.PathLike[str], **kwargs: Any) -> Debugger:
     widget = Debugger(run, **kwargs)
     display(widget)  # type: ignore[no-untyped-call]
     return widget
+
+
+class LiveDebugger(Debugger):
+    """The debugger of a live session (:func:`debug`): the run so far, plus its controls.
+
+    The view follows the run as supersteps land (the graph runs in a background thread, so the
+    kernel stays free). The controls in the widget (Step, Continue, Pause, Stop, breakpoints
+    by clicking a node or on a channel write, Edit & fork, answering an ``interrupt()``) call
+    the same methods as Python code may: ``widget.session`` is the
+    :class:`~pregel_viz.live.LiveSession`.
+    """
+
+    # what the controls show: the session's status, breakpoints, pending interrupts...
+    live = traitlets.Dict().tag(sync=True)
+
+    # seconds between two redraws while the graph runs (at least; more when a redraw is slow)
+    MIN_REFRESH = 0.05
+
+    def __init__(self, session: LiveSession, **kwargs: Any) -> None:
+        self.session = session
+        kwargs.setdefault("thread", session.thread_id)
+        super().__init__(session.run, **kwargs)
+        self._notice = ""
+        self._refresh_lock = threading.Lock()
+        self._pending_lock = threading.Lock()
+        self._pending = False
+        self._cost = 0.0
+        self._payload_text = ""
+        self.live = self._live_state()
+        self._unsubscribe = session.subscribe(self._changed)
+        self.on_msg(self._on_msg)
+
+    def __repr__(self) -> str:
+        return f"<pregel_viz.LiveDebugger {self.session!r} step={self.step}>"
+
+    # --- Python → browser -----------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Redraw from the session now (it also happens by itself as the run goes on)."""
+        with self._refresh_lock:
+            started = time.perf_counter()
+            run = self.session.run
+            text = payload_json(run)
+            state = self._live_state()
+            self.run = run
+            if text != self._payload_text:
+                self._payload_text = text
+                self._payload = text.encode("utf-8")
+            if state != self.live:
+                self.live = state
+            self._cost = time.perf_counter() - started
+
+    def _changed(self, _session: LiveSession) -> None:
+        with self._pending_lock:
+            if self._pending:
+                return
+            self._pending = True
+        delay = max(self.MIN_REFRESH, 2 * self._cost)
+        timer = threading.Timer(delay, self._scheduled)
+        timer.daemon = True
+        timer.start()
+
+    def _scheduled(self) -> None:
+        with self._pending_lock:
+            self._pending = False
+        try:
+            self.refresh()
+        except Exception as exc:  # keep the session going; say why the view is stale
+            self._notice = f"the view could not be updated: {type(exc).__name__}: {exc}"
+
+    def _live_state(self) -> dict[str, Any]:
+        s = self.session
+        status = s.status
+        try:
+            interrupts = [
+                {"id": i["id"], "value": json_safe(to_safe(i["value"]))} for i in s.interrupts
+            ]
+            upcoming = list(s.next)
+        except Exception:  # the saver is busy or gone: show what is certain
+            interrupts, upcoming = [], []
+        return {
+            "status": status,
+            "message": s.message,
+            "notice": self._notice,
+            "breakpoints": s.breakpoints,
+            "interrupts": interrupts,
+            "next": upcoming,
+            "nodes": list(s.nodes),
+            "channels": list(s.channels),
+            "thread": s.thread_id,
+        }
+
+    # --- browser → Python -----------------------------------------------------------------
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or "live" not in content:
+            return
+        self._notice = ""
+        try:
+            self.act(content)
+        except Exception as exc:
+            self._notice = f"{content.get('live')}: {exc}"
+        self.refresh()
+
+    def act(self, action: dict[str, Any]) -> None:
+        """Do what a widget control asks (the messages of ``labextension/src/viewer/live.ts``)."""
+        s = self.session
+        kind = action.get("live")
+        if kind == "step":
+            s.step()
+        elif kind == "continue":
+            s.cont()
+        elif kind == "pause":
+            s.pause()
+        elif kind == "stop":
+            s.stop(timeout=30)
+        elif kind == "breakpoint":
+            where = str(action.get("where", "before"))
+            s.set_breakpoint(str(action["name"]), where, bool(action.get("on", True)))
+        elif kind == "answer":
+            interrupt_id = action.get("id") or None
+            if interrupt_id is not None and len(s.interrupts) <= 1:
+                interrupt_id = None  # one pending: resume it whatever its id
+            s.answer(action.get("value"), interrupt_id)
+        elif kind == "fork":
+            updates = action.get("updates")
+            if updates is not None and not isinstance(updates, dict):
+                raise ValueError("the edited state must be a JSON object")
+            s.fork(str(action["checkpoint"]), updates or None, action.get("as_node") or None)
+        else:
+            raise ValueError(f"unknown action {kind!r}")
+
+    def close(self) -> None:
+        """Close the widget and end its session."""
+        self._unsubscribe()
+        if self.session.status != "stopped":
+            self.session.stop(timeout=30)
+        super().close()
+
+
+def debug(
+    graph: Any,
+    input: Any = None,
+    config: Any = None,
+    *,
+    breakpoints: Any = None,
+    asynchronous: bool | None = None,
+) -> LiveDebugger:
+    """Debug ``graph`` on ``input`` live: a paused session and its widget (show it to use it).
+
+    Nothing runs until a control: Step (one superstep), Continue (to the next breakpoint, an
+    ``interrupt()`` or the end), Pause, Stop; clicking a graph node sets a breakpoint before
+    or after it. ``widget.session`` drives the same session from code
+    (``widget.session.step().wait()``).
+
+    Args:
+        graph: a compiled LangGraph graph (without a checkpointer, an in-memory one is used).
+        input: the first input.
+        config: the run's config (a ``thread_id`` is made up when it has none).
+        breakpoints: ``["node", "after:node", "write:channel"]`` or
+            ``{"before": [...], "after": [...], "write": [...]}``.
+        asynchronous: run with ``astream`` (default: when the graph has ``async def`` nodes).
+    """
+    from .live import debug_session, parse_breakpoints
+
+    bp = parse_breakpoints(breakpoints)
+    session = debug_session(
+        graph,
+        input,
+        config,
+        break_before=bp["before"],
+        break_after=bp["after"],
+        break_on_write=bp["write"],
+        asynchronous=asynchronous,
+    )
+    return LiveDebugger(session)

@@ -167,6 +167,7 @@ def test_fork_with_an_edit_makes_a_new_branch() -> None:
     original = s.history()
     assert sorted(original[0].values["log"]) == ["a", "b", "c", "d"]
     at_1 = next(h for h in original if h.metadata["step"] == 1)
+    # `log` has a reducer (operator.add): the edit replaces the value (Overwrite), not appends
     assert s.fork(1, {"log": ["EDIT"]}, as_node="a").wait(TIMEOUT) == "completed"
     history = s.history()
     update = next(h for h in history if h.metadata["source"] == "update")
@@ -175,9 +176,9 @@ def test_fork_with_an_edit_makes_a_new_branch() -> None:
         update.parent_config["configurable"]["checkpoint_id"]
         == (at_1.config["configurable"]["checkpoint_id"])
     )
-    assert update.values["log"] == ["a", "EDIT"] and update.next == ("b", "c")
+    assert update.values["log"] == ["EDIT"] and update.next == ("b", "c")
     final = history[0].values["log"]
-    assert final[:2] == ["a", "EDIT"] and sorted(final[2:]) == ["b", "c", "d"]
+    assert final[:1] == ["EDIT"] and sorted(final[1:]) == ["b", "c", "d"]
     assert s.state.values == history[0].values
     # the old branch is still there, and both are in the recording
     old_ids = {h.config["configurable"]["checkpoint_id"] for h in original}
@@ -185,6 +186,15 @@ def test_fork_with_an_edit_makes_a_new_branch() -> None:
     sources = [x.source for x in s.run.supersteps]
     assert "update" in sources
     assert len(s.run.threads) == 1
+    s.stop()
+
+
+def test_fork_edit_through_the_reducer_when_asked() -> None:
+    s = _session("fanout_fanin")
+    assert s.cont().wait(TIMEOUT) == "completed"
+    assert s.fork(1, {"log": ["EDIT"]}, as_node="a", replace=False).wait(TIMEOUT) == "completed"
+    update = next(h for h in s.history() if h.metadata["source"] == "update")
+    assert update.values["log"] == ["a", "EDIT"]
     s.stop()
 
 

@@ -12,6 +12,7 @@ import { injectStyle } from "./style";
 import { parsePayload } from "./viewer/model";
 import type { Payload, Position } from "./viewer/types";
 import { createViewer, type Viewer } from "./viewer/viewer";
+import { LiveControls, parseLiveState, type LiveAction } from "./viewer/live";
 
 export type { Payload, Position } from "./viewer/types";
 export { graphvizLayout } from "./layout";
@@ -79,6 +80,8 @@ interface WidgetModel {
   save_changes(): void;
   on(event: string, cb: () => void): void;
   off(event?: string | null, cb?: (() => void) | null): void;
+  /** a custom message to Python (anywidget's model.send) */
+  send?(content: unknown): void;
 }
 
 // anywidget's real model fits what render() needs
@@ -141,15 +144,31 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     }
   };
 
+  let live: LiveControls | null = null;
   viewer = createViewer(el, payloadDoc, {
     layout: graphvizLayout,
     step: num(model.get("step")),
     thread: str(model.get("thread")),
     ns: str(model.get("ns")),
-    onChange: push,
+    onChange: (p) => {
+      push();
+      live?.refresh();
+    },
+    onNodeClick: (name, ev) => live?.nodeClicked(name, ev),
   });
   injectStyle(viewer.root);
   syncIfDiffers(viewer.position);
+
+  // a live session (pregel_viz.debug): controls, and actions sent to Python as messages
+  const liveState = parseLiveState(model.get("live"));
+  if (liveState) {
+    live = new LiveControls(viewer, { send: (a: LiveAction) => model.send?.(a) });
+    live.update(liveState);
+  }
+  const onLive = (): void => {
+    const state = parseLiveState(model.get("live"));
+    if (state && live) live.update(state);
+  };
 
   // Python → browser
   const onModel = (): void => {
@@ -166,7 +185,9 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     if (!viewer) return;
     try {
       payloadDoc = parsePayload(model.get("_payload"));
-      viewer.setPayload(payloadDoc);
+      // a live run grew: follow it when the view was at its end or the user just moved it
+      viewer.setPayload(payloadDoc, { follow: live ? (live.takeFollow() ? "always" : true) : false });
+      live?.refresh();
     } catch {
       /* keep showing the previous document */
     }
@@ -175,8 +196,12 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   model.on("change:thread", onModel);
   model.on("change:ns", onModel);
   model.on("change:_payload", onPayload);
+  if (live) model.on("change:live", onLive);
 
   return () => {
+    if (live) model.off("change:live", onLive);
+    live?.destroy();
+    live = null;
     model.off("change:step", onModel);
     model.off("change:thread", onModel);
     model.off("change:ns", onModel);

@@ -29,6 +29,7 @@ __all__ = [
     "RETURN",
     "TASKS",
     "TESTED_RANGE",
+    "async_only_nodes",
 ]
 
 try:
@@ -99,3 +100,22 @@ def check_version() -> None:
             ),
             stacklevel=3,
         )
+
+
+def async_only_nodes(graph: object) -> list[str]:
+    """Names of the nodes (subgraphs included, as ``parent|child``) that only have an async body.
+
+    LangGraph wraps a node's function in ``RunnableCallable`` (private) with ``func`` (sync) and
+    ``afunc``; an ``async def`` node has ``func=None`` and cannot run under ``invoke``/``stream``.
+    """
+    found: list[str] = []
+    nodes = getattr(graph, "nodes", None) or {}
+    for name, node in nodes.items():
+        bound = getattr(node, "bound", None)
+        if bound is None:
+            continue
+        if getattr(bound, "func", True) is None and getattr(bound, "afunc", None) is not None:
+            found.append(name)
+        elif getattr(bound, "nodes", None) and bound is not graph:  # a compiled subgraph
+            found.extend(f"{name}{NS_SEP}{child}" for child in async_only_nodes(bound))
+    return found

@@ -11,6 +11,7 @@ Three public seams, joined by task id:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import platform
@@ -18,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from langgraph.errors import GraphDrained
@@ -69,6 +70,9 @@ class Recorder:
         self._attempts: dict[str, int] = {}
         self._starts: dict[str, float] = {}
         self._calls = itertools.count(1)
+        # called (from whichever thread recorded it) each time frames reach the log: after every
+        # checkpoint and at the end of every call; a live debugger redraws from there
+        self.listeners: list[Callable[[], None]] = []
         # per thread label: interrupts seen at the root during the current call, and whether the
         # newest root checkpoint has tasks left to run
         self._root_interrupts: dict[str, list[Any]] = {}
@@ -153,7 +157,13 @@ class Recorder:
             {"k": "end", "call": call, "thread": label, "status": status,
              "interrupts": interrupts, "error": err, "t": self.now()}
         )
+        self._flush()
+
+    def _flush(self) -> None:
         self.writer.flush()
+        for listener in list(self.listeners):
+            with contextlib.suppress(Exception):  # a listener's failure must never reach the graph
+                listener()
 
     # --- checkpointer seam --------------------------------------------------------------------
 
@@ -217,7 +227,7 @@ class Recorder:
             }
         )
         # a superstep ends with its checkpoint: push it to the file
-        self.writer.flush()
+        self._flush()
 
     def on_writes(
         self,

@@ -161,9 +161,16 @@ export class GraphPicture {
     for (const [n, g] of this.nodes) g.classList.toggle("pv-selected", n === name);
   }
 
-  setBreakpoints(names: Iterable<string>): void {
-    const set = new Set(names);
-    for (const [n, g] of this.nodes) g.classList.toggle("pv-breakpoint", set.has(n));
+  /** Mark the nodes with a breakpoint before (pv-bp-before) or after (pv-bp-after) them;
+   *  either one also sets pv-breakpoint. */
+  setBreakpoints(before: Iterable<string>, after: Iterable<string> = []): void {
+    const b = new Set(before);
+    const a = new Set(after);
+    for (const [n, g] of this.nodes) {
+      g.classList.toggle("pv-bp-before", b.has(n));
+      g.classList.toggle("pv-bp-after", a.has(n));
+      g.classList.toggle("pv-breakpoint", b.has(n) || a.has(n));
+    }
   }
 
   private badge(name: string, g: Element, count: number): void {

@@ -29,13 +29,17 @@ export interface GanttLane {
 export interface GanttColumn {
   index: number;
   step: number;
+  branch: number;
+  /** the step number this entry forks from (the first entry of a later branch), else null */
+  forkOf: number | null;
   t0: number | null;
   t1: number | null;
   lanes: GanttLane[];
 }
 
-/** The bars of one step entry, positioned within the entry's own time span. */
-export function ganttColumn(step: StepDoc, index: number): GanttColumn {
+/** The bars of one step entry, positioned within the entry's own time span. `forkOf` is the
+ *  step number of the entry it forks from, when it starts a branch. */
+export function ganttColumn(step: StepDoc, index: number, forkOf: number | null = null): GanttColumn {
   let t0 = Infinity;
   let t1 = -Infinity;
   for (const t of step.tasks ?? []) {
@@ -66,7 +70,7 @@ export function ganttColumn(step: StepDoc, index: number): GanttColumn {
       : [{ x0: 0, x1: 1, status: "untimed", start: null, end: null, attempt: 0, error: formatError(t.error) }];
     return { taskId: t.id, name: t.name, status: t.status, bars };
   });
-  return { index, step: step.step, t0: timed ? t0 : null, t1: timed ? t1 : null, lanes };
+  return { index, step: step.step, branch: step.branch ?? 0, forkOf, t0: timed ? t0 : null, t1: timed ? t1 : null, lanes };
 }
 
 /** The first entry of a window of `size` entries centred on `index` (clamped to the run). */
@@ -122,8 +126,17 @@ export class Timeline {
     });
   }
 
+  private isBranched: boolean | null = null;
+
+  /** Whether the entries span more than one branch (a forked thread). */
+  private branched(): boolean {
+    if (this.isBranched === null) this.isBranched = this.steps.some((s) => (s.branch ?? 0) !== 0);
+    return this.isBranched;
+  }
+
   setSteps(steps: StepDoc[]): void {
     this.steps = steps;
+    this.isBranched = null;
     this.index = -1;
     this.drawnCols.clear(); // the next render redraws every column
   }
@@ -159,7 +172,7 @@ export class Timeline {
       // everything changes (first render, new steps, new width): build the window at once
       const frag = document.createDocumentFragment();
       for (let i = start; i < end; i++) {
-        const d = this.column(ganttColumn(this.steps[i], i), lanes);
+        const d = this.column(this.gantt(i), lanes);
         fresh.set(i, d);
         frag.appendChild(d.el);
       }
@@ -183,7 +196,7 @@ export class Timeline {
           cursor = d.el.nextElementSibling;
           continue;
         }
-        const nd = this.column(ganttColumn(this.steps[i], i), lanes);
+        const nd = this.column(this.gantt(i), lanes);
         fresh.set(i, nd);
         if (d) {
           this.cols.replaceChild(nd.el, d.el);
@@ -209,15 +222,24 @@ export class Timeline {
     if (this.index >= 0) this.render(this.index, this.selectedTask);
   }
 
+  private gantt(i: number): GanttColumn {
+    const s = this.steps[i];
+    const from = typeof s.fork_of === "number" ? this.steps[s.fork_of] : undefined;
+    return ganttColumn(s, i, from ? from.step : null);
+  }
+
   private column(c: GanttColumn, lanes: number): DrawnColumn {
     const cur = c.index === this.index;
+    const branched = this.branched();
+    const fork = c.forkOf !== null ? ` · fork of step ${c.forkOf}` : "";
     const col = h("div", {
-      class: `pv-tl-col${cur ? " pv-current" : ""}`,
+      class: `pv-tl-col${cur ? " pv-current" : ""}${branched ? ` pv-branch pv-branch-${c.branch % 6}` : ""}${c.forkOf !== null ? " pv-fork" : ""}`,
       "data-index": c.index,
-      title: `step ${c.step}${c.t0 !== null && c.t1 !== null ? ` · ${formatDuration(c.t1 - c.t0)}` : ""} · ${c.lanes.length} task${c.lanes.length === 1 ? "" : "s"}`,
+      "data-branch": c.branch,
+      title: `step ${c.step}${branched ? ` · branch ${c.branch}${fork}` : ""}${c.t0 !== null && c.t1 !== null ? ` · ${formatDuration(c.t1 - c.t0)}` : ""} · ${c.lanes.length} task${c.lanes.length === 1 ? "" : "s"}`,
       style: `width:${this.curW}px`,
     });
-    col.appendChild(h("div", { class: "pv-tl-head" }, String(c.step)));
+    col.appendChild(h("div", { class: "pv-tl-head" }, c.forkOf !== null ? `⑂ ${c.step}` : String(c.step)));
     const body = h("div", { class: "pv-tl-body" });
     const rows: HTMLElement[] = [];
     c.lanes.slice(0, lanes).forEach((lane, li) => {

@@ -108,6 +108,8 @@ export interface StepDoc {
   edges: EdgeTaken[];
   tasks: TaskDoc[];
   narration?: string[]; // the step told in plain sentences (pregel_viz.narrate); shown as text
+  branch?: number; // which branch of a forked thread (0: the first one recorded)
+  fork_of?: number | null; // on a branch's first entry: the index of the entry it forks
 }
 
 export interface Trigger {

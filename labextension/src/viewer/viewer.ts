@@ -12,7 +12,7 @@ import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import { formatError } from "./format";
 import { GraphPicture, type LayoutFn, sanitizeSvg } from "./graph";
-import { type NamespaceModel, PayloadModel, type ThreadModel } from "./model";
+import { type NamespaceModel, PayloadModel, type ThreadModel, type Values } from "./model";
 import { SidePanel } from "./panel";
 import { Timeline } from "./timeline";
 import type { Payload, Position, StepDoc, TaskDoc } from "./types";
@@ -28,6 +28,8 @@ export interface ViewerOptions {
   ns?: string;
   /** Called when the user moves the view (not for set* calls from the host). */
   onChange?: (p: Position) => void;
+  /** Called when the user clicks a node of the graph (after the viewer selects its task). */
+  onNodeClick?: (name: string, ev: MouseEvent) => void;
   /** Base play interval at 1×, ms. */
   playInterval?: number;
 }
@@ -40,15 +42,28 @@ export interface Viewer {
   setNs(ns: string): void;
   /** Move to a position (any subset); returns the position actually shown. */
   setPosition(p: Partial<Position>): Position;
-  /** Replace the document (a live run grew), keeping the position where possible. */
-  setPayload(p: Payload): void;
-  /** Nodes to mark pv-breakpoint (by name; reserved for breakpoints in live sessions). */
-  setBreakpoints(names: string[]): void;
+  /** Replace the document (a live run grew), keeping the position where possible; with
+   *  `follow`, a view that showed the last entry moves to the new last entry. */
+  setPayload(p: Payload, opts?: { follow?: boolean | "always" }): void;
+  /** Nodes to mark as breakpoints: a list (before), or before and after lists. */
+  setBreakpoints(bp: string[] | { before?: string[]; after?: string[] }): void;
+  /** What is shown: the entry, its full state (this namespace) and whether it is the last. */
+  current(): CurrentView;
   /** Select a task of the current step by id (null clears). */
   selectTask(id: string | null): void;
   /** Promise of the current graph being drawn (resolves after the classes are applied). */
   whenReady(): Promise<void>;
   destroy(): void;
+}
+
+export interface CurrentView {
+  position: Position;
+  index: number;
+  step: StepDoc | undefined;
+  state: Values;
+  isLast: boolean;
+  /** the graph's node names (of the namespace shown) */
+  nodes: string[];
 }
 
 const SPEEDS = [0.5, 1, 2, 4];
@@ -86,7 +101,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
   const pictures = new Map<string, Cached>();
   let picture: GraphPicture | null = null;
   let pictureKey = "";
-  let breakpoints: string[] = [];
+  let breakpoints: { before: string[]; after: string[] } = { before: [], after: [] };
   // revealNode's geometry, measured lazily and dropped when the pane is resized or the graph
   // changes (only with a ResizeObserver to tell; without one, every reveal measures)
   let paneSize: { width: number; height: number } | null = null;
@@ -287,7 +302,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
   function restyleGraph(): string | undefined {
     if (!picture) return undefined;
     const style = picture.apply(currentStep());
-    picture.setBreakpoints(breakpoints);
+    picture.setBreakpoints(breakpoints.before, breakpoints.after);
     picture.setSelected(selectedTask()?.name ?? null);
     return style.active[0];
   }
@@ -369,7 +384,8 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     const active: string[] = [];
     for (const t of step?.tasks ?? []) if (!active.includes(t.name)) active.push(t.name);
     attr(root, "data-active", JSON.stringify(active));
-    prop(label, "textContent", step ? `step ${step.step} of ${space?.maxStep ?? 0}` : "no steps");
+    const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${step.branch}` : "";
+    prop(label, "textContent", step ? `step ${step.step} of ${space?.maxStep ?? 0}${branch}` : "no steps");
     prop(label, "title", step ? `entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "");
     prop(slider, "max", String(Math.max(0, n - 1))); // before the value, which it clamps
     prop(slider, "value", String(Math.max(0, index)));
@@ -550,13 +566,11 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     const name = picture?.nodeNameAt(ev.target);
     if (!name) return;
     const tasks = tasksOfNode(name);
-    if (!tasks.length) {
-      select(null);
-      return;
-    }
     // repeated clicks cycle through a node's parallel tasks (Sends)
     const at = tasks.findIndex((t) => t.id === selectedId);
-    select(tasks[(at + 1) % tasks.length].id);
+    if (tasks.length) select(tasks[(at + 1) % tasks.length].id);
+    else select(null);
+    options.onNodeClick?.(name, ev);
   });
   graphHolder.addEventListener("dblclick", (ev) => {
     const name = picture?.nodeNameAt(ev.target);
@@ -635,19 +649,38 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
       }
       return position();
     },
-    setPayload(p: Payload) {
+    setPayload(p: Payload, opts: { follow?: boolean | "always" } = {}) {
       const pos = position();
+      const wasLast = !space || index >= space.length - 1;
       const i = index;
       const sel = selectedId;
       model = new PayloadModel(p);
       rebuildThreads();
       const t = model.thread(pos.thread);
-      enter(t, t && t.hasNamespace(pos.ns) ? pos.ns : "", { index: t?.id === pos.thread ? i : undefined, step: pos.step });
+      const same = t !== null && t.id === pos.thread;
+      const ns = t && t.hasNamespace(pos.ns) ? pos.ns : "";
+      const follow = (opts.follow === "always" || (opts.follow === true && wasLast)) && t !== null;
+      enter(t, ns, {
+        index: follow ? t.namespace(ns)?.last() : same ? i : undefined,
+        step: pos.step,
+      });
       if (sel && currentStep()?.tasks.some((x) => x.id === sel)) select(sel);
+      if (follow && position().step !== pos.step) notify();
     },
-    setBreakpoints(names: string[]) {
-      breakpoints = [...names];
+    setBreakpoints(bp: string[] | { before?: string[]; after?: string[] }) {
+      breakpoints = Array.isArray(bp) ? { before: [...bp], after: [] } : { before: [...(bp.before ?? [])], after: [...(bp.after ?? [])] };
       revealNode(restyleGraph());
+    },
+    current(): CurrentView {
+      const view = space ? model.doc.graphs?.[space.key] : undefined;
+      return {
+        position: position(),
+        index,
+        step: currentStep(),
+        state: space && index >= 0 ? space.stateAt(index) : {},
+        isLast: !space || index >= space.length - 1,
+        nodes: (view?.nodes ?? []).map((n) => n.name).filter((n) => !n.startsWith("__")),
+      };
     },
     selectTask(id: string | null) {
       select(id);

@@ -1,0 +1,470 @@
+// Live-session controls on top of the viewer (pregel_viz.debug / %pregel --live).
+//
+// Python owns the session (pregel_viz/live.py) and publishes its state as the widget's `live`
+// trait (LiveState below); this module draws the controls and sends the user's actions back as
+// custom messages (LiveAction). It never runs anything itself: every button is a request, and
+// what the graph did comes back as a new payload and a new LiveState.
+//
+// - a bar: Step / Continue / Pause / Stop, the status and why the run stopped, the
+//   breakpoints (chips, removable) and "break when channel C is written";
+// - a click on a graph node opens a small menu: break before / after that node;
+// - when the graph waits in interrupt(): each pending value and a field to answer it;
+// - "Edit & fork": a JSON editor of the state at the step shown, validated as you type, that
+//   forks the run from that step's checkpoint with the edit, or re-runs from there unedited.
+
+import { fill, h } from "./dom";
+import type { Values } from "./model";
+import type { Json } from "./types";
+import type { Viewer } from "./viewer";
+
+export interface LiveBreakpoints {
+  before: string[];
+  after: string[];
+  write: string[];
+}
+
+export interface LiveInterrupt {
+  id: string;
+  value: Json;
+}
+
+/** What Python publishes (pregel_viz/widget.py, LiveDebugger.live). */
+export interface LiveState {
+  status: string; // paused | running | interrupted | completed | error | stopped
+  message: string;
+  notice: string; // the last action's error ("" when it went through)
+  breakpoints: LiveBreakpoints;
+  interrupts: LiveInterrupt[];
+  next: string[];
+  nodes: string[];
+  channels: string[];
+  thread: string;
+}
+
+/** What the controls ask Python to do. */
+export type LiveAction =
+  | { live: "step" | "continue" | "pause" | "stop" }
+  | { live: "breakpoint"; name: string; where: "before" | "after" | "write"; on: boolean }
+  | { live: "answer"; id: string; value: Json }
+  | { live: "fork"; checkpoint: string; updates: Record<string, Json> | null; as_node: string | null };
+
+export const EMPTY_LIVE: LiveState = {
+  status: "paused",
+  message: "",
+  notice: "",
+  breakpoints: { before: [], after: [], write: [] },
+  interrupts: [],
+  next: [],
+  nodes: [],
+  channels: [],
+  thread: "",
+};
+
+/** Read the trait's value defensively (it is whatever Python sent). */
+export function parseLiveState(v: unknown): LiveState | null {
+  if (!v || typeof v !== "object") return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.status !== "string") return null;
+  const strs = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+  const bp = (o.breakpoints ?? {}) as Record<string, unknown>;
+  return {
+    status: o.status,
+    message: typeof o.message === "string" ? o.message : "",
+    notice: typeof o.notice === "string" ? o.notice : "",
+    breakpoints: { before: strs(bp.before), after: strs(bp.after), write: strs(bp.write) },
+    interrupts: Array.isArray(o.interrupts)
+      ? (o.interrupts as unknown[])
+          .filter((i): i is Record<string, unknown> => !!i && typeof i === "object")
+          .map((i) => ({ id: String(i.id ?? ""), value: (i.value ?? null) as Json }))
+      : [],
+    next: strs(o.next),
+    nodes: strs(o.nodes),
+    channels: strs(o.channels),
+    thread: typeof o.thread === "string" ? o.thread : "",
+  };
+}
+
+export type EditResult = { ok: true; updates: Record<string, Json> } | { ok: false; error: string };
+
+const same = (a: Json | undefined, b: Json | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+function hasTag(v: Json | undefined): boolean {
+  if (Array.isArray(v)) return v.some(hasTag);
+  if (v && typeof v === "object") return "$type" in v || Object.values(v).some(hasTag);
+  return false;
+}
+
+/** Validate the editor's text against the state it started from: the channels whose value
+ *  changed (only those are sent, so values the editor cannot round-trip stay untouched). */
+export function validateEdit(text: string, original: Values): EditResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return { ok: false, error: "the state must be a JSON object: {channel: value, ...}" };
+  }
+  const edited = parsed as Record<string, Json>;
+  const removed = Object.keys(original).filter((k) => !(k in edited));
+  if (removed.length) {
+    return { ok: false, error: `a channel cannot be removed (${removed.join(", ")}): edit its value instead` };
+  }
+  const updates: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(edited)) {
+    if (k in original && same(original[k], v)) continue;
+    if (hasTag(v)) {
+      return {
+        ok: false,
+        error: `${k}: values marked "$type" stand for Python objects and cannot be edited here; edit them in Python (session.fork)`,
+      };
+    }
+    updates[k] = v;
+  }
+  return { ok: true, updates };
+}
+
+/** The answer field's text as a value: JSON when it parses, else the text itself. */
+export function parseAnswer(text: string): Json {
+  const t = text.trim();
+  if (!t) return "";
+  try {
+    return JSON.parse(t) as Json;
+  } catch {
+    return text;
+  }
+}
+
+export interface LiveControlsOptions {
+  send: (action: LiveAction) => void;
+}
+
+export class LiveControls {
+  readonly el: HTMLElement;
+  private state: LiveState = EMPTY_LIVE;
+  private readonly bStep: HTMLButtonElement;
+  private readonly bCont: HTMLButtonElement;
+  private readonly bPause: HTMLButtonElement;
+  private readonly bStop: HTMLButtonElement;
+  private readonly bEdit: HTMLButtonElement;
+  private readonly statusEl: HTMLElement;
+  private readonly messageEl: HTMLElement;
+  private readonly noticeEl: HTMLElement;
+  private readonly bpsEl: HTMLElement;
+  private readonly writeSel: HTMLSelectElement;
+  private readonly interruptBox: HTMLElement;
+  private readonly editor: HTMLElement;
+  private readonly editorTitle: HTMLElement;
+  private readonly editorText: HTMLTextAreaElement;
+  private readonly editorCheck: HTMLElement;
+  private readonly asNode: HTMLSelectElement;
+  private readonly bFork: HTMLButtonElement;
+  private readonly bRerun: HTMLButtonElement;
+  private menu: HTMLElement | null = null;
+  /** the step entry the editor was opened on, and the state it started from */
+  private editing: { checkpoint: string; step: number; state: Values; dirty: boolean } | null = null;
+  private answers = new Map<string, string>();
+  /** an action was sent that will move the run: show the newest entry when it lands */
+  private wantFollow = false;
+  private readonly onDocClick: (ev: MouseEvent) => void;
+  private readonly onKey: (ev: KeyboardEvent) => void;
+
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly opts: LiveControlsOptions,
+  ) {
+    const button = (cls: string, text: string, title: string): HTMLButtonElement =>
+      h("button", { type: "button", class: `pv-button ${cls}`, title }, text);
+    this.bStep = button("pv-live-step", "Step", "run exactly one superstep");
+    this.bCont = button("pv-live-continue", "Continue", "run to the next breakpoint, interrupt or the end");
+    this.bPause = button("pv-live-pause", "Pause", "stop before the next superstep");
+    this.bStop = button("pv-live-stop", "Stop", "end the session");
+    this.bEdit = button("pv-live-edit", "Edit & fork…", "edit the state at the step shown and run on from there");
+    this.statusEl = h("span", { class: "pv-live-status pv-chip", "aria-live": "polite" });
+    this.messageEl = h("span", { class: "pv-live-message" });
+    this.noticeEl = h("div", { class: "pv-live-notice", role: "alert" });
+    this.bpsEl = h("span", { class: "pv-live-bps", "aria-label": "breakpoints" });
+    this.writeSel = h("select", { class: "pv-live-write", title: "break when this channel is written", "aria-label": "break when channel written" });
+    this.writeSel.addEventListener("change", () => {
+      const name = this.writeSel.value;
+      this.writeSel.value = "";
+      if (name) this.opts.send({ live: "breakpoint", name, where: "write", on: true });
+    });
+    this.interruptBox = h("div", { class: "pv-live-box pv-interrupt", hidden: true });
+
+    this.editorTitle = h("div", { class: "pv-editor-title" });
+    this.editorText = h("textarea", { class: "pv-editor-text", spellcheck: "false", "aria-label": "state (JSON)" });
+    this.editorCheck = h("div", { class: "pv-validation", "aria-live": "polite" });
+    this.asNode = h("select", { class: "pv-editor-as-node", title: "update_state(as_node=...)", "aria-label": "as node" });
+    this.bFork = button("pv-editor-fork", "Fork with this state", "update_state on this step's checkpoint, then continue");
+    this.bRerun = button("pv-editor-rerun", "Re-run from here", "replay from this step's checkpoint without an edit");
+    const bCancel = button("pv-editor-cancel", "Close", "close the editor");
+    const bReset = button("pv-editor-reset", "Reset", "back to the state at the step shown");
+    this.editor = h(
+      "div",
+      { class: "pv-live-box pv-editor", hidden: true },
+      this.editorTitle,
+      this.editorText,
+      this.editorCheck,
+      h("div", { class: "pv-live-row" }, h("label", null, "as node ", this.asNode), this.bFork, this.bRerun, bReset, bCancel),
+    );
+    this.editorText.addEventListener("input", () => {
+      if (this.editing) this.editing.dirty = true;
+      this.check();
+    });
+    bCancel.addEventListener("click", () => this.closeEditor());
+    bReset.addEventListener("click", () => this.openEditor());
+    this.bFork.addEventListener("click", () => this.fork(true));
+    this.bRerun.addEventListener("click", () => this.fork(false));
+
+    this.el = h(
+      "div",
+      { class: "pv-live", role: "group", "aria-label": "live session" },
+      h(
+        "div",
+        { class: "pv-live-bar" },
+        this.bStep,
+        this.bCont,
+        this.bPause,
+        this.bStop,
+        this.statusEl,
+        this.messageEl,
+        this.bEdit,
+        h("label", { class: "pv-live-write-box" }, h("span", { class: "pv-muted" }, "break on write "), this.writeSel),
+        this.bpsEl,
+      ),
+      this.noticeEl,
+      this.interruptBox,
+      this.editor,
+    );
+    const act = (live: "step" | "continue" | "pause" | "stop") => () => {
+      if (live !== "pause") this.wantFollow = true;
+      this.opts.send({ live });
+    };
+    this.bStep.addEventListener("click", act("step"));
+    this.bCont.addEventListener("click", act("continue"));
+    this.bPause.addEventListener("click", act("pause"));
+    this.bStop.addEventListener("click", act("stop"));
+    this.bEdit.addEventListener("click", () => (this.editor.hidden ? this.openEditor() : this.closeEditor()));
+
+    this.onDocClick = (ev: MouseEvent) => {
+      if (this.menu && !this.menu.contains(ev.target as Node)) this.closeMenu();
+    };
+    this.onKey = (ev: KeyboardEvent) => {
+      if (ev.key === "Escape" && this.menu) {
+        this.closeMenu();
+        ev.stopPropagation();
+      }
+    };
+    viewer.root.ownerDocument.addEventListener("mousedown", this.onDocClick, true);
+    viewer.root.addEventListener("keydown", this.onKey, true);
+    viewer.root.classList.add("pv-is-live");
+    viewer.root.insertBefore(this.el, viewer.root.firstChild);
+  }
+
+  /** Whether an action sent since the last call should make the view follow the run. */
+  takeFollow(): boolean {
+    const f = this.wantFollow;
+    this.wantFollow = false;
+    return f;
+  }
+
+  update(state: LiveState): void {
+    this.state = state;
+    const s = state.status;
+    const idle = s === "paused";
+    this.bStep.disabled = !idle;
+    this.bCont.disabled = !idle;
+    this.bPause.disabled = s !== "running";
+    this.bStop.disabled = s === "stopped";
+    this.bEdit.disabled = s === "running" || s === "stopped";
+    this.statusEl.textContent = s;
+    this.statusEl.className = `pv-live-status pv-chip pv-status-${s.replace(/[^a-z_-]/gi, "")}`;
+    this.viewer.root.setAttribute("data-live-status", s);
+    const next = state.next.length && s !== "completed" ? ` · next: ${state.next.join(", ")}` : "";
+    this.messageEl.textContent = `${state.message}${next}`;
+    this.noticeEl.textContent = state.notice;
+    this.renderBreakpoints();
+    this.renderInterrupts();
+    this.viewer.setBreakpoints({ before: state.breakpoints.before, after: state.breakpoints.after });
+    fill(this.asNode, [h("option", { value: "" }, "(automatic)"), ...state.nodes.map((n) => h("option", { value: n }, n))]);
+    if (this.editing) this.check();
+    this.refresh();
+  }
+
+  /** The view moved or the document changed: keep the editor on the step shown. */
+  refresh(): void {
+    if (!this.editor.hidden && this.editing && !this.editing.dirty) this.openEditor();
+    else if (!this.editor.hidden) this.check();
+  }
+
+  /** A node of the graph was clicked: offer its breakpoints. */
+  nodeClicked(name: string, ev: MouseEvent): void {
+    this.closeMenu();
+    if (this.state.status === "stopped" || name.startsWith("__") || !this.state.nodes.includes(name)) return;
+    const bp = this.state.breakpoints;
+    const item = (where: "before" | "after"): HTMLButtonElement => {
+      const on = (where === "before" ? bp.before : bp.after).includes(name);
+      const b = h(
+        "button",
+        { type: "button", role: "menuitemcheckbox", "aria-checked": on ? "true" : "false", class: `pv-menu-${where}`, "data-where": where },
+        `Break ${where} ${name}`,
+      );
+      b.addEventListener("click", () => {
+        this.closeMenu();
+        this.opts.send({ live: "breakpoint", name, where, on: !on });
+      });
+      return b;
+    };
+    const root = this.viewer.root;
+    const box = root.getBoundingClientRect();
+    const menu = h(
+      "div",
+      { class: "pv-node-menu", role: "menu", "aria-label": `breakpoints of ${name}`, "data-node": name },
+      h("div", { class: "pv-menu-title" }, name),
+      item("before"),
+      item("after"),
+    );
+    menu.style.left = `${Math.max(0, ev.clientX - box.left + 4)}px`;
+    menu.style.top = `${Math.max(0, ev.clientY - box.top + 4)}px`;
+    root.appendChild(menu);
+    this.menu = menu;
+    (menu.querySelector("button") as HTMLButtonElement | null)?.focus();
+  }
+
+  destroy(): void {
+    this.closeMenu();
+    this.viewer.root.ownerDocument.removeEventListener("mousedown", this.onDocClick, true);
+    this.viewer.root.removeEventListener("keydown", this.onKey, true);
+    this.el.remove();
+  }
+
+  // ---------- internals ----------
+
+  private closeMenu(): void {
+    this.menu?.remove();
+    this.menu = null;
+  }
+
+  private renderBreakpoints(): void {
+    const bp = this.state.breakpoints;
+    const chip = (where: "before" | "after" | "write", name: string): HTMLElement => {
+      const text = where === "write" ? `on write ${name}` : `${where} ${name}`;
+      const x = h("button", { type: "button", title: `remove the breakpoint ${text}`, "aria-label": `remove breakpoint ${text}` }, "×");
+      x.addEventListener("click", () => this.opts.send({ live: "breakpoint", name, where, on: false }));
+      return h("span", { class: "pv-bp-chip", "data-where": where, "data-name": name }, text, x);
+    };
+    fill(this.bpsEl, [
+      ...bp.before.map((n) => chip("before", n)),
+      ...bp.after.map((n) => chip("after", n)),
+      ...bp.write.map((n) => chip("write", n)),
+    ]);
+    fill(this.writeSel, [
+      h("option", { value: "" }, "channel…"),
+      ...this.state.channels.filter((c) => !bp.write.includes(c)).map((c) => h("option", { value: c }, c)),
+    ]);
+    this.writeSel.value = "";
+  }
+
+  private renderInterrupts(): void {
+    const pending = this.state.status === "interrupted" ? this.state.interrupts : [];
+    this.interruptBox.hidden = pending.length === 0;
+    const ids = new Set(pending.map((i) => i.id));
+    for (const id of [...this.answers.keys()]) if (!ids.has(id)) this.answers.delete(id);
+    fill(
+      this.interruptBox,
+      pending.map((intr) => {
+        const field = h("textarea", {
+          class: "pv-answer-text",
+          rows: 2,
+          placeholder: "your answer: JSON (42, \"yes\", {...}) or plain text",
+          "aria-label": "answer",
+        });
+        field.value = this.answers.get(intr.id) ?? "";
+        field.addEventListener("input", () => this.answers.set(intr.id, field.value));
+        const submit = h("button", { type: "button", class: "pv-button pv-answer-submit" }, "Answer and resume");
+        submit.addEventListener("click", () => {
+          this.wantFollow = true;
+          this.answers.delete(intr.id);
+          this.opts.send({ live: "answer", id: intr.id, value: parseAnswer(field.value) });
+        });
+        field.addEventListener("keydown", (ev) => {
+          if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) submit.click();
+        });
+        return h(
+          "div",
+          { class: "pv-interrupt-item", "data-interrupt": intr.id },
+          h("div", { class: "pv-muted" }, "interrupt() is waiting for an answer:"),
+          h("pre", { class: "pv-interrupt-value" }, typeof intr.value === "string" ? intr.value : JSON.stringify(intr.value, null, 2)),
+          field,
+          h("div", { class: "pv-live-row" }, submit),
+        );
+      }),
+    );
+  }
+
+  private openEditor(): void {
+    const cur = this.viewer.current();
+    const step = cur.step;
+    this.editor.hidden = false;
+    this.bEdit.setAttribute("aria-expanded", "true");
+    if (!step || cur.position.ns !== "" || !step.checkpoint) {
+      this.editing = null;
+      this.editorTitle.textContent = !step
+        ? "No step to fork from yet."
+        : cur.position.ns !== ""
+          ? "Forks start from the root graph: go back to the root to edit its state."
+          : `Step ${step.step} has no checkpoint yet (it is still pending).`;
+      this.editorText.value = "";
+      this.editorText.disabled = true;
+      this.check();
+      return;
+    }
+    this.editing = { checkpoint: step.checkpoint, step: step.step, state: cur.state, dirty: false };
+    this.editorTitle.textContent = `Fork from step ${step.step} (checkpoint ${step.checkpoint}): edit the state, then fork.`;
+    this.editorText.disabled = false;
+    this.editorText.value = JSON.stringify(cur.state, null, 2);
+    this.check();
+  }
+
+  private closeEditor(): void {
+    this.editor.hidden = true;
+    this.bEdit.setAttribute("aria-expanded", "false");
+    this.editing = null;
+  }
+
+  private check(): EditResult | null {
+    const busy = this.state.status === "running" || this.state.status === "stopped";
+    if (!this.editing) {
+      this.editorCheck.textContent = "";
+      this.bFork.disabled = true;
+      this.bRerun.disabled = true;
+      return null;
+    }
+    const r = validateEdit(this.editorText.value, this.editing.state);
+    this.editorText.classList.toggle("pv-invalid", !r.ok);
+    this.editorText.setAttribute("aria-invalid", r.ok ? "false" : "true");
+    this.editorCheck.classList.toggle("pv-ok", r.ok);
+    if (r.ok) {
+      const keys = Object.keys(r.updates);
+      this.editorCheck.textContent = keys.length ? `valid: changes ${keys.join(", ")}` : "valid: nothing changed yet";
+    } else this.editorCheck.textContent = r.error;
+    this.bFork.disabled = busy || !r.ok || Object.keys(r.updates).length === 0;
+    this.bRerun.disabled = busy;
+    return r;
+  }
+
+  private fork(withEdit: boolean): void {
+    if (!this.editing) return;
+    let updates: Record<string, Json> | null = null;
+    if (withEdit) {
+      const r = this.check();
+      if (!r || !r.ok || !Object.keys(r.updates).length) return;
+      updates = r.updates;
+    }
+    this.wantFollow = true;
+    this.opts.send({ live: "fork", checkpoint: this.editing.checkpoint, updates, as_node: this.asNode.value || null });
+    this.closeEditor();
+  }
+}

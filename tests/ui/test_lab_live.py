@@ -1,0 +1,225 @@
+"""Live debugging in a real JupyterLab: ``pregel_viz.debug`` driven from the widget's controls.
+
+Every control is clicked in headless Chromium (a breakpoint set by clicking a graph node, Step,
+Continue, Edit & fork, answering an ``interrupt()``), and every effect on the graph is checked
+against LangGraph's own ``get_state_history``, printed by the kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from typing import Any
+
+import pytest
+from lab_driver import Notebook, write_notebook
+from playwright.sync_api import expect
+from viewer_driver import ViewerDriver
+
+pytestmark = pytest.mark.ui
+
+GRAPHS = textwrap.dedent(
+    '''
+    """Graphs for the live-debugging browser test."""
+    import json
+    import operator
+    from typing import Annotated, TypedDict
+
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import interrupt
+
+
+    class FlagState(TypedDict, total=False):
+        log: Annotated[list[str], operator.add]
+        flag: bool
+
+
+    def linear():
+        """x -> y -> z; only y writes flag."""
+        g = StateGraph(FlagState)
+        g.add_node("x", lambda s: {"log": ["x"]})
+        g.add_node("y", lambda s: {"log": ["y"], "flag": True})
+        g.add_node("z", lambda s: {"log": ["z"]})
+        g.add_edge(START, "x")
+        g.add_edge("x", "y")
+        g.add_edge("y", "z")
+        g.add_edge("z", END)
+        return g.compile()
+
+
+    class AskState(TypedDict, total=False):
+        colour: str
+        log: Annotated[list[str], operator.add]
+
+
+    def asking():
+        """ask (interrupt) -> done."""
+        def ask(s):
+            return {"colour": interrupt({"question": "favourite colour?"}), "log": ["ask"]}
+
+        g = StateGraph(AskState)
+        g.add_node("ask", ask)
+        g.add_node("done", lambda s: {"log": ["done:" + s["colour"]]})
+        g.add_edge(START, "ask")
+        g.add_edge("ask", "done")
+        g.add_edge("done", END)
+        return g.compile()
+
+
+    def probe(w):
+        """The session and LangGraph's own history of its thread, as one JSON line."""
+        s = w.session
+        s.wait(30)
+        history = [
+            {
+                "step": h.metadata["step"],
+                "source": h.metadata["source"],
+                "id": h.config["configurable"]["checkpoint_id"],
+                "parent": (h.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
+                "values": h.values,
+                "next": list(h.next),
+            }
+            for h in reversed(list(s.history()))
+        ]
+        state = s.state
+        print(json.dumps({
+            "status": s.status,
+            "message": s.message,
+            "breakpoints": s.breakpoints,
+            "next": list(state.next),
+            "values": state.values,
+            "step": (state.metadata or {}).get("step"),
+            "interrupts": [i.value for i in state.interrupts],
+            "history": history,
+        }))
+    '''
+)
+
+
+def _probe(nb: Notebook, cell: int) -> dict[str, Any]:
+    return dict(json.loads(nb.run_and_read(cell)))
+
+
+def _live(root: Any) -> Any:
+    return root.locator(".pv-live")
+
+
+def _click(root: Any, cls: str) -> None:
+    button = root.locator(f".pv-live-bar button.{cls}")
+    expect(button).to_be_enabled()
+    button.click()
+
+
+def _wait_message(root: Any, text: str) -> None:
+    expect(root.locator(".pv-live-message")).to_contain_text(text)
+
+
+def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
+    (lab.root / "live_graphs.py").write_text(GRAPHS)
+    write_notebook(
+        lab.root / "live.ipynb",
+        [
+            "import pregel_viz\nfrom live_graphs import linear, asking, probe",  # 0
+            'w1 = pregel_viz.debug(linear(), {"log": []})\nw1',  # 1
+            "probe(w1)",  # 2
+            'w2 = pregel_viz.debug(asking(), {"log": []})\nw2',  # 3
+            "probe(w2)",  # 4
+            "print(w1.step)",  # 5
+        ],
+    )
+    nb = Notebook(page, lab, "live.ipynb")
+    nb.run(0)
+    nb.run(1)
+    root = nb.output(1).locator(".pregel-viewer")
+    viewer = ViewerDriver(root, timeout=30_000)
+    viewer.wait_ready()
+    expect(root).to_have_attribute("data-live-status", "paused")
+    assert _probe(nb, 2)["history"] == []  # nothing runs before a control
+
+    # --- a breakpoint set by clicking a node of the graph
+    root.locator('svg g.pv-node[data-name="y"]').click()
+    menu = root.locator('.pv-node-menu[data-node="y"]')
+    expect(menu).to_be_visible()
+    expect(menu.locator("button.pv-menu-before")).to_have_attribute("aria-checked", "false")
+    menu.locator("button.pv-menu-before").click()
+    expect(root.locator('.pv-bp-chip[data-where="before"][data-name="y"]')).to_be_visible()
+    expect(root.locator('svg g.pv-node[data-name="y"]')).to_have_class(re.compile(r"\bpv-bp-before\b"))
+    assert _probe(nb, 2)["breakpoints"] == {"before": ["y"], "after": [], "write": []}
+
+    # --- Continue: runs x, then stops before y (the breakpoint); the view follows the run
+    _click(root, "pv-live-continue")
+    _wait_message(root, "breakpoint before y")
+    p = _probe(nb, 2)
+    assert p["status"] == "paused" and p["next"] == ["y"]
+    assert p["values"] == {"log": ["x"]}
+    assert [h["source"] for h in p["history"]] == ["input", "loop", "loop"]
+    viewer.expect(step=p["step"])
+
+    # --- Step runs exactly one superstep (y only); Continue runs to the end
+    _click(root, "pv-live-step")
+    _wait_message(root, "stepped one superstep")
+    p = _probe(nb, 2)
+    assert p["values"] == {"log": ["x", "y"], "flag": True} and p["next"] == ["z"]
+    viewer.expect(step=p["step"])
+    _click(root, "pv-live-continue")
+    expect(root).to_have_attribute("data-live-status", "completed")
+    done = _probe(nb, 2)
+    assert done["status"] == "completed" and done["values"]["log"] == ["x", "y", "z"]
+    assert [h["step"] for h in done["history"]] == [-1, 0, 1, 2, 3]
+    viewer.expect(step=3)
+
+    # --- time travel: back to step 1, edit the state (validated), fork
+    x_step = next(h for h in done["history"] if h["step"] == 1)
+    viewer.first()
+    while viewer.attr("data-step") != "1":
+        viewer.next()
+    _click(root, "pv-live-edit")
+    editor = root.locator(".pv-editor")
+    expect(editor).to_be_visible()
+    expect(editor.locator(".pv-editor-title")).to_contain_text(x_step["id"])
+    text = editor.locator("textarea.pv-editor-text")
+    assert json.loads(text.input_value()) == x_step["values"]
+    text.fill('{"log": ["EDIT"')  # invalid JSON: said so, and Fork is disabled
+    expect(editor.locator(".pv-validation")).to_contain_text("not valid JSON")
+    expect(editor.locator("button.pv-editor-fork")).to_be_disabled()
+    text.fill('{"log": ["EDIT"]}')
+    expect(editor.locator(".pv-validation")).to_contain_text("changes log")
+    editor.locator("button.pv-editor-fork").click()
+    fork_col = root.locator(".pv-timeline .pv-tl-col.pv-fork")
+    expect(fork_col).to_have_count(1)
+    expect(root).to_have_attribute("data-live-status", "completed")
+    forked = _probe(nb, 2)
+    update = next(h for h in forked["history"] if h["source"] == "update")
+    assert update["parent"] == x_step["id"] and update["values"] == {"log": ["EDIT"]}
+    assert forked["values"]["log"] == ["EDIT", "y", "z"]
+    old_ids = {h["id"] for h in done["history"]}
+    assert old_ids <= {h["id"] for h in forked["history"]}  # the old branch is kept
+    # the view followed the fork to its end, on branch 1; the old branch is still browsable
+    viewer.expect(step=forked["step"])
+    assert root.locator(".pv-tl-col.pv-current").get_attribute("data-branch") == "1"
+    expect(root.locator(".pv-step-label")).to_contain_text("branch 1")
+    old_last = root.locator('.pv-tl-col[data-branch="0"]').last
+    old_last.click()
+    viewer.expect(step=3)
+    expect(root.locator(".pv-step-label")).not_to_contain_text("branch")
+    assert nb.run_until(5, "3") == "3"  # the widget's step follows the view
+
+    # --- interrupts: the value is shown, the answer resumes the graph
+    nb.run(3)
+    root2 = nb.output(3).locator(".pregel-viewer")
+    ViewerDriver(root2, timeout=30_000).wait_ready()
+    _click(root2, "pv-live-continue")
+    expect(root2).to_have_attribute("data-live-status", "interrupted")
+    waiting = _probe(nb, 4)
+    assert waiting["interrupts"] == [{"question": "favourite colour?"}]
+    shown = root2.locator(".pv-interrupt .pv-interrupt-value")
+    assert json.loads(shown.inner_text()) == waiting["interrupts"][0]
+    root2.locator(".pv-interrupt textarea.pv-answer-text").fill("blue")
+    root2.locator(".pv-interrupt button.pv-answer-submit").click()
+    expect(root2).to_have_attribute("data-live-status", "completed")
+    answered = _probe(nb, 4)
+    assert answered["values"] == {"colour": "blue", "log": ["ask", "done:blue"]}
+    assert answered["history"][-1]["values"] == answered["values"]
+    expect(root2.locator(".pv-interrupt")).to_be_hidden()
+    assert page.errors == []
