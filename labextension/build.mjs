@@ -1,12 +1,12 @@
 // npm run build:viewer (the first half of `npm run build`): one ESM file for every host.
 //   src/widget.ts → ../pregel_viz/static/viewer.js  (minified, es2020, WASM Graphviz inlined)
-//   src/viewer/style.css → ../pregel_viz/static/viewer.css (also inlined in viewer.js)
+//   src/viewer/style.css + sidebyside.css → ../pregel_viz/static/viewer.css (also inlined in viewer.js)
 //   the same viewer.js → lib/pregel-viewer.js, which the JupyterLab extension (src/lab/, built by
 //   `npm run build:lab`) loads as a lazy chunk: one build of the viewer core for all hosts.
 // The output must load from a blob: URL: no import.meta, no dynamic chunks (checked below).
 
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +28,10 @@ await build({
   loader: { ".css": "text" },
   logLevel: "warning",
 });
-copyFileSync(resolve(here, "src/viewer/style.css"), resolve(out, "viewer.css"));
+writeFileSync(
+  resolve(out, "viewer.css"),
+  ["src/viewer/style.css", "src/viewer/sidebyside.css"].map((f) => readFileSync(resolve(here, f), "utf8")).join("\n"),
+);
 
 const js = readFileSync(resolve(out, "viewer.js"), "utf8");
 const problems = [];

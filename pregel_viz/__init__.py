@@ -26,6 +26,7 @@ from .narrate import Narration, narrate
 from .reader import load
 from .rebuild import from_checkpointer
 from .recorder import Recording, arecord, record, recording
+from .side_by_side import CompareDebugger, compare_view, fork_view
 from .widget import Debugger, LiveDebugger, debug, show
 
 
@@ -46,7 +47,9 @@ def unload_ipython_extension(ipython: object) -> None:
 
     unload(ipython)
 
+
 __all__ = [
+    "CompareDebugger",
     "Comparison",
     "CorruptLogError",
     "Debugger",
@@ -66,7 +69,9 @@ __all__ = [
     "branches",
     "compare",
     "compare_fork",
+    "compare_view",
     "debug",
+    "fork_view",
     "from_checkpointer",
     "load",
     "load_ipython_extension",

@@ -177,17 +177,26 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if label_a == label_b:
         label_a = f"{args.a}:{args.thread_a or run_a.thread.thread_id}"
         label_b = f"{args.b}:{args.thread_b or run_b.thread.thread_id}"
+    kwargs: dict[str, Any] = {
+        "thread_a": args.thread_a,
+        "thread_b": args.thread_b,
+        "ns": args.ns,
+        "labels": (label_a, label_b),
+    }
     try:
-        result = compare(
-            run_a,
-            run_b,
-            thread_a=args.thread_a,
-            thread_b=args.thread_b,
-            ns=args.ns,
-            labels=(label_a, label_b),
-        )
+        if args.html:
+            from .html import write_compare_html
+            from .side_by_side import build_side_by_side
+
+            result, page = build_side_by_side(run_a, run_b, **kwargs)
+        else:
+            result = compare(run_a, run_b, **kwargs)
     except KeyError as exc:
         raise UsageError(str(exc.args[0]) if exc.args else str(exc)) from None
+    if args.html:
+        write_compare_html(page, args.html)
+        # stdout stays the comparison alone (--json output is one JSON document)
+        print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:
@@ -272,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thread-b", metavar="T", help="thread of B (default: its last one)")
     p.add_argument("--ns", default="", metavar="NS", help="a subgraph's node path (default: root)")
     p.add_argument("--json", action="store_true", help="print plain data instead of text")
+    p.add_argument(
+        "--html",
+        metavar="OUT.html",
+        help="also write a self-contained page showing the two runs side by side",
+    )
     p.set_defaults(func=_cmd_diff)
 
     p = sub.add_parser(

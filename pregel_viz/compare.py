@@ -32,6 +32,7 @@ __all__ = [
     "branches",
     "compare",
     "compare_fork",
+    "fork_branches",
     "main_branch",
 ]
 
@@ -305,9 +306,33 @@ def compare_fork(
     """
     th = run._thread(thread)
     space = _namespace(th, ns)
-    found = branches(space)
-    if not found:
+    if not branches(space):
         return Comparison(True, None, [], [], "parent", "fork")
+    parent, index = fork_branches(run, thread=th.thread_id, ns=space.ns, branch=branch)
+    return compare(
+        run,
+        run,
+        thread_a=th.thread_id,
+        thread_b=th.thread_id,
+        ns=space.ns,
+        branch_a=parent,
+        branch_b=index,
+        labels=("parent", "fork"),
+    )
+
+
+def fork_branches(
+    run: Run, *, thread: str | None = None, ns: str = "", branch: int = -1
+) -> tuple[int, int]:
+    """The indexes into :func:`branches` that :func:`compare_fork` compares: (parent, fork).
+
+    ``branch`` picks the fork (default: the main branch); its parent is the other branch
+    sharing the longest run of supersteps with it from the start. A namespace with one branch
+    gives ``(0, 0)``.
+    """
+    found = branches(_namespace(run._thread(thread), ns))
+    if not found:
+        raise IndexError(f"no supersteps in namespace {ns!r}: nothing to compare")
     index = branch % len(found)
     mine = found[index]
     best, best_len = index, -1
@@ -321,16 +346,7 @@ def compare_fork(
             shared += 1
         if shared > best_len:
             best, best_len = i, shared
-    return compare(
-        run,
-        run,
-        thread_a=th.thread_id,
-        thread_b=th.thread_id,
-        ns=space.ns,
-        branch_a=best,
-        branch_b=index,
-        labels=("parent", "fork"),
-    )
+    return best, index
 
 
 # --------------------------------------------------------------------------- internals

@@ -1,23 +1,32 @@
 // Put the viewer's CSS in the document once. The bundle carries the CSS text (esbuild's text
 // loader), so a host needs only viewer.js; a host that already links viewer.css keeps its
-// own copy (detected through the --pv-css custom property the stylesheet sets).
+// own copy (detected through the --pv-css / --pv-sbs-css custom properties the stylesheets set;
+// build.mjs writes both into viewer.css).
 
+import sideBySideCss from "./viewer/sidebyside.css";
 import css from "./viewer/style.css";
 
-const MARK = "data-pregel-viz-style";
-
-export function injectStyle(el: HTMLElement): void {
+function inject(el: HTMLElement, text: string, mark: string, scopeClass: string, probeName: string): void {
   const doc = el.ownerDocument;
-  if (!doc || !css) return;
+  if (!doc || !text) return;
   const root = el.getRootNode() as Document | ShadowRoot;
   const scope: Document | ShadowRoot = root instanceof ShadowRoot ? root : doc;
-  const existing = scope instanceof ShadowRoot ? scope.querySelector(`style[${MARK}]`) : doc.head?.querySelector(`style[${MARK}]`);
+  const existing = scope instanceof ShadowRoot ? scope.querySelector(`style[${mark}]`) : doc.head?.querySelector(`style[${mark}]`);
   if (existing) return;
-  const probe = doc.defaultView?.getComputedStyle?.(el.closest(".pregel-viewer") ?? el).getPropertyValue("--pv-css");
+  const probe = doc.defaultView?.getComputedStyle?.(el.closest(scopeClass) ?? el).getPropertyValue(probeName);
   if (probe && probe.trim()) return;
   const style = doc.createElement("style");
-  style.setAttribute(MARK, "");
-  style.textContent = css;
+  style.setAttribute(mark, "");
+  style.textContent = text;
   if (scope instanceof ShadowRoot) scope.appendChild(style);
   else (doc.head ?? doc.documentElement).appendChild(style);
+}
+
+export function injectStyle(el: HTMLElement): void {
+  inject(el, css, "data-pregel-viz-style", ".pregel-viewer", "--pv-css");
+}
+
+/** The side-by-side viewer's CSS (on top of the viewer's, see injectStyle). */
+export function injectCompareStyle(el: HTMLElement): void {
+  inject(el, sideBySideCss, "data-pregel-viz-compare-style", ".pv-sbs", "--pv-sbs-css");
 }

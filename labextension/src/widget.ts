@@ -16,6 +16,9 @@ import { LiveControls, parseLiveState, type LiveAction } from "./viewer/live";
 
 export type { Payload, Position } from "./viewer/types";
 export { graphvizLayout } from "./layout";
+// the side-by-side viewer (pregel_viz.CompareDebugger, the compare HTML export)
+import { renderCompare } from "./compare_widget";
+export { mountCompare } from "./compare_widget";
 
 export interface MountOptions {
   step?: number;
@@ -91,6 +94,7 @@ void _fits;
 const THROTTLE_MS = 50;
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+  if (model.get("_view") === "compare") return renderCompare({ model, el });
   let echo = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let lastSent = 0;

@@ -144,7 +144,8 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     expect(menu.locator("button.pv-menu-before")).to_have_attribute("aria-checked", "false")
     menu.locator("button.pv-menu-before").click()
     expect(root.locator('.pv-bp-chip[data-where="before"][data-name="y"]')).to_be_visible()
-    expect(root.locator('svg g.pv-node[data-name="y"]')).to_have_class(re.compile(r"\bpv-bp-before\b"))
+    node_y = root.locator('svg g.pv-node[data-name="y"]')
+    expect(node_y).to_have_class(re.compile(r"\bpv-bp-before\b"))
     assert _probe(nb, 2)["breakpoints"] == {"before": ["y"], "after": [], "write": []}
 
     # --- Continue: runs x, then stops before y (the breakpoint); the view follows the run

@@ -1,0 +1,320 @@
+// The side-by-side viewer: one shared step control over two viewers, with a fake layout (and
+// the real one through the hosts: renderCompare, mountCompare, widget.render's dispatch).
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { mountCompare, renderCompare } from "../src/compare_widget";
+import type { Payload } from "../src/viewer/types";
+import { createSideBySide, parseComparison, type ComparisonDoc, type CompareRow, type SideBySide } from "../src/viewer/sidebyside";
+import widget from "../src/widget";
+import { bigPayload, fakeLayout, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
+
+const views: SideBySide[] = [];
+afterEach(() => {
+  while (views.length) views.pop()!.destroy();
+  document.body.replaceChildren();
+  vi.useRealTimers();
+});
+
+/** A: steps -1..4; B: the same, but node_5 instead of node_3 at step 2, and one more step. The
+ *  node of step 3 is named XSS_NODE on both sides. */
+function payloads(): { a: Payload; b: Payload } {
+  const rename = (p: Payload, from: string, to: string): void => {
+    for (const n of p.graphs[""].nodes) if (n.name === from) n.name = to;
+    for (const s of p.threads[0].namespaces[0].steps) for (const t of s.tasks) if (t.name === from) t.name = to;
+  };
+  const a = bigPayload(6, 6);
+  const b = bigPayload(7, 6);
+  b.threads[0].namespaces[0].steps[3].tasks[0].name = "node_5";
+  rename(a, "node_4", XSS_NODE);
+  rename(b, "node_4", XSS_NODE);
+  return { a, b };
+}
+
+const cell = (step: number, tasks: string[]) => ({ step, source: step < 0 ? "input" : "loop", checkpoint_id: `cp${step}`, tasks, statuses: tasks.map(() => "ok") });
+
+function comparison(): ComparisonDoc {
+  const tasksA = [[], ["node_1"], ["node_2"], ["node_3"], [XSS_NODE], ["node_5"]];
+  const tasksB = [[], ["node_1"], ["node_2"], ["node_5"], [XSS_NODE], ["node_5"], ["node_0"]];
+  const rows: CompareRow[] = tasksB.map((tb, i) => {
+    const step = i - 1;
+    const ta = tasksA[i];
+    return {
+      step,
+      a: ta ? cell(step, ta) : null,
+      b: cell(step, tb),
+      same: true,
+      differences: [],
+      at: [ta ? { step, index: i } : null, { step, index: i }],
+      nodes: [[], []],
+    };
+  });
+  const diff = (i: number, kind: string, details: string, nodes: [string[], string[]]): void => {
+    rows[i].same = false;
+    rows[i].differences = [{ step: rows[i].step, kind, details, a: null, b: null, subgraph: "" }];
+    rows[i].nodes = nodes;
+  };
+  diff(3, "tasks", `A ran node_3; B ran node_5 ${XSS_VALUE}`, [["node_3"], ["node_5"]]);
+  diff(4, "writes", `${XSS_NODE} wrote differently: ${XSS_KEY}`, [[XSS_NODE], [XSS_NODE]]);
+  diff(6, "missing", "A stopped after step 4; B has step 5 (node_0).", [[], ["node_0"]]);
+  return {
+    identical: false,
+    first: rows[3].differences[0],
+    labels: ["A", `B ${XSS_KEY}`],
+    rows,
+    differences: rows.flatMap((r) => r.differences),
+    sides: [
+      { label: "A", thread: "big", ns: "" },
+      { label: `B ${XSS_KEY}`, thread: "big", ns: "" },
+    ],
+    first_row: 3,
+  };
+}
+
+async function open(opts: { row?: number; onChange?: (row: number) => void } = {}): Promise<SideBySide> {
+  const host = document.createElement("div");
+  document.body.appendChild(host);
+  const { a, b } = payloads();
+  const layout = async (dot: string): Promise<string> => {
+    const own = [a, b].find((p) => p.graphs[""].dot === dot)!;
+    return fakeLayout(own)(dot);
+  };
+  const v = createSideBySide(host, { a, b, comparison: comparison(), layout, ...opts });
+  views.push(v);
+  await v.whenReady();
+  return v;
+}
+
+const step = (v: SideBySide, k: 0 | 1) => v.viewers[k].root.getAttribute("data-step");
+const side = (v: SideBySide, k: 0 | 1) => v.root.querySelector(`.pv-sbs-side-${k ? "b" : "a"}`)!;
+const marked = (v: SideBySide, k: 0 | 1) =>
+  Array.from(v.viewers[k].root.querySelectorAll("g.pv-sbs-diff")).map((g) => g.getAttribute("data-name"));
+const click = (v: SideBySide, cls: string) => (v.root.querySelector(`.pv-sbs-toolbar .${cls}`) as HTMLButtonElement).click();
+const key = (el: Element, k: string) => el.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+
+function noMarkup(root: Element): void {
+  expect(root.querySelectorAll("img, script, textarea, iframe, foreignObject").length).toBe(0);
+  for (const el of Array.from(root.querySelectorAll("*")))
+    for (const a of Array.from(el.attributes)) expect(a.name.toLowerCase().startsWith("on")).toBe(false);
+}
+
+describe("side by side", () => {
+  it("opens at the first divergence, with its differing nodes marked on each side", async () => {
+    const v = await open();
+    expect(v.row).toBe(3);
+    expect(v.root.getAttribute("data-ready")).toBe("1");
+    expect(v.root.getAttribute("data-step")).toBe("2");
+    expect([step(v, 0), step(v, 1)]).toEqual(["2", "2"]);
+    expect(marked(v, 0)).toEqual(["node_3"]);
+    expect(marked(v, 1)).toEqual(["node_5"]);
+    expect(side(v, 0).classList.contains("pv-sbs-differs")).toBe(true);
+  });
+
+  it("stepping the shared control moves both sides to their step of each row", async () => {
+    const v = await open({ row: 0 });
+    const rows = comparison().rows;
+    const seen: [string | null, string | null][] = [];
+    for (let i = 0; i < rows.length; i++) {
+      expect(v.row).toBe(i);
+      seen.push([step(v, 0), step(v, 1)]);
+      // the view's own viewers still mark only this row's nodes
+      expect(marked(v, 0)).toEqual(rows[i].nodes[0]);
+      expect(marked(v, 1)).toEqual(rows[i].nodes[1]);
+      click(v, "pv-sbs-next");
+    }
+    expect(v.row).toBe(rows.length - 1); // clamped at the end
+    expect(seen).toEqual([
+      ["-1", "-1"],
+      ["0", "0"],
+      ["1", "1"],
+      ["2", "2"],
+      ["3", "3"],
+      ["4", "4"],
+      ["4", "5"], // A has no step 5: it stays on its last step
+    ]);
+    key(v.root, "Home");
+    expect(v.row).toBe(0);
+    key(v.root, "End");
+    expect(v.row).toBe(6);
+    key(v.root, "ArrowLeft");
+    expect([step(v, 0), step(v, 1)]).toEqual(["4", "4"]);
+    const slider = v.root.querySelector(".pv-sbs-slider") as HTMLInputElement;
+    slider.value = "1";
+    slider.dispatchEvent(new Event("input"));
+    expect([step(v, 0), step(v, 1)]).toEqual(["0", "0"]);
+  });
+
+  it("marks the differing rows in the strip; a click jumps there, as do the difference buttons", async () => {
+    const changes: number[] = [];
+    const v = await open({ row: 0, onChange: (r) => changes.push(r) });
+    const strip = Array.from(v.root.querySelectorAll(".pv-sbs-row"));
+    expect(strip.map((b) => b.textContent)).toEqual(["-1", "0", "1", "2", "3", "4", "5"]);
+    expect(strip.filter((b) => b.classList.contains("pv-sbs-row-diff")).map((b) => b.getAttribute("data-row"))).toEqual(["3", "4", "6"]);
+    expect(strip.filter((b) => b.classList.contains("pv-sbs-row-missing")).map((b) => b.getAttribute("data-row"))).toEqual(["6"]);
+    (strip[4] as HTMLButtonElement).click();
+    expect(v.row).toBe(4);
+    expect(strip[4].classList.contains("pv-sbs-row-current")).toBe(true);
+    expect(marked(v, 0)).toEqual([XSS_NODE]);
+    click(v, "pv-sbs-next-diff");
+    expect(v.row).toBe(6);
+    click(v, "pv-sbs-first-diff");
+    expect(v.row).toBe(3);
+    key(v.root, "]");
+    expect(v.row).toBe(4);
+    key(v.root, "[");
+    expect(v.row).toBe(3);
+    expect(changes).toEqual([4, 6, 3, 4, 3]);
+    v.setRow(0); // from the host: no onChange
+    expect(changes.length).toBe(5);
+    expect(v.root.querySelector(".pv-sbs-diff-none")!.textContent).toBe("the same on both sides");
+  });
+
+  it("shows a side without the row's step as missing", async () => {
+    const v = await open({ row: 6 });
+    expect(step(v, 0)).toBe("4");
+    expect(step(v, 1)).toBe("5");
+    expect(side(v, 0).classList.contains("pv-sbs-missing")).toBe(true);
+    expect(side(v, 0).getAttribute("data-missing")).toBe("1");
+    expect(side(v, 1).classList.contains("pv-sbs-missing")).toBe(false);
+    expect(side(v, 0).querySelector(".pv-sbs-side-note")!.textContent).toContain("no step 5");
+    expect(marked(v, 0)).toEqual([]); // nothing of A's step 4 is marked: it is not this row
+    expect(marked(v, 1)).toEqual(["node_0"]);
+    v.setRow(5);
+    expect(side(v, 0).classList.contains("pv-sbs-missing")).toBe(false);
+  });
+
+  it("a side moved on its own takes the other along, unless 'move together' is off", async () => {
+    const v = await open({ row: 1 });
+    key(v.viewers[1].root, "ArrowRight"); // B's own control
+    expect(v.row).toBe(2);
+    expect([step(v, 0), step(v, 1)]).toEqual(["1", "1"]);
+    const box = v.root.querySelector(".pv-sbs-link-box") as HTMLInputElement;
+    box.checked = false;
+    box.dispatchEvent(new Event("change"));
+    key(v.viewers[0].root, "ArrowRight");
+    key(v.viewers[0].root, "ArrowRight");
+    expect([step(v, 0), step(v, 1)]).toEqual(["3", "1"]);
+    expect(v.row).toBe(2);
+    expect(side(v, 0).classList.contains("pv-sbs-detached")).toBe(true);
+    expect(marked(v, 0)).toEqual([XSS_NODE]); // A shows the marks of its own step's row
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    expect(v.row).toBe(4); // follows the side that moved
+    expect([step(v, 0), step(v, 1)]).toEqual(["3", "3"]);
+    click(v, "pv-sbs-prev");
+    expect([step(v, 0), step(v, 1)]).toEqual(["2", "2"]);
+  });
+
+  it("shows the differences as text: hostile labels, details and node names stay text", async () => {
+    const v = await open({ row: 4 });
+    const list = v.root.querySelector(".pv-sbs-diff-list")!;
+    expect(list.textContent).toContain(`${XSS_NODE} wrote differently: ${XSS_KEY}`);
+    expect(v.root.querySelector(".pv-sbs-side-b .pv-sbs-side-label")!.textContent).toBe(`B ${XSS_KEY}`);
+    v.setRow(3);
+    expect(v.root.querySelector(".pv-sbs-diff-list")!.textContent).toContain(XSS_VALUE);
+    expect(v.root.querySelector(".pv-sbs-diff")!.getAttribute("data-kind")).toBe("tasks");
+    noMarkup(v.root);
+  });
+
+  it("parses a bare Comparison.to_dict() (rows placed by their steps)", () => {
+    const c = comparison();
+    const bare = JSON.parse(JSON.stringify({ ...c, sides: undefined, first_row: undefined, rows: c.rows.map(({ at, nodes, ...r }) => r) }));
+    const parsed = parseComparison(new TextEncoder().encode(JSON.stringify(bare)));
+    expect(parsed.rows[6].at).toEqual([null, { step: 5, index: null }]);
+    expect(parsed.rows[3].nodes).toEqual([[], []]);
+    expect(parsed.labels).toEqual(["A", `B ${XSS_KEY}`]);
+  });
+});
+
+// ---- the hosts (real WASM Graphviz) ----
+
+class FakeModel {
+  attrs: Record<string, unknown>;
+  handlers = new Map<string, Set<() => void>>();
+  saves = 0;
+  constructor(attrs: Record<string, unknown>) {
+    this.attrs = { ...attrs };
+  }
+  get(name: string): unknown {
+    return this.attrs[name];
+  }
+  set(name: string, value: unknown): void {
+    this.attrs[name] = value;
+    for (const h of this.handlers.get(`change:${name}`) ?? []) h();
+  }
+  remote(changes: Record<string, unknown>): void {
+    Object.assign(this.attrs, changes);
+    for (const name of Object.keys(changes)) for (const h of this.handlers.get(`change:${name}`) ?? []) h();
+  }
+  save_changes(): void {
+    this.saves++;
+  }
+  on(event: string, cb: () => void): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(cb);
+  }
+  off(event?: string | null, cb?: (() => void) | null): void {
+    if (event && cb) this.handlers.get(event)?.delete(cb);
+  }
+  listeners(): number {
+    let n = 0;
+    for (const s of this.handlers.values()) n += s.size;
+    return n;
+  }
+}
+
+const utf8 = (value: unknown): DataView => {
+  const b = new TextEncoder().encode(JSON.stringify(value));
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+};
+
+describe("compare hosts", () => {
+  it("widget.render dispatches on _view: the row follows Python and the user", () => {
+    const { a, b } = payloads();
+    const model = new FakeModel({ _view: "compare", _payload_a: utf8(a), _payload_b: utf8(b), _comparison: utf8(comparison()), row: 1 });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const cleanup = widget.render({ model, el });
+    const root = el.querySelector(".pv-sbs")!;
+    const viewers = el.querySelectorAll(".pregel-viewer");
+    expect(viewers.length).toBe(2);
+    expect(root.getAttribute("data-row")).toBe("1");
+    expect(document.head.querySelectorAll("style[data-pregel-viz-compare-style]").length).toBe(1);
+    model.remote({ row: 6 });
+    expect(viewers[1].getAttribute("data-step")).toBe("5");
+    expect(model.saves).toBe(0);
+    (root.querySelector(".pv-sbs-first") as HTMLButtonElement).click();
+    expect(model.get("row")).toBe(0);
+    expect(model.saves).toBe(1);
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.now() + 1000);
+    model.remote({ row: 99 }); // clamped, and Python is told
+    vi.advanceTimersByTime(100);
+    expect(model.get("row")).toBe(6);
+    cleanup();
+    expect(el.querySelector(".pv-sbs")).toBeNull();
+    expect(model.listeners()).toBe(0);
+  });
+
+  it("a broken comparison shows an error instead of throwing", () => {
+    const { a, b } = payloads();
+    const model = new FakeModel({ _payload_a: utf8(a), _payload_b: utf8(b), _comparison: "{not json", row: 0 });
+    const el = document.createElement("div");
+    const cleanup = renderCompare({ model, el });
+    expect(el.textContent).toContain("pregel-viz: cannot compare these runs");
+    cleanup();
+    expect(el.textContent).toBe("");
+  });
+
+  it("mountCompare renders a document given as JSON text", async () => {
+    const { a, b } = payloads();
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const m = mountCompare(el, JSON.stringify({ a, b, comparison: comparison() }), { row: 2 });
+    await m.view.whenReady();
+    expect(el.querySelector(".pv-sbs")!.getAttribute("data-ready")).toBe("1");
+    expect(m.setRow(3)).toBe(3);
+    expect(Array.from(el.querySelectorAll(".pregel-viewer")).map((r) => r.getAttribute("data-step"))).toEqual(["2", "2"]);
+    m.destroy();
+    expect(el.children.length).toBe(0);
+  });
+});
