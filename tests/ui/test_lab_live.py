@@ -67,6 +67,25 @@ GRAPHS = textwrap.dedent(
         return g.compile()
 
 
+    class LoopState(TypedDict):
+        i: int
+
+
+    def slow_loop(delay, target):
+        """tick sleeps ``delay`` s and counts to ``target``."""
+        import time
+
+        def tick(s):
+            time.sleep(delay)
+            return {"i": s["i"] + 1}
+
+        g = StateGraph(LoopState)
+        g.add_node("tick", tick)
+        g.add_edge(START, "tick")
+        g.add_conditional_edges("tick", lambda s: "tick" if s["i"] < target else END)
+        return g.compile()
+
+
     def probe(w):
         """The session and LangGraph's own history of its thread, as one JSON line."""
         s = w.session
@@ -120,12 +139,15 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     write_notebook(
         lab.root / "live.ipynb",
         [
-            "import pregel_viz\nfrom live_graphs import linear, asking, probe",  # 0
+            "import pregel_viz\nfrom live_graphs import asking, linear, probe, slow_loop",  # 0
             'w1 = pregel_viz.debug(linear(), {"log": []})\nw1',  # 1
             "probe(w1)",  # 2
             'w2 = pregel_viz.debug(asking(), {"log": []})\nw2',  # 3
             "probe(w2)",  # 4
             "print(w1.step)",  # 5
+            'w3 = pregel_viz.debug(slow_loop(0.2, 200), {"i": 0})\nw3',  # 6
+            'print("kernel free while", w3.session.status)',  # 7
+            "probe(w3)",  # 8
         ],
     )
     nb = Notebook(page, lab, "live.ipynb")
@@ -223,4 +245,30 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     assert answered["values"] == {"colour": "blue", "log": ["ask", "done:blue"]}
     assert answered["history"][-1]["values"] == answered["values"]
     expect(root2.locator(".pv-interrupt")).to_be_hidden()
+
+    # --- the kernel stays free while the graph runs; Pause stops it before a superstep
+    nb.run(6)
+    root3 = nb.output(6).locator(".pregel-viewer")
+    viewer3 = ViewerDriver(root3, timeout=30_000)
+    viewer3.wait_ready()
+    _click(root3, "pv-live-continue")
+    expect(root3).to_have_attribute("data-live-status", "running")
+    assert nb.run_and_read(7) == "kernel free while running"
+    expect(root3.locator(".pv-timeline .pv-tl-col")).not_to_have_count(0)  # steps land live
+    _click(root3, "pv-live-pause")
+    expect(root3).to_have_attribute("data-live-status", "paused")
+    _wait_message(root3, "paused")
+    paused = _probe(nb, 8)
+    assert paused["status"] == "paused" and 0 < paused["values"]["i"] < 200
+    loops = [h for h in paused["history"] if h["source"] == "loop"]
+    assert loops[-1]["values"] == paused["values"] and paused["next"] == ["tick"]
+    viewer3.expect(step=paused["step"])
+    _click(root3, "pv-live-continue")
+    expect(root3).to_have_attribute("data-live-status", "running")
+    _click(root3, "pv-live-stop")
+    expect(root3).to_have_attribute("data-live-status", "stopped")
+    stopped = _probe(nb, 8)
+    assert stopped["status"] == "stopped" and stopped["values"]["i"] < 200
+    for b in ("step", "continue", "pause", "stop"):
+        expect(root3.locator(f".pv-live-bar button.pv-live-{b}")).to_be_disabled()
     assert page.errors == []
