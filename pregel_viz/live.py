@@ -97,7 +97,10 @@ class LiveSession:
         break_on_write: Iterable[str] = (),
         asynchronous: bool | None = None,
     ) -> None:
-        self.graph = _with_saver(graph)
+        # a copy (sharing the saver): several sessions, and the user's own calls, may use the
+        # same graph at once, each recorded on its own
+        saved = _with_saver(graph)
+        self.graph = saved if saved is not graph else graph.copy()
         self.config: dict[str, Any] = _thread_config(config)
         self.thread_id = str(self.config["configurable"]["thread_id"])
         self.nodes = [n for n in self.graph.nodes if not n.startswith("__")]
@@ -395,10 +398,17 @@ class LiveSession:
                 inp, cfg = None, self.config
                 with self._lock:
                     if self._reconfigure and status == "paused" and not self._halt:
-                        # the breakpoints changed under a running call: go on with the new ones
+                        # the breakpoints changed under a running call: the superstep that
+                        # landed meanwhile is judged by the new ones (for step(): it was the
+                        # one step), else go on with them. A restarted call resumes, and
+                        # LangGraph does not interrupt before the nodes it resumes into.
                         self._reconfigure = False
-                        self._control = RunControl()
-                        continue
+                        landed = self._supersteps()[before:]
+                        ran = any(not t.name.startswith("__") for x in landed for t in x.tasks)
+                        if not ran or not (single or self._why_paused(landed[-1:])):
+                            self._control = RunControl()
+                            continue
+                        before = len(self._supersteps()) - 1  # only that one is reported
                 if status != "paused":
                     break
                 if single:
@@ -494,8 +504,9 @@ def debug_session(
     """A paused :class:`LiveSession` of ``graph`` on ``input``: nothing runs until a control.
 
     Args:
-        graph: a compiled LangGraph graph; without a checkpointer an in-memory one is used
-            (on a copy). The graph is recorded until :meth:`LiveSession.stop`.
+        graph: a compiled LangGraph graph; without a checkpointer an in-memory one is used.
+            The session runs and records a copy of it (sharing its checkpointer) until
+            :meth:`LiveSession.stop`, so the graph itself stays free for other sessions.
         input: the first input.
         config: the run's config; a ``thread_id`` is made up when it has none.
         break_before, break_after: node names to pause before / after.

@@ -138,3 +138,45 @@ def test_given_a_shipped_log_when_re_recorded_then_compare_finds_it_identical(
             assert result.identical, (
                 f"{name} is stale (python scripts/record_examples.py):\n{result}"
             )
+
+
+MAGICS = "notebook_magics_and_live_debugging"
+
+
+def test_given_the_magics_notebook_when_executed_then_magics_and_live_sessions_work() -> None:
+    """The notebook that uses %load_ext, %pregel, %%pregel, auto, --live and pregel_viz.debug."""
+    book = nbformat.read(EXAMPLES / f"{MAGICS}.ipynb", as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code), "ships stripped"
+    sources = "\n".join(c.source for c in code)
+    for form in (
+        "%load_ext pregel_viz",
+        "%pregel graph",
+        "%%pregel",
+        "%pregel auto on",
+        "%pregel runs",
+        "%pregel --live",
+        "pregel_viz.debug(",
+    ):
+        assert form in sources, form
+    client = NotebookClient(
+        book,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(EXAMPLES)}},
+        store_widget_state=False,
+    )
+    client.execute()
+    outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs)
+    # the widgets were displayed (the magic's runs, the live sessions, the fork view)
+    view = "application/vnd.jupyter.widget-view+json"
+    widgets = [o for o in outputs if view in o.get("data", {})]
+    assert len(widgets) == 5
+    assert "interrupted - send this email?" in text
+    assert "paused - breakpoint before send - next: ('send',)" in text
+    assert "completed - sent" in text
+    assert "completed - discarded" in text  # the fork with the answer edited to "no"
+    assert "stopped - 2 branches" in text
+    assert "1  <Run 'email_approval'" in text  # %pregel runs listed the plain invoke

@@ -142,3 +142,112 @@ def test_auto_records_plain_invokes_until_switched_off(ip: Any, capsys: Any) -> 
     finally:
         ip.run_line_magic("pregel", "auto off")
     assert dict(Pregel.__dict__) == before
+
+
+# --------------------------------------------------------------------------- --live
+
+LIVE_TIMEOUT = 20.0
+
+
+def _live() -> Any:
+    from pregel_viz.widget import LiveDebugger
+
+    widget = PregelMagics.last_live
+    assert isinstance(widget, LiveDebugger)
+    return widget
+
+
+def _loop_steps(session: Any) -> list[int]:
+    return sorted(h.metadata["step"] for h in session.history() if h.metadata["source"] == "loop")
+
+
+def test_live_shows_a_paused_session_that_the_controls_run(ip: Any, capsys: Any) -> None:
+    ip.run_line_magic("pregel", "--live fan {'log': []}")
+    widget = _live()
+    session = widget.session
+    try:
+        assert PregelMagics.last_run is None
+        assert f"LiveSession thread={session.thread_id!r} status=paused" in capsys.readouterr().out
+        assert session.history() == []  # displayed, nothing run yet
+        assert session.breakpoints == {"before": [], "after": [], "write": []}
+        assert not session.asynchronous
+        assert session.cont().wait(LIVE_TIMEOUT) == "completed"
+        expected = ip.user_ns["fan"].invoke({"log": []})
+        assert session.state.values == expected
+        assert _loop_steps(session) == [0, 1, 2, 3]
+    finally:
+        widget.close()
+
+
+def test_live_with_breakpoints_pauses_there(ip: Any) -> None:
+    ip.run_line_magic("pregel", "--live --break-after a --break-before d fan {'log': []}")
+    widget = _live()
+    session = widget.session
+    try:
+        assert session.breakpoints == {"before": ["d"], "after": ["a"], "write": []}
+        assert session.cont().wait(LIVE_TIMEOUT) == "paused"
+        assert session.state.next == ("b", "c") and _loop_steps(session) == [0, 1]
+        assert session.cont().wait(LIVE_TIMEOUT) == "paused"
+        assert session.state.next == ("d",) and "d" not in session.state.values["log"]
+        assert session.cont().wait(LIVE_TIMEOUT) == "completed"
+        assert session.state.values["log"][-1] == "d"
+    finally:
+        widget.close()
+
+
+def test_live_async_graphs_and_the_async_flag(ip: Any) -> None:
+    ip.run_line_magic("pregel", "--live afan CASES['async_fanout'].input")
+    widget = _live()
+    try:
+        assert widget.session.asynchronous  # detected from the async def nodes
+        assert widget.session.cont().wait(LIVE_TIMEOUT) == "completed", widget.session.message
+        assert widget.session.state.values["total"] == 100
+    finally:
+        widget.close()
+    ip.run_line_magic("pregel", "--live --async fan {'log': []}")
+    widget = _live()
+    try:
+        assert widget.session.asynchronous  # forced on a sync graph
+        assert widget.session.cont().wait(LIVE_TIMEOUT) == "completed", widget.session.message
+        assert sorted(widget.session.state.values["log"]) == ["a", "b", "c", "d"]
+    finally:
+        widget.close()
+
+
+def test_last_after_a_live_session_shows_its_run(ip: Any, capsys: Any) -> None:
+    ip.run_line_magic("pregel", "--live --thread live-last fan {'log': []}")
+    widget = _live()
+    try:
+        assert widget.session.thread_id == "live-last"
+        assert widget.session.step().wait(LIVE_TIMEOUT) == "paused"
+        capsys.readouterr()
+        ip.run_line_magic("pregel", "last")
+        shown = capsys.readouterr().out
+        # the session's run so far: its thread, at its newest superstep (step 1: a ran)
+        assert "<pregel_viz.Debugger thread='live-last' ns='' step=1>" in shown
+        assert widget.session.cont().wait(LIVE_TIMEOUT) == "completed"
+        ip.run_line_magic("pregel", "last")
+        assert "<pregel_viz.Debugger thread='live-last' ns='' step=3>" in capsys.readouterr().out
+    finally:
+        widget.close()
+    ip.run_line_magic("pregel", "last")  # still the run, after the session is stopped
+    assert "thread='live-last'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--live -o run.pregel fan {}", "-o/--html save a finished run"),
+        ("--live --html run.html fan {}", "-o/--html save a finished run"),
+        ("--live --break-before nowhere fan {}", "no node 'nowhere' to break at"),
+        ("--live --break-after nowhere fan {}", "no node 'nowhere' to break at"),
+        ("--live nothing {}", "no variable named 'nothing'"),
+    ],
+)
+def test_live_mistakes_are_one_line_usage_errors(ip: Any, line: str, message: str) -> None:
+    PregelMagics.last_live = None
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")) as info:
+        ip.run_line_magic("pregel", line)
+    assert "\n" not in str(info.value)
+    assert PregelMagics.last_live is None  # no session was started
+    assert not Path("run.pregel").exists() and not Path("run.html").exists()
