@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +142,8 @@ class LiveDebugger(Debugger):
     kernel stays free). The controls in the widget (Step, Continue, Pause, Stop, breakpoints
     by clicking a node or on a channel write, Edit & fork, answering an ``interrupt()``) call
     the same methods as Python code may: ``widget.session`` is the
-    :class:`~pregel_viz.live.LiveSession`.
+    :class:`~pregel_viz.live.LiveSession`. When the session stops, the notebook output is
+    brought up to date, so a saved notebook shows the run as it ended (with no kernel too).
     """
 
     # what the controls show: the session's status, breakpoints, pending interrupts...
@@ -160,6 +162,8 @@ class LiveDebugger(Debugger):
         self._pending = False
         self._cost = 0.0
         self._payload_text = ""
+        self._display_id = ""  # set when displayed (see _ipython_display_)
+        self._final_shown = False
         self.live = self._live_state()
         self._unsubscribe = session.subscribe(self._changed)
         self.on_msg(self._on_msg)
@@ -183,8 +187,33 @@ class LiveDebugger(Debugger):
             if state != self.live:
                 self.live = state
             self._cost = time.perf_counter() - started
+            if state["status"] == "stopped" and self._display_id and not self._final_shown:
+                self._final_shown = True
+                self._update_display()
 
-    def _changed(self, _session: LiveSession) -> None:
+    # --- the notebook output ----------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so that the output can be brought up to date later."""
+        from IPython.display import display
+
+        if not self._display_id:
+            self._display_id = f"pregel-viz-live-{uuid.uuid4().hex}"
+        data, meta = self._repr_mimebundle_()
+        display(data, metadata=meta, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+
+    def _update_display(self) -> None:
+        """Re-send the output (the run as it ended), so that a saved notebook keeps it."""
+        from IPython.display import update_display
+
+        data, meta = self._repr_mimebundle_()
+        update_display(data, metadata=meta, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+
+    def _changed(self, session: LiveSession) -> None:
+        if session.status == "stopped":
+            # at once, in the caller's thread: the output update belongs to the stopping cell
+            self._scheduled()
+            return
         with self._pending_lock:
             if self._pending:
                 return

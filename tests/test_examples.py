@@ -141,6 +141,7 @@ def test_given_a_shipped_log_when_re_recorded_then_compare_finds_it_identical(
 
 
 MAGICS = "notebook_magics_and_live_debugging"
+MIME = "application/vnd.pregel-viz+json"
 
 
 def test_given_the_magics_notebook_when_executed_then_magics_and_live_sessions_work() -> None:
@@ -180,3 +181,8 @@ def test_given_the_magics_notebook_when_executed_then_magics_and_live_sessions_w
     assert "completed - discarded" in text  # the fork with the answer edited to "no"
     assert "stopped - 2 branches" in text
     assert "1  <Run 'email_approval'" in text  # %pregel runs listed the plain invoke
+    # stopping the session brought its output up to date: a saved notebook shows the run
+    debug_cell = next(c for c in code if "pregel_viz.debug(" in c.source)
+    (saved,) = [o for o in debug_cell.outputs if MIME in o.get("data", {})]
+    steps = saved["data"][MIME]["threads"][0]["namespaces"][0]["steps"]
+    assert [s["branch"] for s in steps].count(1) >= 2  # the fork is in it

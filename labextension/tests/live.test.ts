@@ -210,6 +210,21 @@ describe("LiveControls", () => {
     expect(q<HTMLButtonElement>(v, ".pv-editor-rerun").disabled).toBe(true);
   });
 
+  it("offers no breakpoint menu inside a subgraph (breakpoints are on the root graph)", async () => {
+    const { v } = await setup({ nodes: ["plan", "worker", "approve", "summarize", "summarize_step"] });
+    const sub = loadSample().threads.find((t) => t.id === "happy")!.namespaces.find((n) => n.ns)!;
+    v.setNs(sub.ns);
+    await v.whenReady();
+    const g = v.root.querySelector("g[data-name]:not([data-name^='__'])");
+    expect(g).not.toBeNull();
+    g!.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(q(v, ".pv-node-menu")).toBeNull();
+    v.setNs("");
+    await v.whenReady();
+    v.root.querySelector('g[data-name="plan"]')!.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(q(v, ".pv-node-menu")).not.toBeNull();
+  });
+
   it("follows a growing run when asked, keeps the view otherwise", async () => {
     const { v } = await setup();
     const doc = loadSample();

@@ -302,6 +302,8 @@ export class LiveControls {
   /** A node of the graph was clicked: offer its breakpoints. */
   nodeClicked(name: string, ev: MouseEvent): void {
     this.closeMenu();
+    // breakpoints are on the root graph's nodes (a subgraph's nodes may share their names)
+    if (this.viewer.position.ns !== "") return;
     if (this.state.status === "stopped" || name.startsWith("__") || !this.state.nodes.includes(name)) return;
     const bp = this.state.breakpoints;
     const item = (where: "before" | "after"): HTMLButtonElement => {
