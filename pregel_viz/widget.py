@@ -162,6 +162,7 @@ class LiveDebugger(Debugger):
         self._pending = False
         self._cost = 0.0
         self._payload_text = ""
+        self._fork = ""  # the newest branch against the one it left, in words
         self._display_id = ""  # set when displayed (see _ipython_display_)
         self._final_shown = False
         self.live = self._live_state()
@@ -179,7 +180,7 @@ class LiveDebugger(Debugger):
             started = time.perf_counter()
             run = self.session.run
             text = payload_json(run)
-            state = self._live_state()
+            state = self._live_state(run)
             self.run = run
             if text != self._payload_text:
                 self._payload_text = text
@@ -231,9 +232,11 @@ class LiveDebugger(Debugger):
         except Exception as exc:  # keep the session going; say why the view is stale
             self._notice = f"the view could not be updated: {type(exc).__name__}: {exc}"
 
-    def _live_state(self) -> dict[str, Any]:
+    def _live_state(self, run: Run | None = None) -> dict[str, Any]:
         s = self.session
         status = s.status
+        if run is not None and status != "running":
+            self._fork = _fork_summary(run, s.thread_id)
         try:
             interrupts = [
                 {"id": i["id"], "value": json_safe(to_safe(i["value"]))} for i in s.interrupts
@@ -251,6 +254,7 @@ class LiveDebugger(Debugger):
             "nodes": list(s.nodes),
             "channels": list(s.channels),
             "thread": s.thread_id,
+            "fork": self._fork,
         }
 
     # --- browser → Python -----------------------------------------------------------------
@@ -299,6 +303,21 @@ class LiveDebugger(Debugger):
         if self.session.status != "stopped":
             self.session.stop(timeout=30)
         super().close()
+
+
+def _fork_summary(run: Run, thread_id: str) -> str:
+    """For a forked thread: how its newest branch differs from the branch it left."""
+    from .compare import branches, compare_fork
+
+    thread = run.threads.get(thread_id)
+    if thread is None or len(branches(thread.root)) < 2:
+        return ""
+    result = compare_fork(run, thread=thread_id)
+    if result.first is None:
+        return "The fork has done the same as the branch it left, so far."
+    steps = sorted({d.step for d in result.differences if d.step is not None})
+    where = f" ({len(steps)} differing step{'s' if len(steps) != 1 else ''})" if steps else ""
+    return f"Fork vs the branch it left{where}: {result.first.details}"
 
 
 def debug(

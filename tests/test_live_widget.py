@@ -71,7 +71,10 @@ def _root_steps(w: LiveDebugger) -> list[dict[str, Any]]:
     threads = [t for t in doc["threads"] if t["id"] == w.session.thread_id]
     if not threads:
         return []
-    (root,) = [n for n in threads[0]["namespaces"] if n["ns"] == ""]
+    roots = [n for n in threads[0]["namespaces"] if n["ns"] == ""]
+    if not roots:  # the call has started, no checkpoint yet
+        return []
+    (root,) = roots
     steps: list[dict[str, Any]] = root["steps"]
     return steps
 
@@ -125,6 +128,7 @@ def test_the_live_trait_before_anything_runs(widgets: list[LiveDebugger]) -> Non
         "nodes": ["a", "b", "c", "d"],
         "channels": ["log"],
         "thread": s.thread_id,
+        "fork": "",
     }
     assert json.loads(json.dumps(w.live)) == w.live
     assert w.thread == s.thread_id and _root_steps(w) == []
@@ -235,6 +239,7 @@ def test_fork_with_json_updates_makes_a_branch_in_the_payload(
     assert _done(w) == "completed"
     assert {x["branch"] for x in _root_steps(w)} == {0}
     assert all(x["fork_of"] is None for x in _root_steps(w))
+    assert w.live["fork"] == ""  # one branch: nothing to compare
     at_1 = _checkpoint_at(s, 1)
     edit = json.loads(json.dumps({"log": ["EDIT"]}))  # as the browser's editor sends it
     _send(w, live="fork", checkpoint=at_1, updates=edit, as_node="a")
@@ -255,6 +260,11 @@ def test_fork_with_json_updates_makes_a_branch_in_the_payload(
     assert [x["branch"] for x in steps[:first]] == [0] * first
     assert all(x["branch"] == 1 and x["fork_of"] is None for x in steps[first + 1 :])
     assert len(steps) == len(w.session.run.supersteps)
+    # the fork against the branch it left, as compare_fork says it
+    first_diff = s.compare_fork().first
+    assert first_diff is not None and first_diff.step == 2
+    assert w.live["fork"].startswith("Fork vs the branch it left (")
+    assert w.live["fork"].endswith(first_diff.details)
 
 
 def test_fork_without_updates_replays(widgets: list[LiveDebugger]) -> None:

@@ -105,12 +105,18 @@ describe("LiveControls", () => {
     click(q(v, ".pv-menu-after"));
     expect(sent).toEqual([{ live: "breakpoint", name: "worker", where: "after", on: true }]);
     expect(q(v, ".pv-node-menu")).toBeNull(); // closed
-    controls.update({ ...live, breakpoints: { before: ["plan"], after: ["worker"], write: ["results"] } });
+    const withBps = { ...live, breakpoints: { before: ["plan"], after: ["worker"], write: ["results"] } };
+    controls.update(withBps);
     expect(worker.classList.contains("pv-bp-after")).toBe(true);
     expect(worker.classList.contains("pv-breakpoint")).toBe(true);
     expect(v.root.querySelector('g[data-name="plan"]')!.classList.contains("pv-bp-before")).toBe(true);
     const chips = Array.from(v.root.querySelectorAll(".pv-bp-chip")).map((c) => c.firstChild!.textContent);
     expect(chips).toEqual(["before plan", "after worker", "on write results"]);
+    expect(q(v, ".pv-live-fork").hidden).toBe(true);
+    controls.update({ ...withBps, fork: `Fork vs the branch it left: ${XSS_NODE}` });
+    expect(q(v, ".pv-live-fork").hidden).toBe(false);
+    expect(q(v, ".pv-live-fork").textContent).toBe(`Fork vs the branch it left: ${XSS_NODE}`);
+    expect(q(v, ".pv-live").querySelectorAll("img").length).toBe(0);
     // the menu shows what is set, and clicking again clears it
     worker.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     expect(q(v, ".pv-menu-after").getAttribute("aria-checked")).toBe("true");

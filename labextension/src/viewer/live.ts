@@ -39,6 +39,8 @@ export interface LiveState {
   nodes: string[];
   channels: string[];
   thread: string;
+  /** for a forked thread: how the newest branch differs from the branch it left ("" none) */
+  fork: string;
 }
 
 /** What the controls ask Python to do. */
@@ -58,6 +60,7 @@ export const EMPTY_LIVE: LiveState = {
   nodes: [],
   channels: [],
   thread: "",
+  fork: "",
 };
 
 /** Read the trait's value defensively (it is whatever Python sent). */
@@ -81,6 +84,7 @@ export function parseLiveState(v: unknown): LiveState | null {
     nodes: strs(o.nodes),
     channels: strs(o.channels),
     thread: typeof o.thread === "string" ? o.thread : "",
+    fork: typeof o.fork === "string" ? o.fork : "",
   };
 }
 
@@ -151,6 +155,7 @@ export class LiveControls {
   private readonly statusEl: HTMLElement;
   private readonly messageEl: HTMLElement;
   private readonly noticeEl: HTMLElement;
+  private readonly forkEl: HTMLElement;
   private readonly bpsEl: HTMLElement;
   private readonly writeSel: HTMLSelectElement;
   private readonly interruptBox: HTMLElement;
@@ -184,6 +189,7 @@ export class LiveControls {
     this.statusEl = h("span", { class: "pv-live-status pv-chip", "aria-live": "polite" });
     this.messageEl = h("span", { class: "pv-live-message" });
     this.noticeEl = h("div", { class: "pv-live-notice", role: "alert" });
+    this.forkEl = h("div", { class: "pv-live-fork", title: "pregel_viz.fork_view(widget.session.run) shows both branches side by side" });
     this.bpsEl = h("span", { class: "pv-live-bps", "aria-label": "breakpoints" });
     this.writeSel = h("select", { class: "pv-live-write", title: "break when this channel is written", "aria-label": "break when channel written" });
     this.writeSel.addEventListener("change", () => {
@@ -235,6 +241,7 @@ export class LiveControls {
         this.bpsEl,
       ),
       this.noticeEl,
+      this.forkEl,
       this.interruptBox,
       this.editor,
     );
@@ -285,6 +292,8 @@ export class LiveControls {
     const next = state.next.length && s !== "completed" ? ` · next: ${state.next.join(", ")}` : "";
     this.messageEl.textContent = `${state.message}${next}`;
     this.noticeEl.textContent = state.notice;
+    this.forkEl.textContent = state.fork;
+    this.forkEl.hidden = !state.fork;
     this.renderBreakpoints();
     this.renderInterrupts();
     this.viewer.setBreakpoints({ before: state.breakpoints.before, after: state.breakpoints.after });
