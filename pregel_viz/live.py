@@ -424,7 +424,7 @@ class LiveSession:
                     break
                 hit = self._why_paused(self._supersteps()[before:])
                 if hit or not stepwise:
-                    message = hit or "paused"
+                    message = hit or self._graph_breakpoint() or "paused"
                     break
         except BaseException as exc:  # the graph's own error is the session's outcome
             self.error = exc
@@ -473,6 +473,12 @@ class LiveSession:
     def _supersteps(self) -> list[Superstep]:
         thread = self._rec.run.threads.get(self.thread_id)
         return [] if thread is None else list(thread.root.supersteps)
+
+    def _graph_breakpoint(self) -> str:
+        """The graph's own (compile-time) ``interrupt_before`` it stopped at, in words."""
+        own = getattr(self.graph, "interrupt_before_nodes", None) or ()
+        at = sorted(n for n in self.state.next if own == "*" or n in own)
+        return f"the graph's own interrupt_before {', '.join(at)}" if at else ""
 
     def _why_paused(self, new: list[Superstep]) -> str:
         """Which breakpoint the supersteps just run (or where they stopped) met, in words."""

@@ -628,3 +628,40 @@ def test_two_sessions_of_one_graph_share_its_saver_but_not_their_recordings() ->
     assert graph.invoke({"log": []}, {"configurable": {"thread_id": "plain"}})["flag"] is True
     one.stop()
     two.stop()
+
+
+def test_the_graphs_own_interrupt_before_is_named() -> None:
+    s = _session("static_interrupt_before")
+    assert s.cont().wait(TIMEOUT) == "paused"
+    assert s.state.next == ("review",)
+    assert s.message == "the graph's own interrupt_before review"
+    assert s.cont().wait(TIMEOUT) == "completed"
+    assert s.state.next == ()
+    s.stop()
+
+
+def test_after_an_error_cont_runs_the_failed_superstep_again() -> None:
+    calls: list[int] = []
+
+    def flaky(state: FlagState) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("first time fails")
+        return {"log": ["y"], "flag": True}
+
+    g = StateGraph(FlagState)
+    g.add_node("x", lambda s: {"log": ["x"]})
+    g.add_node("y", flaky)
+    g.add_edge(START, "x")
+    g.add_edge("x", "y")
+    g.add_edge("y", END)
+    s = debug_session(g.compile(), {"log": []})
+    assert s.cont().wait(TIMEOUT) == "error"
+    assert s.message == "ValueError: first time fails" and isinstance(s.error, ValueError)
+    assert s.state.next == ("y",) and s.state.values == {"log": ["x"]}
+    errored = s.state.tasks[0]
+    assert errored.name == "y" and errored.error is not None
+    assert s.cont().wait(TIMEOUT) == "completed"  # LangGraph runs y again from its checkpoint
+    assert s.state.values == {"log": ["x", "y"], "flag": True} and len(calls) == 2
+    assert _loop_steps(s) == [0, 1, 2]
+    s.stop()

@@ -82,6 +82,8 @@ describe("LiveControls", () => {
     expect(enabled()).toEqual(["stop", "edit"]);
     controls.update({ ...live, status: "completed" });
     expect(enabled()).toEqual(["stop", "edit"]);
+    controls.update({ ...live, status: "error" }); // retry the failed step, or fork
+    expect(enabled()).toEqual(["step", "continue", "stop", "edit"]);
     controls.update({ ...live, status: "stopped" });
     expect(enabled()).toEqual([]);
     expect(v.root.getAttribute("data-live-status")).toBe("stopped");

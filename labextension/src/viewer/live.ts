@@ -280,8 +280,10 @@ export class LiveControls {
   update(state: LiveState): void {
     this.state = state;
     const s = state.status;
-    const idle = s === "paused";
+    // after an error, Step / Continue run the failed superstep again (LangGraph retries it)
+    const idle = s === "paused" || s === "error";
     this.bStep.disabled = !idle;
+    this.bCont.title = s === "error" ? "run the failed superstep again, then on" : "run to the next breakpoint, interrupt or the end";
     this.bCont.disabled = !idle;
     this.bPause.disabled = s !== "running";
     this.bStop.disabled = s === "stopped";
