@@ -10,6 +10,9 @@ Record a run, read it back, step through its supersteps::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .compare import Comparison, Divergence, branches, compare, compare_fork
 from .errors import (
@@ -24,10 +27,42 @@ from .errors import (
 from .model import Run
 from .narrate import Narration, narrate
 from .reader import load
-from .rebuild import from_checkpointer
-from .recorder import Recording, arecord, record, recording
-from .side_by_side import CompareDebugger, compare_view, fork_view
-from .widget import Debugger, LiveDebugger, debug, show
+
+# Imported on first use: they pull in LangGraph/LangChain or the notebook stack (about a
+# second), which reading a log (the Jupyter server extension, the CLI's readers) never needs.
+_LAZY = {
+    "from_checkpointer": ".rebuild",
+    "Recording": ".recorder",
+    "arecord": ".recorder",
+    "record": ".recorder",
+    "recording": ".recorder",
+    "CompareDebugger": ".side_by_side",
+    "compare_view": ".side_by_side",
+    "fork_view": ".side_by_side",
+    "Debugger": ".widget",
+    "LiveDebugger": ".widget",
+    "debug": ".widget",
+    "show": ".widget",
+}
+
+if TYPE_CHECKING:
+    from .rebuild import from_checkpointer
+    from .recorder import Recording, arecord, record, recording
+    from .side_by_side import CompareDebugger, compare_view, fork_view
+    from .widget import Debugger, LiveDebugger, debug, show
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pregel_viz' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -278,3 +278,19 @@ def test_a_big_log_is_decoded_off_the_event_loop(enabled: Server) -> None:
     assert result["status"] == 200
     assert len(result["body"]["threads"][0]["namespaces"][0]["steps"]) > 2_000
     assert answered >= 3, f"/api/status answered only {answered} time(s) during the decode"
+
+
+def test_the_server_extension_loads_without_langgraph_or_the_notebook_stack() -> None:
+    """Jupyter imports pregel_viz.server at start-up: it reads logs, and needs neither."""
+    code = (
+        "import sys, pregel_viz.server, pregel_viz\n"
+        "heavy = [m for m in ('langgraph', 'langchain_core', 'anywidget', 'ipywidgets') "
+        "if m in sys.modules]\n"
+        "print(heavy)\n"
+        "missing = [n for n in pregel_viz.__all__ if not hasattr(pregel_viz, n)]\n"
+        "print(missing, callable(pregel_viz.narrate), callable(pregel_viz.compare))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.splitlines()
+    assert out == ["[]", "[] True True"]
