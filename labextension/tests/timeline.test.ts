@@ -84,3 +84,27 @@ describe("Gantt data", () => {
     tl.el.remove();
   });
 });
+
+describe("branches of a forked thread", () => {
+  it("marks each entry's branch and the first entry of a fork", () => {
+    const base = model.thread("happy")!.namespace("")!.steps;
+    // entries 0..3 on branch 0, then a fork of entry 1 (a later branch): 4, 5 on branch 1
+    const steps = [...base.slice(0, 4), { ...base[2], branch: 1, fork_of: 1 }, { ...base[3], branch: 1, fork_of: null }].map((s, i) =>
+      i < 4 ? { ...s, branch: 0, fork_of: null } : s,
+    );
+    const tl = new Timeline({ onSelect: () => undefined });
+    tl.setWidth(2000);
+    tl.setSteps(steps);
+    tl.render(5);
+    const cols = Array.from(tl.el.querySelectorAll<HTMLElement>(".pv-tl-col"));
+    expect(cols.map((c) => c.getAttribute("data-branch"))).toEqual(["0", "0", "0", "0", "1", "1"]);
+    expect(cols.map((c) => c.classList.contains("pv-fork"))).toEqual([false, false, false, false, true, false]);
+    expect(cols[4].classList.contains("pv-branch-1")).toBe(true);
+    expect(cols[4].querySelector(".pv-tl-head")!.textContent).toBe(`↳ ${base[2].step}`);
+    expect(cols[4].title).toContain(`branch 1 · fork of step ${base[1].step}`);
+    // a thread never forked draws no branch marks
+    tl.setSteps(base.map((s) => ({ ...s, branch: 0, fork_of: null })));
+    tl.render(0);
+    expect(tl.el.querySelectorAll(".pv-branch, .pv-fork").length).toBe(0);
+  });
+});

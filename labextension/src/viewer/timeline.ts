@@ -239,7 +239,7 @@ export class Timeline {
       title: `step ${c.step}${branched ? ` · branch ${c.branch}${fork}` : ""}${c.t0 !== null && c.t1 !== null ? ` · ${formatDuration(c.t1 - c.t0)}` : ""} · ${c.lanes.length} task${c.lanes.length === 1 ? "" : "s"}`,
       style: `width:${this.curW}px`,
     });
-    col.appendChild(h("div", { class: "pv-tl-head" }, c.forkOf !== null ? `⑂ ${c.step}` : String(c.step)));
+    col.appendChild(h("div", { class: "pv-tl-head" }, c.forkOf !== null ? `↳ ${c.step}` : String(c.step)));
     const body = h("div", { class: "pv-tl-body" });
     const rows: HTMLElement[] = [];
     c.lanes.slice(0, lanes).forEach((lane, li) => {
