@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,7 @@ class LiveSession:
         break_after: Iterable[str] = (),
         break_on_write: Iterable[str] = (),
         asynchronous: bool | None = None,
+        path: str | os.PathLike[str] | None = None,
     ) -> None:
         # a copy (sharing the saver): several sessions, and the user's own calls, may use the
         # same graph at once, each recorded on its own
@@ -131,7 +133,8 @@ class LiveSession:
             self.set_breakpoint(n, "after")
         for c in break_on_write:
             self.set_breakpoint(c, "write")
-        self._cm = recording(self.graph)
+        self.path = None if path is None else os.fspath(path)
+        self._cm = recording(self.graph, path)
         self._rec: Recording = self._cm.__enter__()
         self._rec.recorder.listeners.append(self._notify)
 
@@ -506,6 +509,7 @@ def debug_session(
     break_after: Iterable[str] = (),
     break_on_write: Iterable[str] = (),
     asynchronous: bool | None = None,
+    path: str | os.PathLike[str] | None = None,
 ) -> LiveSession:
     """A paused :class:`LiveSession` of ``graph`` on ``input``: nothing runs until a control.
 
@@ -518,6 +522,8 @@ def debug_session(
         break_before, break_after: node names to pause before / after.
         break_on_write: channel names: pause after a superstep that writes one of them.
         asynchronous: run with ``astream`` (default: when the graph has ``async def`` nodes).
+        path: also write the session's log to this ``.pregel`` file as it runs (every
+            finished superstep is on disk, whatever happens to the kernel).
     """
     return LiveSession(
         graph,
@@ -527,4 +533,5 @@ def debug_session(
         break_after=break_after,
         break_on_write=break_on_write,
         asynchronous=asynchronous,
+        path=path,
     )

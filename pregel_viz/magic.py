@@ -237,23 +237,34 @@ class PregelMagics(Magics):  # type: ignore[misc]
         return None
 
     def _live(self, graph: Any, inp: Any, config: dict[str, Any], opts: Options) -> Any:
-        """``--live``: a paused session and its widget; the graph runs from the controls."""
+        """``--live``: a paused session and its widget; the graph runs from the controls.
+
+        ``-o FILE`` writes the log as the session runs; ``--html FILE`` writes the page when
+        the session stops.
+        """
         from IPython.display import display
 
         from .widget import debug
 
-        if opts.output or opts.html:
-            raise UsageError(
-                "-o/--html save a finished run; in a live session use "
-                "pregel_viz.debug(...).session.run.save(FILE) when you are done"
+        try:
+            widget = debug(
+                graph,
+                inp,
+                config or None,
+                breakpoints={"before": opts.break_before, "after": opts.break_after},
+                asynchronous=True if opts.use_async else None,
+                path=opts.output,
             )
-        widget = debug(
-            graph,
-            inp,
-            config or None,
-            breakpoints={"before": opts.break_before, "after": opts.break_after},
-            asynchronous=True if opts.use_async else None,
-        )
+        except (PregelVizError, OSError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        if opts.html:
+            html_path = opts.html
+
+            def write_html(session: Any) -> None:
+                if session.status == "stopped":
+                    session.run.to_html(html_path)
+
+            widget.session.subscribe(write_html)
         PregelMagics.last_run, PregelMagics.last_live = None, widget
         display(widget)  # type: ignore[no-untyped-call]
         return None

@@ -327,6 +327,7 @@ def debug(
     *,
     breakpoints: Any = None,
     asynchronous: bool | None = None,
+    path: str | os.PathLike[str] | None = None,
 ) -> LiveDebugger:
     """Debug ``graph`` on ``input`` live: a paused session and its widget (show it to use it).
 
@@ -342,6 +343,7 @@ def debug(
         breakpoints: ``["node", "after:node", "write:channel"]`` or
             ``{"before": [...], "after": [...], "write": [...]}``.
         asynchronous: run with ``astream`` (default: when the graph has ``async def`` nodes).
+        path: also write the session's log to this ``.pregel`` file as it runs.
     """
     from .live import debug_session, parse_breakpoints
 
@@ -354,5 +356,6 @@ def debug(
         break_after=bp["after"],
         break_on_write=bp["write"],
         asynchronous=asynchronous,
+        path=path,
     )
     return LiveDebugger(session)

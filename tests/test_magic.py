@@ -214,6 +214,28 @@ def test_live_async_graphs_and_the_async_flag(ip: Any) -> None:
         widget.close()
 
 
+def test_live_writes_its_log_as_it_runs_and_the_page_when_stopped(
+    ip: Any, tmp_path: Path
+) -> None:
+    log, page = tmp_path / "live.pregel", tmp_path / "live.html"
+    ip.run_line_magic("pregel", f"--live -o {log} --html {page} fan {{'log': []}}")
+    widget = _live()
+    session = widget.session
+    try:
+        assert session.step().wait(LIVE_TIMEOUT) == "paused"
+        on_disk = pregel_viz.load(log)  # the log is on disk while the session is open
+        assert [s.step for s in on_disk.supersteps] == [s.step for s in session.run.supersteps]
+        assert not page.exists()
+        assert session.cont().wait(LIVE_TIMEOUT) == "completed"
+    finally:
+        widget.close()
+    assert session.status == "stopped" and page.is_file()
+    assert "<title>pregel-viz: " in page.read_text(encoding="utf-8")
+    final = pregel_viz.load(log)
+    assert [s.step for s in final.supersteps] == [-1, 0, 1, 2, 3]
+    assert sorted(final.thread.supersteps[-1].values["log"]) == ["a", "b", "c", "d"]
+
+
 def test_last_after_a_live_session_shows_its_run(ip: Any, capsys: Any) -> None:
     ip.run_line_magic("pregel", "--live --thread live-last fan {'log': []}")
     widget = _live()
@@ -237,8 +259,7 @@ def test_last_after_a_live_session_shows_its_run(ip: Any, capsys: Any) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("--live -o run.pregel fan {}", "-o/--html save a finished run"),
-        ("--live --html run.html fan {}", "-o/--html save a finished run"),
+        ("--live -o . fan {}", "Is a directory"),
         ("--live --break-before nowhere fan {}", "no node 'nowhere' to break at"),
         ("--live --break-after nowhere fan {}", "no node 'nowhere' to break at"),
         ("--live nothing {}", "no variable named 'nothing'"),
