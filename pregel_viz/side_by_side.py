@@ -21,6 +21,11 @@ Each side's payload holds only the compared thread. When the compared branch is 
 viewer shows for a step number (the parent branch of a fork: its step numbers were reused by
 the newer branch), that namespace holds only the compared branch's supersteps, so the viewer is
 positioned on the branch by step number.
+
+A :class:`CompareDebugger`'s display also carries this document as
+``application/vnd.pregel-viz-compare+json`` (``COMPARE_MIME``; its metadata, under the same key,
+is ``{"row": <the row shown>}``): the pregel-viz JupyterLab extension shows the live widget while
+it exists, and renders that output without a kernel once the notebook is saved and reopened.
 """
 
 from __future__ import annotations
@@ -50,9 +55,10 @@ from .compare import (
 from .export import json_safe
 from .model import Namespace, Run, Superstep, Thread
 from .payload import build_payload
-from .widget import _as_run, viewer_assets
+from .widget import _as_run, viewer_assets, with_document
 
 __all__ = [
+    "COMPARE_MIME",
     "SIDE_BY_SIDE_VERSION",
     "CompareDebugger",
     "build_side_by_side",
@@ -63,6 +69,9 @@ __all__ = [
 ]
 
 SIDE_BY_SIDE_VERSION = 1
+# The output type of a saved side-by-side view: the data is the document above (what the widget
+# gets); its metadata (under the same key) is the row to open at: {"row": n}.
+COMPARE_MIME = "application/vnd.pregel-viz-compare+json"
 
 
 @dataclass
@@ -306,6 +315,26 @@ class CompareDebugger(anywidget.AnyWidget):  # type: ignore[misc]
             return {"a": None, "b": None}
         at = rows[max(0, min(self.row, len(rows) - 1))]["at"]
         return {k: (p["step"] if p else None) for k, p in zip("ab", at, strict=True)}
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The widget view, the document (for saved notebooks: no kernel needed) and text."""
+        result = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        # the document as the widget has it (its traits), as plain JSON
+        return with_document(
+            result,
+            COMPARE_MIME,
+            include,
+            exclude,
+            lambda: {
+                "version": self.data.get("version", SIDE_BY_SIDE_VERSION),
+                "a": json.loads(self._payload_a),
+                "b": json.loads(self._payload_b),
+                "comparison": json.loads(self._comparison),
+            },
+            lambda: {"row": self.row},
+        )
 
     def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
         """The self-contained side-by-side page (offline, from file://); with ``path``,

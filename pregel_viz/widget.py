@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,29 @@ def viewer_assets() -> tuple[Path, Path]:
             "(pip install -e .) or by `npm run build` in labextension/"
         )
     return js, css
+
+
+def with_document(
+    result: Any,
+    mime: str,
+    include: Any,
+    exclude: Any,
+    data: Callable[[], Any],
+    metadata: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A widget's mime bundle (``result`` of anywidget's ``_repr_mimebundle_``) plus our own
+    ``mime`` output, unless ``include``/``exclude`` leave it out: its data is the viewer's
+    document, so the pregel-viz JupyterLab extension can show it with no kernel."""
+    out: dict[str, Any]
+    meta: dict[str, Any]
+    if isinstance(result, tuple):
+        out, meta = dict(result[0]), dict(result[1] or {})
+    else:
+        out, meta = dict(result or {}), {}
+    if (include is None or mime in include) and not (exclude and mime in exclude):
+        out[mime] = data()
+        meta[mime] = metadata()
+    return out, meta
 
 
 def _as_run(run: Run | str | os.PathLike[str]) -> Run:
@@ -114,16 +138,14 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The widget view, the payload (for saved notebooks: no kernel needed) and text."""
         result = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
-        data: dict[str, Any]
-        meta: dict[str, Any]
-        if isinstance(result, tuple):
-            data, meta = dict(result[0]), dict(result[1] or {})
-        else:
-            data, meta = dict(result or {}), {}
-        if (include is None or MIME in include) and not (exclude and MIME in exclude):
-            data[MIME] = json.loads(self._payload)
-            meta[MIME] = {"step": self.step, "thread": self.thread, "ns": self.ns}
-        return data, meta
+        return with_document(
+            result,
+            MIME,
+            include,
+            exclude,
+            lambda: json.loads(self._payload),
+            lambda: {"step": self.step, "thread": self.thread, "ns": self.ns},
+        )
 
 
 def show(run: Run | str | os.PathLike[str], **kwargs: Any) -> Debugger:

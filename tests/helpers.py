@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
+import pregel_viz
+
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python -m pregel_viz ARGS`` in ``cwd``, as a user would run it."""
@@ -33,3 +35,18 @@ def stop_server(proc: subprocess.Popen[bytes], log: IO[bytes], home: Path) -> No
             os.killpg(proc.pid, signal.SIGKILL)
     log.close()
     shutil.rmtree(home, ignore_errors=True)
+
+
+def forked_run() -> pregel_viz.Run:
+    """One thread of CASES["conditional_path_map"]: a run, then ``update_state`` on its step-1
+    checkpoint (value 42 -> 3, as classify) and a run from there: two branches."""
+    from graphs import CASES
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    graph = CASES["conditional_path_map"].build(InMemorySaver())
+    cfg = {"configurable": {"thread_id": "fork"}}
+    with pregel_viz.recording(graph) as rec:
+        graph.invoke({"value": 42, "log": []}, cfg)
+        past = next(s for s in graph.get_state_history(cfg) if s.metadata["step"] == 1)
+        graph.invoke(None, graph.update_state(past.config, {"value": 3}, as_node="classify"))
+    return rec.run

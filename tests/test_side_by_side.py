@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from graphs import CASES, HOSTILE_IMG, HOSTILE_SCRIPT, HOSTILE_TEXTAREA
-from helpers import run_cli
-from langgraph.checkpoint.memory import InMemorySaver
+from helpers import forked_run, run_cli
 
 import pregel_viz
 from pregel_viz.compare import branches, compare_fork, fork_branches
 from pregel_viz.html import compare_to_html, write_compare_html
 from pregel_viz.model import Run
 from pregel_viz.side_by_side import (
+    COMPARE_MIME,
     CompareDebugger,
     fork_payload,
     side_by_side_payload,
@@ -26,18 +26,6 @@ from pregel_viz.side_by_side import (
 def _record(name: str, inp: Any = None) -> Run:
     case = CASES[name]
     return pregel_viz.record(case.build(None), case.input if inp is None else inp)
-
-
-def _forked() -> Run:
-    """One thread: a run, then update_state on its step-1 checkpoint and a run from there."""
-    case = CASES["conditional_path_map"]
-    graph = case.build(InMemorySaver())
-    cfg = {"configurable": {"thread_id": "fork"}}
-    with pregel_viz.recording(graph) as rec:
-        graph.invoke({"value": 42, "log": []}, cfg)
-        past = next(s for s in graph.get_state_history(cfg) if s.metadata["step"] == 1)
-        graph.invoke(None, graph.update_state(past.config, {"value": 3}, as_node="classify"))
-    return rec.run
 
 
 def _steps(payload: dict[str, Any], ns: str = "") -> list[int]:
@@ -92,6 +80,43 @@ def test_given_another_input_when_put_side_by_side_then_the_first_differing_row_
         pregel_viz.compare_view(a, b, thred_a="x")  # type: ignore[call-arg]
 
 
+def test_given_a_compare_view_when_displayed_then_the_bundle_carries_its_document() -> None:
+    """``application/vnd.pregel-viz-compare+json`` (the JupyterLab extension renders it with
+    no kernel) next to the widget view: the document the widget has, at the row it shows."""
+    a = _record("conditional_path_map")
+    b = _record("conditional_path_map", {"value": 3, "log": []})
+    data = side_by_side_payload(a, b, labels=("big", "small"))
+    widget = pregel_viz.compare_view(a, b, labels=("big", "small"))
+    bundle, meta = widget._repr_mimebundle_()
+    assert {COMPARE_MIME, "application/vnd.jupyter.widget-view+json", "text/plain"} <= set(bundle)
+    assert "application/vnd.pregel-viz+json" not in bundle  # not a single run
+    assert bundle[COMPARE_MIME] == data
+    assert bundle[COMPARE_MIME] == {
+        "version": widget.data["version"],
+        "a": json.loads(widget._payload_a),
+        "b": json.loads(widget._payload_b),
+        "comparison": json.loads(widget._comparison),
+    }
+    assert meta[COMPARE_MIME] == {"row": data["comparison"]["first_row"]}
+    json.dumps(bundle)  # what the kernel sends: plain JSON
+    # the row shown when displayed again
+    widget.row = 0
+    bundle2, meta2 = widget._repr_mimebundle_()
+    assert meta2[COMPARE_MIME] == {"row": 0}
+    bundle2[COMPARE_MIME]["a"]["threads"].clear()  # a copy: the widget's document is intact
+    assert widget._repr_mimebundle_()[0][COMPARE_MIME] == data
+    # include / exclude, as IPython passes them
+    assert COMPARE_MIME not in widget._repr_mimebundle_(exclude={COMPARE_MIME})[0]
+    only = widget._repr_mimebundle_(include={COMPARE_MIME})[0]
+    assert only[COMPARE_MIME] == data
+    # a fork view too
+    run = forked_run()
+    fork = pregel_viz.fork_view(run, row=1)
+    bundle, meta = fork._repr_mimebundle_()
+    assert bundle[COMPARE_MIME] == fork_payload(run)
+    assert meta[COMPARE_MIME] == {"row": 1}
+
+
 def test_given_paths_when_compared_in_a_view_then_they_are_loaded(tmp_path: Path) -> None:
     case = CASES["fanout_fanin"]
     pregel_viz.record(case.build(None), case.input, path=tmp_path / "a.pregel")
@@ -101,7 +126,7 @@ def test_given_paths_when_compared_in_a_view_then_they_are_loaded(tmp_path: Path
 
 
 def test_given_a_fork_when_viewed_then_parent_and_fork_branches_are_paired() -> None:
-    run = _forked()
+    run = forked_run()
     space = run.thread.root
     found = branches(space)
     assert len(found) == 2

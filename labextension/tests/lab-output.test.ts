@@ -1,10 +1,9 @@
 // The JupyterLab output renderer's choice between the live widget and the static viewer
 // (src/lab/output.ts), with stand-ins for the notebook's widget renderer and the viewer bundle.
 
-import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
-import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { Panel, Widget } from "@lumino/widgets";
+import { Widget } from "@lumino/widgets";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeWidgetRenderer, model, registry } from "./lab-fakes";
 
 // jsdom has no DragEvent, which @lumino/dragdrop (under @lumino/widgets) subclasses on import
 vi.hoisted(() => {
@@ -36,33 +35,6 @@ const { GRACE_MS, MIME, PregelOutput, WIDGET_MIME, outputRendererFactory } = awa
 
 const PAYLOAD = { version: 1, meta: {}, graphs: {}, threads: [] };
 
-function model(data: Record<string, unknown>, trusted = true, metadata: Record<string, unknown> = {}): IRenderMime.IMimeModel {
-  return { data, trusted, metadata, setData: () => undefined } as unknown as IRenderMime.IMimeModel;
-}
-
-/** A widget renderer like @jupyter-widgets': text while loading, an element child once shown. */
-class FakeWidgetRenderer extends Panel implements IRenderMime.IRenderer {
-  constructor(private readonly behaviour: "live" | "missing" | "late") {
-    super();
-  }
-  async renderModel(): Promise<void> {
-    this.node.textContent = "Loading widget...";
-    if (this.behaviour === "live") this.show_();
-  }
-  show_(): void {
-    this.node.textContent = "";
-    const view = new Widget();
-    view.addClass("live-view");
-    this.addWidget(view);
-  }
-}
-
-function registry(renderer: FakeWidgetRenderer | null): IRenderMimeRegistry {
-  return {
-    getFactory: (mime: string) => (mime === WIDGET_MIME && renderer ? {} : undefined),
-    createRenderer: () => renderer,
-  } as unknown as IRenderMimeRegistry;
-}
 
 function attach(output: Widget): void {
   Widget.attach(output, document.body);

@@ -12,7 +12,9 @@ The flakiness guards come from /work/shared/research/frontend-stack.md §3.6:
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,12 @@ import nbformat
 from playwright.sync_api import expect
 
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+XSS_FLAG_SCRIPT = "window.__xss = 0; window.alert = () => { window.__xss = 1; };"
+# Notebook 7.6.5 itself throws these on its pages, with or without this extension.
+NB7_NOISE = (
+    "Cannot read properties of undefined (reading 'schema')",
+    "Command 'filebrowser:open-path' not registered.",
+)
 DONE = re.compile(r"^\s*\[\d+\]:\s*$")
 
 
@@ -31,6 +39,37 @@ def write_notebook(path: Path, cells: list[str]) -> None:
         "display_name": "Python 3",
         "language": "python",
     }
+    nbformat.write(nb, str(path))
+
+
+@contextlib.contextmanager
+def guarded(page: Any) -> Iterator[Any]:
+    """``page``, failing the test on an injected handler (an ``alert`` from a hostile string)
+    or a page error (but Notebook 7's own, ``NB7_NOISE``)."""
+    page.add_init_script(XSS_FLAG_SCRIPT)
+    yield page
+    assert page.evaluate("window.__xss") == 0, "an injected handler ran"
+    assert [e for e in page.errors if not e.startswith(NB7_NOISE)] == []
+
+
+def goto(page: Any, lab: Any, path: str) -> None:
+    """Open ``path`` of the test server (with its token)."""
+    page.goto(f"{lab.url}/{path}{'&' if '?' in path else '?'}token={lab.token}")
+
+
+def open_without_kernel(page: Any) -> None:
+    """Answer the "Select Kernel" dialog (a notebook with no kernelspec) with "No Kernel"."""
+    page.locator(".jp-Dialog button", has_text="No Kernel").click(timeout=60_000)
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+
+
+def write_saved_output(path: Path, source: str, data: Any, metadata: Any) -> None:
+    """A notebook of one code cell and its saved display output (no kernelspec, not trusted),
+    as a notebook saved and shared looks."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)]
+    nb.cells = [cell]
     nbformat.write(nb, str(path))
 
 

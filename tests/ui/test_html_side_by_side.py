@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 import pytest
-from graphs import CASES
+from helpers import forked_run
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
@@ -54,24 +53,13 @@ def _pricing_threads() -> Run:
     return rec.run
 
 
-def _forked() -> Run:
-    case = CASES["conditional_path_map"]
-    graph = case.build(InMemorySaver())
-    cfg = {"configurable": {"thread_id": "fork"}}
-    with pregel_viz.recording(graph) as rec:
-        graph.invoke({"value": 42, "log": []}, cfg)
-        past = next(s for s in graph.get_state_history(cfg) if s.metadata["step"] == 1)
-        graph.invoke(None, graph.update_state(past.config, {"value": 3}, as_node="classify"))
-    return rec.run
-
-
 def _threads_doc() -> dict[str, Any]:
     run = _pricing_threads()
     return side_by_side_payload(run, run, thread_a="low", thread_b="high", labels=("low", "high"))
 
 
 def _fork_doc() -> dict[str, Any]:
-    return fork_payload(_forked())
+    return fork_payload(forked_run())
 
 
 DOCS: dict[str, Callable[[], dict[str, Any]]] = {"threads": _threads_doc, "fork": _fork_doc}

@@ -17,9 +17,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from lab_driver import Notebook, write_notebook
+from lab_driver import (
+    Notebook,
+    goto,
+    guarded,
+    open_without_kernel,
+    write_notebook,
+    write_saved_output,
+)
 from log_variants import (
     SAMPLE,
     corrupt,
@@ -43,12 +49,6 @@ DIR = "ext"  # everything this module writes is under <lab root>/ext
 DOC = ".jp-PregelViz-documentWidget:not(.lm-mod-hidden) .jp-PregelViz-document"
 LAB_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 TAB = ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current"
-XSS_FLAG_SCRIPT = "window.__xss = 0; window.alert = () => { window.__xss = 1; };"
-# Notebook 7.6.5 itself throws these on its pages, with or without this extension.
-NB7_NOISE = (
-    "Cannot read properties of undefined (reading 'schema')",
-    "Command 'filebrowser:open-path' not registered.",
-)
 BIG_STEPS = 10_000
 
 
@@ -91,15 +91,8 @@ def big_log(ext: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], 
 
 @pytest.fixture()
 def ext_page(page: Any, big_log: Any) -> Iterator[Any]:
-    """A page that fails the test on an injected handler or a page error (but Notebook 7's)."""
-    page.add_init_script(XSS_FLAG_SCRIPT)
-    yield page
-    assert page.evaluate("window.__xss") == 0, "an injected handler ran"
-    assert [e for e in page.errors if not e.startswith(NB7_NOISE)] == []
-
-
-def _goto(page: Any, lab: Any, path: str) -> None:
-    page.goto(f"{lab.url}/{path}{'&' if '?' in path else '?'}token={lab.token}")
+    with guarded(page):
+        yield page
 
 
 def _item(page: Any, name: str) -> Any:
@@ -133,7 +126,7 @@ def test_a_log_opens_from_the_file_browser_and_steps_with_no_kernel(
     (ext / "sample.pregel").write_bytes(SAMPLE.read_bytes())
     kernels = len(lab.api("/api/kernels"))
     run = pregel_viz.load(SAMPLE)
-    _goto(page, lab, f"lab/tree/{DIR}?reset")
+    goto(page, lab, f"lab/tree/{DIR}?reset")
 
     # a registered file type, with its own icon
     item = _item(page, "sample.pregel")
@@ -188,7 +181,7 @@ def test_open_with_pregel_viz_in_the_context_menu_and_the_palette(
     (ext / "menu.pregel").write_bytes(SAMPLE.read_bytes())
     (ext / "palette.pregel").write_bytes(SAMPLE.read_bytes())
     (ext / "notes.txt").write_text("not a log")
-    _goto(page, lab, f"lab/tree/{DIR}?reset")
+    goto(page, lab, f"lab/tree/{DIR}?reset")
     entry = '.lm-Menu-item[data-command="pregel-viz:open"]'
 
     # only on .pregel files
@@ -238,7 +231,7 @@ def test_a_bad_file_shows_a_clear_message_in_the_document(
             read_bytes(data, source=f"{DIR}/bad/{name}")
         assert type(info.value).__name__ == kind
         said[name] = str(info.value)
-    _goto(page, lab, f"lab/tree/{DIR}/bad?reset")
+    goto(page, lab, f"lab/tree/{DIR}/bad?reset")
     for name, _, kind, title in BAD_FILES:
         _item(page, name).dblclick()
         expect(page.locator(TAB)).to_contain_text(name)
@@ -262,7 +255,7 @@ def test_a_truncated_log_shows_its_complete_supersteps_and_a_notice(
     assert list(run.threads) == ["happy"]
     entries = expected_entries(run, "happy", "")
     assert 1 < len(entries) < len(expected_entries(pregel_viz.load(SAMPLE), "happy", ""))
-    _goto(page, lab, f"lab/tree/{DIR}/cut.pregel?reset")
+    goto(page, lab, f"lab/tree/{DIR}/cut.pregel?reset")
     doc = _document(page)
     notice = doc.locator(".jp-PregelViz-notice")
     expect(notice).to_be_visible()
@@ -276,12 +269,6 @@ def test_a_truncated_log_shows_its_complete_supersteps_and_a_notice(
         viewer.next()
         viewer.expect_entry(entries, i)
     assert viewer.attr("data-index") == str(len(entries) - 1)
-
-
-def _open_without_kernel(page: Any) -> None:
-    """Answer the "Select Kernel" dialog (a notebook with no kernelspec) with "No Kernel"."""
-    page.locator(".jp-Dialog button", has_text="No Kernel").click(timeout=60_000)
-    expect(page.locator(".jp-Dialog")).to_have_count(0)
 
 
 def _static_output(page: Any, scope: str, mode: str) -> ViewerDriver:
@@ -318,20 +305,18 @@ def test_a_saved_output_renders_with_no_kernel_in_lab_and_notebook7(
     run = pregel_viz.load(SAMPLE)
     data, metadata = pregel_viz.Debugger(run, thread="happy", step=2)._repr_mimebundle_()
     assert {MIME, WIDGET_VIEW_MIME, "text/plain"} <= set(data)
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("pregel_viz.Debugger(run, thread='happy', step=2)")
-    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)]
-    nb.cells = [cell]
-    nbformat.write(nb, str(ext / "saved.ipynb"))
+    write_saved_output(
+        ext / "saved.ipynb", "pregel_viz.Debugger(run, thread='happy', step=2)", data, metadata
+    )
     kernels = len(lab.api("/api/kernels"))
 
-    _goto(page, lab, f"lab/tree/{DIR}/saved.ipynb?reset")
-    _open_without_kernel(page)
+    goto(page, lab, f"lab/tree/{DIR}/saved.ipynb?reset")
+    open_without_kernel(page)
     viewer = _static_output(page, LAB_PANEL, "static")
     _steps_from_the_display_position(viewer, run)
 
-    _goto(page, lab, f"notebooks/{DIR}/saved.ipynb")
-    _open_without_kernel(page)
+    goto(page, lab, f"notebooks/{DIR}/saved.ipynb")
+    open_without_kernel(page)
     viewer = _static_output(page, ".jp-NotebookPanel", "static")
     _steps_from_the_display_position(viewer, run)
 
@@ -393,12 +378,12 @@ def test_the_live_widget_wins_then_the_saved_output_renders_after_shutdown(
             _delete(lab, f"/api/sessions/{session['id']}")
 
     # reopened: a new kernel starts, without the widget; the output is the static viewer
-    _goto(page, lab, f"lab/tree/{DIR}/live.ipynb?reset")
+    goto(page, lab, f"lab/tree/{DIR}/live.ipynb?reset")
     lab.wait_kernel_idle(f"{DIR}/live.ipynb")
     viewer = _static_output(page, LAB_PANEL, "fallback")
     _steps_from_the_display_position(viewer, run)
 
-    _goto(page, lab, f"notebooks/{DIR}/live.ipynb")
+    goto(page, lab, f"notebooks/{DIR}/live.ipynb")
     viewer = _static_output(page, ".jp-NotebookPanel", "fallback")
     _steps_from_the_display_position(viewer, run)
 
@@ -418,7 +403,7 @@ def test_a_10000_superstep_log_opens_and_steps(
         ".observe({entryTypes: ['longtask']});"
     )
     started = time.time()
-    _goto(page, lab, f"lab/tree/{DIR}/{path.name}?reset")
+    goto(page, lab, f"lab/tree/{DIR}/{path.name}?reset")
     doc = _document(page, timeout=120_000)
     viewer = ViewerDriver(doc.locator(".pregel-viewer"), timeout=60_000)
     viewer.wait_ready()

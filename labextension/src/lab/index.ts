@@ -4,7 +4,9 @@
 // - `.pregel` files: file type "pregel-log" with its icon, opened by default in the pregel-viz
 //   document (the Jupyter server extension turns the log into the viewer's payload);
 // - "Open with pregel-viz": file browser context menu and command palette;
-// - the renderer of `application/vnd.pregel-viz+json` outputs (saved notebooks, no kernel).
+// - the renderers of `application/vnd.pregel-viz+json` (one run) and
+//   `application/vnd.pregel-viz-compare+json` (two runs side by side) outputs: the live widget
+//   while it exists, else the static viewer (saved notebooks, no kernel).
 
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { ICommandPalette, InputDialog } from "@jupyterlab/apputils";
@@ -13,7 +15,7 @@ import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import type { Widget } from "@lumino/widgets";
 import { FACTORY, FILE_TYPE, LogModelFactory, MODEL, PregelWidgetFactory } from "./document";
 import { pregelIcon } from "./icon";
-import { outputRendererFactory, RANK } from "./output";
+import { COMPARE_OUTPUT, outputRendererFactory, RANK, RUN_OUTPUT } from "./output";
 
 export const COMMAND_OPEN = "pregel-viz:open";
 const EXTENSION = ".pregel";
@@ -112,11 +114,12 @@ function registryFinder(app: JupyterFrontEnd): (widget: Widget) => IRenderMimeRe
 
 const outputPlugin: JupyterFrontEndPlugin<void> = {
   id: "pregel-viz:output",
-  description: "Render application/vnd.pregel-viz+json outputs (saved debugger outputs).",
+  description: "Render application/vnd.pregel-viz+json and application/vnd.pregel-viz-compare+json outputs (saved debugger and side-by-side outputs).",
   autoStart: true,
   requires: [IRenderMimeRegistry],
   activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry) => {
-    rendermime.addFactory(outputRendererFactory(registryFinder(app)), RANK);
+    const find = registryFinder(app);
+    for (const kind of [RUN_OUTPUT, COMPARE_OUTPUT]) rendermime.addFactory(outputRendererFactory(find, kind), RANK);
   },
 };
 

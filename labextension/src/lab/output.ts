@@ -1,11 +1,16 @@
-// The renderer of `application/vnd.pregel-viz+json` outputs: the data IS the viewer's payload
-// (pregel_viz/payload.py), so a saved notebook shows the run with no kernel.
+// The renderer of pregel-viz outputs, one class for two types; the data is all the static viewer
+// needs, so a saved notebook shows it with no kernel:
 //
-// pregel_viz.Debugger and the rich display of a Run put both this type and the widget view
-// (`application/vnd.jupyter.widget-view+json`, ranked -10 by @jupyter-widgets/jupyterlab-manager)
-// in one output. JupyterLab renders one type per output, chosen by rank; a saved notebook has
-// the widget view but not the widget (no kernel, or a new kernel without it), where the
-// widget renderer only says "model not found". So this renderer ranks first and decides:
+// - `application/vnd.pregel-viz+json`: the viewer's payload (pregel_viz/payload.py), from
+//   pregel_viz.Debugger and the rich display of a Run; metadata {step, thread, ns}; `mount()`;
+// - `application/vnd.pregel-viz-compare+json`: the side-by-side document (pregel_viz/side_by_side.py),
+//   from pregel_viz.CompareDebugger (compare_view, fork_view); metadata {row}; `mountCompare()`.
+//
+// Each display puts its type and the widget view (`application/vnd.jupyter.widget-view+json`,
+// ranked -10 by @jupyter-widgets/jupyterlab-manager) in one output. JupyterLab renders one type
+// per output, chosen by rank; a saved notebook has the widget view but not the widget (no
+// kernel, or a new kernel without it), where the widget renderer only says "model not found".
+// So this renderer ranks first and decides:
 //
 // - output not trusted, or no widget view in it, or no widget manager here: the static viewer;
 // - otherwise it hands the output to the notebook's own widget renderer and shows the live
@@ -18,9 +23,10 @@ import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Panel, Widget } from "@lumino/widgets";
 import { errorTitle, messageBox } from "./message";
-import { loadViewer, type MountHandle, type MountOptions, type Payload } from "./viewer";
+import { loadViewer, type CompareMountOptions, type MountOptions, type Payload, type ViewerModule } from "./viewer";
 
 export const MIME = "application/vnd.pregel-viz+json";
+export const COMPARE_MIME = "application/vnd.pregel-viz-compare+json";
 export const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
 /** Ahead of the widget view renderer (-10). */
 export const RANK = -20;
@@ -30,22 +36,51 @@ export const GRACE_MS = 1500;
 /** Finds the rendermime registry (with its widget manager) of the notebook holding a widget. */
 export type RegistryFinder = (widget: Widget) => IRenderMimeRegistry | null;
 
-function viewHints(model: IRenderMime.IMimeModel): MountOptions {
-  const meta = model.metadata?.[MIME];
+/** One output type: its MIME type and how the static viewer shows its data. */
+export interface OutputKind {
+  readonly mime: string;
+  /** a class added to the output's node, besides jp-PregelViz-output */
+  readonly className?: string;
+  /** Mount the static viewer of `data` into `el`; `metadata` is the output's, under `mime`. */
+  mount(viewer: ViewerModule, el: HTMLElement, data: unknown, metadata: Record<string, unknown>): { destroy(): void };
+}
+
+function outputMetadata(model: IRenderMime.IMimeModel, mime: string): Record<string, unknown> {
+  const meta = model.metadata?.[mime];
+  return meta && typeof meta === "object" && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {};
+}
+
+function viewHints(m: Record<string, unknown>): MountOptions {
   const out: MountOptions = {};
-  if (meta && typeof meta === "object" && !Array.isArray(meta)) {
-    const m = meta as Record<string, unknown>;
-    if (typeof m.step === "number") out.step = m.step;
-    if (typeof m.thread === "string") out.thread = m.thread;
-    if (typeof m.ns === "string") out.ns = m.ns;
-  }
+  if (typeof m.step === "number") out.step = m.step;
+  if (typeof m.thread === "string") out.thread = m.thread;
+  if (typeof m.ns === "string") out.ns = m.ns;
   return out;
 }
 
+function compareHints(m: Record<string, unknown>): CompareMountOptions {
+  return typeof m.row === "number" ? { row: m.row } : {};
+}
+
+/** One run (pregel_viz.Debugger, a Run): the single-run viewer at {step, thread, ns}. */
+export const RUN_OUTPUT: OutputKind = {
+  mime: MIME,
+  mount: (viewer, el, data, meta) => viewer.mount(el, data as Payload, viewHints(meta)),
+};
+
+/** Two runs side by side (pregel_viz.CompareDebugger): the side-by-side viewer at {row}. */
+export const COMPARE_OUTPUT: OutputKind = {
+  mime: COMPARE_MIME,
+  className: "jp-PregelViz-compareOutput",
+  mount: (viewer, el, data, meta) =>
+    viewer.mountCompare(el, data as Parameters<ViewerModule["mountCompare"]>[1], compareHints(meta)),
+};
+
 export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   private readonly _find: RegistryFinder | null;
+  private readonly _kind: OutputKind;
   private _static: Widget | null = null;
-  private _handle: MountHandle | null = null;
+  private _handle: { destroy(): void } | null = null;
   private _inner: (Widget & IRenderMime.IRenderer) | null = null;
   private _observer: MutationObserver | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
@@ -53,10 +88,12 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   private _resolveAttached!: () => void;
   private _generation = 0;
 
-  constructor(find: RegistryFinder | null) {
+  constructor(find: RegistryFinder | null, kind: OutputKind = RUN_OUTPUT) {
     super();
     this._find = find;
+    this._kind = kind;
     this.addClass("jp-PregelViz-output");
+    if (kind.className) this.addClass(kind.className);
     this._attached = new Promise((resolve) => (this._resolveAttached = resolve));
   }
 
@@ -67,8 +104,8 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const generation = ++this._generation;
     this._reset();
-    const data = model.data[MIME] as unknown as Payload;
-    const hints = viewHints(model);
+    const data: unknown = model.data[this._kind.mime];
+    const hints = outputMetadata(model, this._kind.mime);
     const view = model.data[WIDGET_MIME] as { model_id?: unknown } | undefined;
     if (this._find && model.trusted && view && typeof view.model_id === "string" && view.model_id) {
       await this._attached; // the notebook is found from where the output sits
@@ -82,7 +119,7 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
     await this._showStatic(data, hints, generation);
   }
 
-  private async _renderLive(registry: IRenderMimeRegistry, model: IRenderMime.IMimeModel, data: Payload, hints: MountOptions, generation: number): Promise<void> {
+  private async _renderLive(registry: IRenderMimeRegistry, model: IRenderMime.IMimeModel, data: unknown, hints: Record<string, unknown>, generation: number): Promise<void> {
     const inner = registry.createRenderer(WIDGET_MIME) as Widget & IRenderMime.IRenderer;
     this._inner = inner;
     this.addWidget(inner);
@@ -111,7 +148,7 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
     else await this._showStatic(data, hints, generation);
   }
 
-  private async _showStatic(data: Payload, hints: MountOptions, generation: number): Promise<void> {
+  private async _showStatic(data: unknown, hints: Record<string, unknown>, generation: number): Promise<void> {
     if (this._static) return;
     if (this._inner) this._inner.hide();
     const host = new Widget();
@@ -122,7 +159,7 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
     try {
       const viewer = await loadViewer();
       if (generation !== this._generation || this._static !== host) return;
-      this._handle = viewer.mount(host.node, data, hints);
+      this._handle = this._kind.mount(viewer, host.node, data, hints);
     } catch (e) {
       if (generation !== this._generation || this._static !== host) return;
       host.node.replaceChildren(messageBox(document, "error", errorTitle("ViewerError"), [e instanceof Error ? e.message : String(e)], "ViewerError"));
@@ -154,11 +191,12 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   }
 }
 
-export function outputRendererFactory(find: RegistryFinder | null): IRenderMime.IRendererFactory {
+/** The renderer factory of one output type (default: the single-run payload). */
+export function outputRendererFactory(find: RegistryFinder | null, kind: OutputKind = RUN_OUTPUT): IRenderMime.IRendererFactory {
   return {
     safe: true,
-    mimeTypes: [MIME],
+    mimeTypes: [kind.mime],
     defaultRank: RANK,
-    createRenderer: () => new PregelOutput(find),
+    createRenderer: () => new PregelOutput(find, kind),
   };
 }

@@ -2,8 +2,10 @@
 // chunk, so JupyterLab starts without it.
 
 export type { MountHandle, MountOptions, Payload } from "../pregel-viewer.js";
+export type { CompareHandle, CompareMountOptions } from "../compare_widget";
 
-type ViewerModule = typeof import("../pregel-viewer.js");
+/** The bundle: `mount()` (one run) and `mountCompare()` (two runs side by side). */
+export type ViewerModule = typeof import("../pregel-viewer.js");
 
 let loading: Promise<ViewerModule> | null = null;
 
