@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from langgraph.channels import UntrackedValue
 from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 from langgraph.types import Command, Overwrite
@@ -112,6 +113,14 @@ class LiveSession:
         self.break_before: list[str] = []
         self.break_after: list[str] = []
         self.break_on_write: set[str] = set()
+        # what pausing between supersteps changes for this graph, in words
+        self.caveats = [
+            f"{name} is an UntrackedValue channel: it is never checkpointed, so its value is "
+            "lost when the run pauses between supersteps (Step, breakpoints, Pause, "
+            "interrupts); Continue with no breakpoints keeps it."
+            for name, channel in self.graph.channels.items()
+            if isinstance(channel, UntrackedValue)
+        ]
         self.asynchronous = (
             bool(async_only_nodes(self.graph)) if asynchronous is None else asynchronous
         )

@@ -277,6 +277,7 @@ class LiveDebugger(Debugger):
             "channels": list(s.channels),
             "thread": s.thread_id,
             "fork": self._fork,
+            "caveats": list(s.caveats),
         }
 
     # --- browser → Python -----------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 from typing import Annotated, Any, TypedDict
 
 import pytest
-from graphs import CASES
+from graphs import CASES, CONTINUE, run_plain
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
@@ -665,3 +665,54 @@ def test_after_an_error_cont_runs_the_failed_superstep_again() -> None:
     assert s.state.values == {"log": ["x", "y"], "flag": True} and len(calls) == 2
     assert _loop_steps(s) == [0, 1, 2]
     s.stop()
+
+
+def _answer_rounds(s: LiveSession, rounds: list[Any]) -> str:
+    """Step one superstep at a time, answering each interrupt with the next resume round, as
+    a user clicking Step and Answer would. (A static breakpoint is no stop for Step.)"""
+    status = s.status
+    for _ in range(1000):
+        if status == "interrupted":
+            if not rounds:
+                return status
+            status = s.answer(rounds.pop(0)).wait(TIMEOUT)
+        elif status in ("completed", "error"):
+            return status
+        else:
+            status = s.step().wait(TIMEOUT)
+    raise AssertionError("the run did not end in 1000 steps")
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n != "long_loop"])
+def test_stepping_every_fixture_graph_ends_where_a_plain_run_ends(name: str) -> None:
+    case = CASES[name]
+    graph, plain = run_plain(case, thread_id="plain")
+    s = debug_session(case.build(None), case.input, case.config or None)
+    rounds = [r for r in case.resume if r is not CONTINUE]
+    status = _answer_rounds(s, rounds)
+    try:
+        if s.caveats:  # UntrackedValue channels do not survive a pause: said up front
+            assert name == "hostile_values" and "opaque is an UntrackedValue" in s.caveats[0]
+            return
+        if isinstance(plain, BaseException):
+            assert status == "error" and type(s.error) is type(plain)
+            return
+        assert status == "completed", s.message
+        final = s.state.values
+        if isinstance(plain, dict):  # an output schema may show fewer keys than the state
+            final = {k: final.get(k) for k in plain}
+        assert final == plain
+        # one superstep per Step: every loop checkpoint of the plain run, in order
+        plain_steps = (
+            sorted(
+                h.metadata["step"]
+                for h in graph.get_state_history({"configurable": {"thread_id": "plain"}})
+                if h.metadata["source"] == "loop"
+            )
+            if graph.checkpointer
+            else None
+        )
+        if plain_steps is not None:
+            assert _loop_steps(s) == plain_steps
+    finally:
+        s.stop()

@@ -129,6 +129,7 @@ def test_the_live_trait_before_anything_runs(widgets: list[LiveDebugger]) -> Non
         "channels": ["log"],
         "thread": s.thread_id,
         "fork": "",
+        "caveats": [],
     }
     assert json.loads(json.dumps(w.live)) == w.live
     assert w.thread == s.thread_id and _root_steps(w) == []
@@ -386,3 +387,9 @@ def test_close_stops_the_session(widgets: list[LiveDebugger]) -> None:
     # a closed widget's session stays stopped
     with pytest.raises(RuntimeError, match="stopped"):
         s.cont()
+
+
+def test_caveats_say_what_pausing_changes(widgets: list[LiveDebugger]) -> None:
+    w = _case(widgets, "hostile_values")
+    (caveat,) = w.live["caveats"]
+    assert caveat.startswith("opaque is an UntrackedValue channel: it is never checkpointed")

@@ -119,6 +119,11 @@ describe("LiveControls", () => {
     expect(q(v, ".pv-live-fork").hidden).toBe(false);
     expect(q(v, ".pv-live-fork").textContent).toBe(`Fork vs the branch it left: ${XSS_NODE}`);
     expect(q(v, ".pv-live").querySelectorAll("img").length).toBe(0);
+    expect(q(v, ".pv-live-caveats").hidden).toBe(true);
+    controls.update({ ...withBps, caveats: [`${XSS_KEY} is an UntrackedValue channel`] });
+    expect(q(v, ".pv-live-caveats").hidden).toBe(false);
+    expect(q(v, ".pv-live-caveats li").textContent).toBe(`${XSS_KEY} is an UntrackedValue channel`);
+    expect(q(v, ".pv-live").querySelectorAll("script").length).toBe(0);
     // the menu shows what is set, and clicking again clears it
     worker.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     expect(q(v, ".pv-menu-after").getAttribute("aria-checked")).toBe("true");

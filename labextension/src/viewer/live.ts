@@ -41,6 +41,8 @@ export interface LiveState {
   thread: string;
   /** for a forked thread: how the newest branch differs from the branch it left ("" none) */
   fork: string;
+  /** what pausing between supersteps changes for this graph (e.g. UntrackedValue channels) */
+  caveats: string[];
 }
 
 /** What the controls ask Python to do. */
@@ -61,6 +63,7 @@ export const EMPTY_LIVE: LiveState = {
   channels: [],
   thread: "",
   fork: "",
+  caveats: [],
 };
 
 /** Read the trait's value defensively (it is whatever Python sent). */
@@ -85,6 +88,7 @@ export function parseLiveState(v: unknown): LiveState | null {
     channels: strs(o.channels),
     thread: typeof o.thread === "string" ? o.thread : "",
     fork: typeof o.fork === "string" ? o.fork : "",
+    caveats: strs(o.caveats),
   };
 }
 
@@ -156,6 +160,7 @@ export class LiveControls {
   private readonly messageEl: HTMLElement;
   private readonly noticeEl: HTMLElement;
   private readonly forkEl: HTMLElement;
+  private readonly caveatsEl: HTMLElement;
   private readonly bpsEl: HTMLElement;
   private readonly writeSel: HTMLSelectElement;
   private readonly interruptBox: HTMLElement;
@@ -189,6 +194,7 @@ export class LiveControls {
     this.statusEl = h("span", { class: "pv-live-status pv-chip", "aria-live": "polite" });
     this.messageEl = h("span", { class: "pv-live-message" });
     this.noticeEl = h("div", { class: "pv-live-notice", role: "alert" });
+    this.caveatsEl = h("ul", { class: "pv-live-caveats", "aria-label": "caveats" });
     this.forkEl = h("div", { class: "pv-live-fork", title: "pregel_viz.fork_view(widget.session.run) shows both branches side by side" });
     this.bpsEl = h("span", { class: "pv-live-bps", "aria-label": "breakpoints" });
     this.writeSel = h("select", { class: "pv-live-write", title: "break when this channel is written", "aria-label": "break when channel written" });
@@ -241,6 +247,7 @@ export class LiveControls {
         this.bpsEl,
       ),
       this.noticeEl,
+      this.caveatsEl,
       this.forkEl,
       this.interruptBox,
       this.editor,
@@ -296,6 +303,8 @@ export class LiveControls {
     this.noticeEl.textContent = state.notice;
     this.forkEl.textContent = state.fork;
     this.forkEl.hidden = !state.fork;
+    fill(this.caveatsEl, state.caveats.map((c) => h("li", null, c)));
+    this.caveatsEl.hidden = state.caveats.length === 0;
     this.renderBreakpoints();
     this.renderInterrupts();
     this.viewer.setBreakpoints({ before: state.breakpoints.before, after: state.breakpoints.after });
