@@ -43,16 +43,20 @@ them (a run rebuilt from a checkpointer). ``narration`` tells the step in plain 
 :func:`pregel_viz.narrate.narrate_run`); the viewer shows it as text. ``branch`` numbers the
 branches of a forked thread (0: the first one recorded); ``fork_of`` is, on the first entry of a
 later branch, the index of the entry it was forked from (else null).
+Channel versions (``versions``, the ``next`` reasons, the task triggers) are the savers'
+counters: ``"00000000000000000000000000000002.0.4622..."`` is sent as ``2`` (other versions,
+e.g. a custom saver's, as they are).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .dot import graph_view
 from .export import json_safe, task_dict
-from .model import EdgeTaken, Run, Superstep, Thread, edges_of, spec_key
+from .model import EdgeTaken, Run, Superstep, Task, Thread, edges_of, spec_key
 from .narrate import narrate_run
 
 __all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
@@ -96,6 +100,27 @@ def _branches(supersteps: list[Superstep]) -> list[tuple[int, int | None]]:
     return out
 
 
+# LangGraph's savers number channel versions "<32-digit counter>.<random fraction>"; the viewer
+# shows the counter ("v2"), so the payload carries only that (a quarter of a long run's bytes).
+_SAVER_VERSION = re.compile(r"^(\d{32})\.[0-9.eE+-]+$")
+
+
+def _version(v: Any) -> Any:
+    """A saver's version string as its counter (an int); anything else unchanged."""
+    if isinstance(v, str):
+        m = _SAVER_VERSION.match(v)
+        if m:
+            return int(m.group(1))
+    return v
+
+
+def _task(task: Task) -> dict[str, Any]:
+    doc = task_dict(task)
+    for t in doc.get("triggers") or ():
+        t["seen"], t["current"] = _version(t.get("seen")), _version(t.get("current"))
+    return doc
+
+
 def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict[str, Any]]:
     out = []
     branch = _branches(supersteps)
@@ -104,7 +129,7 @@ def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict
     for i, s in enumerate(supersteps):
         new_state = s.values
         cp = s.checkpoint or s.parent
-        new_versions = cp.versions if cp is not None else {}
+        new_versions = {k: _version(v) for k, v in (cp.versions if cp is not None else {}).items()}
         out.append(
             {
                 "step": s.step,
@@ -116,9 +141,12 @@ def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict
                 "state": _delta(state, new_state),
                 "versions": _delta(versions, new_versions),
                 "updated": s.updated,
-                "next": s.next_tasks,
+                "next": {
+                    node: [[ch, _version(seen), _version(cur)] for ch, seen, cur in reasons]
+                    for node, reasons in s.next_tasks.items()
+                },
                 "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
-                "tasks": [task_dict(t) for t in s.tasks],
+                "tasks": [_task(t) for t in s.tasks],
                 "narration": list(narration[i]) if i < len(narration) else [],
                 "branch": branch[i][0],
                 "fork_of": branch[i][1],
