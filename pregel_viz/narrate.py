@@ -1185,11 +1185,15 @@ def _topic(
 
 
 def _topic_accumulates(ch: str, ctx: _Context) -> bool | None:
-    """Whether a Topic channel accumulates, read off the run (its flag is not recorded).
+    """Whether a Topic channel accumulates: its recorded flag, or else read off the run.
 
-    A Topic without accumulate holds exactly the values written in the last step; one that
-    holds anything else accumulates. ``None`` when the run cannot tell.
+    (Logs before the flag was recorded:) a Topic without accumulate holds exactly the values
+    written in the last step; one that holds anything else accumulates. ``None`` when the run
+    cannot tell.
     """
+    spec = ctx.channels.get(ch)
+    if isinstance(spec, dict) and isinstance(spec.get("accumulate"), bool):
+        return bool(spec["accumulate"])
     key = ("topic", ch)
     if key in ctx._facts:
         return ctx._facts[key]

@@ -14,7 +14,7 @@ HTML export, JupyterLab) renders the same document.
                   "nodes": [{"id": "n0", "name", "subgraph": "<key>"|null, "is_subgraph"}],
                   "edges": [{"id": "e0", "source", "target",
                              "kind": "static|conditional|observed", "label"}],
-                  "channels": {"<name>": {"class", "reducer"?, "names"?, ...}},
+                  "channels": {"<name>": {"class", "reducer"?, "accumulate"?, "names"?, ...}},
                   "error": null | "why the structure is missing"}
       },
       "threads": [{

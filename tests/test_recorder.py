@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 import pytest
 from graphs import CASES, HOSTILE_NODE, Case
+from langgraph.channels import DeltaChannel
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import START, StateGraph
 
 import pregel_viz
 from pregel_viz import RecorderError
@@ -207,6 +209,26 @@ def test_channel_classes_and_reducers_are_recorded() -> None:
     assert any(r for r in reducers)
     fan = _record(CASES["fanout_fanin"])
     assert "NamedBarrierValue" in {v["class"] for v in fan.graphs[""]["channels"].values()}
+    channels = run.graphs[""]["channels"]
+    assert channels["events"]["accumulate"] is True and channels["recent"]["accumulate"] is False
+    assert channels["total"]["reducer"] == "add"
+
+
+def _merge(current: list[str], writes: Any) -> list[str]:
+    return [*current, *(w for batch in writes for w in batch)]
+
+
+class DeltaState(TypedDict, total=False):
+    items: Annotated[list[str], DeltaChannel(_merge)]
+
+
+def test_a_delta_channels_reducer_is_recorded() -> None:
+    g = StateGraph(DeltaState)
+    g.add_node("a", lambda s: {"items": ["x"]})
+    g.add_edge(START, "a")
+    run = pregel_viz.record(g.compile(), {"items": []})
+    spec = run.graphs[""]["channels"]["items"]
+    assert spec["class"] == "DeltaChannel" and spec["reducer"] == "_merge"
 
 
 def test_hostile_values_are_recorded_bounded_and_inert() -> None:

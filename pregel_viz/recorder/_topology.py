@@ -62,9 +62,13 @@ def graph_specs(graph: Any) -> dict[str, GraphSpec]:
 
 def _channel_info(name: str, ch: Any) -> dict[str, Any]:
     info: dict[str, Any] = {"class": type(ch).__name__}
-    op = getattr(ch, "operator", None)
-    if op is not None:
+    # BinaryOperatorAggregate keeps its reducer as .operator, DeltaChannel as .reducer
+    op = getattr(ch, "operator", None) or getattr(ch, "reducer", None)
+    if op is not None and callable(op):
         info["reducer"] = getattr(op, "__qualname__", None) or getattr(op, "__name__", repr(op))
+    accumulate = getattr(ch, "accumulate", None)
+    if isinstance(accumulate, bool):  # Topic: keep values across supersteps, or per step
+        info["accumulate"] = accumulate
     names = getattr(ch, "names", None)
     if isinstance(names, (set, frozenset)):
         info["names"] = sorted(str(n) for n in names)

@@ -424,7 +424,11 @@ export class SidePanel {
         "tr",
         { class: u ? "pv-updated" : "", "data-channel": name },
         h("td", { class: "pv-name" }, name),
-        h("td", null, typeof spec.class === "string" ? spec.class : ""),
+        h(
+          "td",
+          { title: spec.accumulate === true ? "keeps its values across supersteps" : spec.accumulate === false ? "holds only the last superstep's values" : "" },
+          typeof spec.class === "string" ? `${spec.class}${spec.accumulate === true ? " (accumulate)" : ""}` : "",
+        ),
         h("td", null, typeof spec.reducer === "string" ? spec.reducer : ""),
         version,
         upd,
