@@ -135,7 +135,8 @@ class LogWriter:
         self.path = os.fspath(path) if path is not None else None
         if compress is None:
             compress = self.path is not None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the pending frames
+        self._io_lock = threading.Lock()  # the compressor, the buffer and the file
         self._buffer = io.BytesIO()
         self._file: IO[bytes] | None = None
         self._z = zlib.compressobj(6) if compress else None
@@ -154,18 +155,23 @@ class LogWriter:
         if self._file is not None:
             self._file.write(data)
 
-    def _frame(self, frame: bytes) -> None:
+    def _frame(self, frame: bytes) -> bool:
+        """Queue ``frame`` (with ``_lock`` held); whether the queue should be flushed now."""
         self._frames.append(frame)
         self._pending += len(frame)
-        if self._pending > 1 << 20:  # keep memory bounded within a long superstep
-            self._sync()
+        return self._pending > 1 << 20  # keep memory bounded within a long superstep
 
-    def _sync(self) -> None:
-        if not self._frames:
-            return
+    def _take(self) -> bytes:
+        """The frames appended so far, removed (call with ``_lock`` held)."""
         data = b"".join(self._frames)
         self._frames.clear()
         self._pending = 0
+        return data
+
+    def _put(self, data: bytes) -> None:
+        """Compress and write ``data`` (call with ``_io_lock`` held, in frame order)."""
+        if not data:
+            return
         if self._z is not None:
             data = self._z.compress(data) + self._z.flush(zlib.Z_SYNC_FLUSH)
         self._write(data)
@@ -174,30 +180,41 @@ class LogWriter:
         """Encode and write one event; return it as a reader will see it."""
         payload = encode_event(event, limits)
         with self._lock:
-            self._frame(frame_bytes(payload))
+            full = self._frame(frame_bytes(payload))
+        if full:
+            self.flush()
         return decode_payload(payload)
 
     def write_event(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> None:
         """:meth:`append` without decoding the event back: the recorder's hot path."""
         frame = frame_bytes(encode_event(event, limits))
         with self._lock:
-            self._frame(frame)
+            full = self._frame(frame)
+        if full:
+            self.flush()
 
     def flush(self) -> None:
-        """Push every frame appended so far to the file (a superstep boundary)."""
-        with self._lock:
-            self._sync()
+        """Push every frame appended so far to the file (a superstep boundary).
+
+        Compression and the write happen outside the lock that appending takes, so the
+        graph's threads recording events never wait for the disk (``_io_lock`` keeps the
+        order of the flushes).
+        """
+        with self._io_lock:
+            with self._lock:
+                data = self._take()
+            self._put(data)
 
     def getvalue(self) -> bytes:
         """Every byte written so far (flushing first)."""
-        with self._lock:
-            self._sync()
+        self.flush()
+        with self._io_lock:
             return self._buffer.getvalue()
 
     def close(self) -> None:
         """End the stream and close the file; the in-memory copy stays readable."""
-        with self._lock:
-            self._sync()
+        self.flush()
+        with self._io_lock:
             if self._z is not None:
                 self._write(self._z.flush(zlib.Z_FINISH))
                 self._z = None

@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
 import zlib
 from pathlib import Path
@@ -625,3 +626,30 @@ def test_given_pregel_viz_info_on_a_hostile_log_when_run_as_a_command_then_it_ex
 def test_given_every_log_error_when_raised_then_it_is_a_pregel_viz_error() -> None:
     for exc in (NotALogError, LogVersionError, CorruptLogError):
         assert issubclass(exc, PregelVizError)
+
+
+def test_given_threads_appending_while_others_flush_when_read_then_every_frame_is_there_in_order(
+    tmp_path: Path,
+) -> None:
+    """Flushes compress and write outside the append lock; frames still land whole, in order."""
+    path = tmp_path / "threads.pregel"
+    writer = LogWriter(path)
+    per_thread = 300
+
+    def produce(t: int) -> None:
+        for i in range(per_thread):
+            writer.write_event({"k": "meta", "thread": t, "i": i})
+            if i % 7 == 0:
+                writer.flush()
+
+    threads = [threading.Thread(target=produce, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    writer.close()
+    for data in (path.read_bytes(), writer.getvalue()):
+        events = [e for e in read_frames(data) if "i" in e]
+        assert len(events) == 4 * per_thread
+        for t in range(4):
+            assert [e["i"] for e in events if e["thread"] == t] == list(range(per_thread))
