@@ -24,6 +24,7 @@ from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 from langgraph.types import Command, Overwrite
 
+from .errors import PregelVizError
 from .recorder import Recording, _thread_config, _with_saver, recording
 from .recorder._lg import async_only_nodes
 
@@ -79,6 +80,19 @@ def parse_breakpoints(spec: Any) -> dict[str, list[str]]:
     return out
 
 
+def _check_saver(graph: Any) -> None:
+    """Refuse a checkpointer bound to one event loop: a session drives the graph from its own
+    thread (and loop), where such a saver hangs or raises."""
+    saver = getattr(graph, "checkpointer", None)
+    module = type(saver).__module__ if saver is not None else ""
+    if module.endswith(".aio") or type(saver).__name__.startswith("Async"):
+        raise PregelVizError(
+            f"live sessions run the graph in a background thread, and {type(saver).__name__} "
+            "is bound to the event loop it was made in: compile the graph with an InMemorySaver "
+            "(or a sync saver such as SqliteSaver) to debug it live"
+        )
+
+
 class LiveSession:
     """A graph run that can be stepped, continued, paused, answered, forked and stopped.
 
@@ -100,6 +114,7 @@ class LiveSession:
         asynchronous: bool | None = None,
         path: str | os.PathLike[str] | None = None,
     ) -> None:
+        _check_saver(graph)
         # a copy (sharing the saver): several sessions, and the user's own calls, may use the
         # same graph at once, each recorded on its own
         saved = _with_saver(graph)

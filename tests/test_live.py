@@ -716,3 +716,19 @@ def test_stepping_every_fixture_graph_ends_where_a_plain_run_ends(name: str) -> 
             assert _loop_steps(s) == plain_steps
     finally:
         s.stop()
+
+
+def test_a_saver_bound_to_an_event_loop_is_refused_with_a_clear_error(tmp_path: Any) -> None:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    from pregel_viz import PregelVizError
+
+    async def make() -> Any:
+        async with AsyncSqliteSaver.from_conn_string(str(tmp_path / "a.db")) as saver:
+            graph = _flag_graph().copy(update={"checkpointer": saver})
+            with pytest.raises(PregelVizError, match="AsyncSqliteSaver is bound to the event"):
+                debug_session(graph, {"log": []})
+
+    import asyncio
+
+    asyncio.run(make())
