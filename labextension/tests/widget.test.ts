@@ -146,3 +146,43 @@ describe("mount", () => {
     expect(el.querySelector(".pregel-viewer")).toBeNull();
   });
 });
+
+describe("anywidget render of a live session", () => {
+  const live = { status: "paused", message: "", notice: "", breakpoints: { before: [], after: [], write: [] }, interrupts: [], next: [], nodes: ["plan"], channels: [], thread: "happy", fork: "", caveats: [] };
+
+  it("adds the controls, sends actions as messages, follows the run and cleans up", async () => {
+    const sent: unknown[] = [];
+    const model = Object.assign(new FakeModel({ _payload: bytes(), step: -1, thread: "happy", ns: "", live }), {
+      send: (m: unknown) => sent.push(m),
+    });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const dispose = widget.render({ model, el });
+    const root = el.querySelector(".pregel-viewer") as HTMLElement;
+    expect(root.getAttribute("data-live-status")).toBe("paused");
+    (root.querySelector(".pv-live-step") as HTMLButtonElement).click();
+    expect(sent).toEqual([{ live: "step" }]);
+    // Python says the graph runs, then a longer payload lands: the view follows to its end
+    model.remote({ live: { ...live, status: "running" } });
+    expect(root.getAttribute("data-live-status")).toBe("running");
+    expect((root.querySelector(".pv-live-step") as HTMLButtonElement).disabled).toBe(true);
+    const doc = loadSample();
+    const steps = doc.threads.find((t) => t.id === "happy")!.namespaces.find((n) => n.ns === "")!.steps;
+    model.remote({ _payload: bytes() });
+    expect(root.getAttribute("data-step")).toBe(String(steps[steps.length - 1].step));
+    const before = model.listeners();
+    expect(before).toBeGreaterThan(0);
+    dispose();
+    expect(model.listeners()).toBe(0);
+    expect(el.querySelector(".pv-live")).toBeNull();
+  });
+
+  it("a plain Debugger (no live trait) has no controls", () => {
+    const model = new FakeModel({ _payload: bytes(), step: 2, thread: "happy", ns: "" });
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const dispose = widget.render({ model, el });
+    expect(el.querySelector(".pv-live")).toBeNull();
+    dispose();
+  });
+});
