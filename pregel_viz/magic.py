@@ -14,6 +14,8 @@ Thin by design: parse the line, call the public API, display. Mistakes get one l
     %pregel show run.pregel
     %pregel last
     %pregel auto on          # record every graph run in this kernel; %pregel runs lists them
+    %pregel --live --break-before review graph {"question": "hi"}   # a live session: step,
+                             # continue to breakpoints, edit and fork, answer interrupts
 """
 
 from __future__ import annotations
