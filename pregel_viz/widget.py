@@ -185,6 +185,7 @@ class LiveDebugger(Debugger):
         self._cost = 0.0
         self._payload_text = ""
         self._fork = ""  # the newest branch against the one it left, in words
+        self._acted = 0  # how many actions from the browser were handled
         self._display_id = ""  # set when displayed (see _ipython_display_)
         self._final_shown = False
         self.live = self._live_state()
@@ -278,6 +279,7 @@ class LiveDebugger(Debugger):
             "thread": s.thread_id,
             "fork": self._fork,
             "caveats": list(s.caveats),
+            "acted": self._acted,
         }
 
     # --- browser → Python -----------------------------------------------------------------
@@ -286,6 +288,7 @@ class LiveDebugger(Debugger):
         if not isinstance(content, dict) or "live" not in content:
             return
         self._notice = ""
+        self._acted += 1  # a new state for every action: the controls wait for it
         try:
             self.act(content)
         except Exception as exc:

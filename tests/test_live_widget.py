@@ -130,6 +130,7 @@ def test_the_live_trait_before_anything_runs(widgets: list[LiveDebugger]) -> Non
         "thread": s.thread_id,
         "fork": "",
         "caveats": [],
+        "acted": 0,
     }
     assert json.loads(json.dumps(w.live)) == w.live
     assert w.thread == s.thread_id and _root_steps(w) == []
@@ -393,3 +394,15 @@ def test_caveats_say_what_pausing_changes(widgets: list[LiveDebugger]) -> None:
     w = _case(widgets, "hostile_values")
     (caveat,) = w.live["caveats"]
     assert caveat.startswith("opaque is an UntrackedValue channel: it is never checkpointed")
+
+
+def test_every_action_answers_with_a_new_state(widgets: list[LiveDebugger]) -> None:
+    """The browser disables Step/Continue until the next state: even a repeated failure,
+    with the same notice, must send one."""
+    w = _case(widgets, "fanout_fanin")
+    states = []
+    for _ in range(2):
+        w._on_msg(w, {"live": "answer", "value": 1}, [])  # nothing to answer: the same notice
+        states.append(dict(w.live))
+    assert states[0]["notice"] == states[1]["notice"] != ""
+    assert states[1]["acted"] == states[0]["acted"] + 1

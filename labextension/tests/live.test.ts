@@ -90,8 +90,12 @@ describe("LiveControls", () => {
   });
 
   it("buttons send their action", async () => {
-    const { v, sent } = await setup();
+    const { v, sent, controls, live } = await setup();
     click(q(v, ".pv-live-step"));
+    // until Python answers, no second Step or Continue can be sent
+    expect(q<HTMLButtonElement>(v, ".pv-live-step").disabled).toBe(true);
+    expect(q<HTMLButtonElement>(v, ".pv-live-continue").disabled).toBe(true);
+    controls.update({ ...live });
     click(q(v, ".pv-live-continue"));
     click(q(v, ".pv-live-stop"));
     expect(sent).toEqual([{ live: "step" }, { live: "continue" }, { live: "stop" }]);

@@ -254,6 +254,8 @@ export class LiveControls {
     );
     const act = (live: "step" | "continue" | "pause" | "stop") => () => {
       if (live !== "pause") this.wantFollow = true;
+      // no second Step / Continue before Python has answered (the next update re-enables)
+      if (live === "step" || live === "continue") this.bStep.disabled = this.bCont.disabled = true;
       this.opts.send({ live });
     };
     this.bStep.addEventListener("click", act("step"));
