@@ -222,19 +222,44 @@ def _graphs(run: Run) -> dict[str, Any]:
     return out
 
 
-def build_payload(run: Run) -> dict[str, Any]:
-    """The viewer document for ``run`` (plain JSON data)."""
+def _document(run: Run) -> dict[str, Any]:
+    """The viewer document, before bytes and non-finite floats are made JSON."""
     narration = narrate_run(run)
-    doc = {
+    return {
         "version": PAYLOAD_VERSION,
         "meta": run.meta,
         "graphs": _graphs(run),
         "threads": [_thread(t, narration.get(label, {})) for label, t in run.threads.items()],
         "warnings": run.warnings,
     }
-    return json_safe(doc)  # type: ignore[no-any-return]
+
+
+def build_payload(run: Run) -> dict[str, Any]:
+    """The viewer document for ``run`` (plain JSON data)."""
+    return json_safe(_document(run))  # type: ignore[no-any-return]
+
+
+def _bytes_as_json(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return json_safe(value)
+    raise TypeError(f"{type(value).__name__} in a viewer document")
 
 
 def payload_json(run: Run) -> str:
-    """The viewer document as compact JSON text."""
-    return json.dumps(build_payload(run), separators=(",", ":"), ensure_ascii=False)
+    """The viewer document as compact JSON text (what ``build_payload`` gives, serialized).
+
+    Live debugging redraws from this after every superstep, so the common case skips the
+    walk that ``json_safe`` makes: bytes are converted as the encoder meets them, and only a
+    document holding a NaN or an infinity takes the full walk.
+    """
+    doc = _document(run)
+    try:
+        return json.dumps(
+            doc,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+            default=_bytes_as_json,
+        )
+    except ValueError:  # a non-finite float somewhere
+        return json.dumps(json_safe(doc), separators=(",", ":"), ensure_ascii=False)

@@ -12,7 +12,7 @@ from graphs import CASES
 
 import pregel_viz
 from pregel_viz.dot import graph_view
-from pregel_viz.payload import PAYLOAD_VERSION, build_payload
+from pregel_viz.payload import PAYLOAD_VERSION, build_payload, payload_json
 
 FIXTURES = Path(__file__).parent / "fixtures"
 XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "</textarea>"]
@@ -129,3 +129,32 @@ def test_hostile_names_are_quoted_text_in_dot_never_html_labels() -> None:
     assert [n["name"] for n in view["nodes"]] == XSS
     # node ids in the DOT are ours, never user text
     assert re.findall(r"^\t(n\d+|\S+) \[", view["dot"], re.M)[3:] == ["n0", "n1", "n2"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_json_text_is_the_document_serialized(name: str) -> None:
+    """payload_json's fast path (bytes converted by the encoder, NaN falling back to the
+    full walk) gives exactly build_payload's document, for every fixture graph."""
+    case = CASES[name]
+    run = pregel_viz.record(case.build(None), case.input, case.config or None)
+    text = payload_json(run)
+    assert json.loads(text) == build_payload(run)
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_non_finite_floats_take_the_full_walk() -> None:
+    from typing import TypedDict
+
+    from langgraph.graph import START, StateGraph
+
+    class S(TypedDict, total=False):
+        x: float
+        raw: bytes
+
+    g = StateGraph(S)
+    g.add_node("a", lambda s: {"x": float("nan"), "raw": b"\\x00<script>"})
+    g.add_edge(START, "a")
+    run = pregel_viz.record(g.compile(), {"x": float("inf")})
+    text = payload_json(run)
+    assert json.loads(text) == build_payload(run)
+    assert '"$type":"builtins.float"' in text and '"$type":"builtins.bytes"' in text
