@@ -1,7 +1,9 @@
 """The notebook debugger: an anywidget that renders a run with the TypeScript viewer.
 
 The bulk data (the payload) is sent once as bytes; only the position (``step``, ``thread``,
-``ns``) is synced both ways.
+``ns``) is synced both ways. :class:`LiveDebugger` (from :func:`debug`) adds a live session's
+controls: it re-sends the payload as supersteps land, publishes the session's state as the
+``live`` trait, and takes the controls' actions as custom messages.
 
 Its display also carries the payload itself as ``application/vnd.pregel-viz+json`` (``MIME``):
 the pregel-viz JupyterLab extension shows the live widget while it exists, and renders that
