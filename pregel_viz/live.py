@@ -148,6 +148,8 @@ class LiveSession:
         self._control: RunControl | None = None
         self._halt = False  # pause() or stop() asked: start no further call
         self._reconfigure = False  # breakpoints changed while running: restart the call
+        self._stopping = False  # stop() was asked: no further control is accepted
+        self._stop_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listeners: list[Callable[[LiveSession], None]] = []
         self._final_run: Run | None = None
@@ -321,19 +323,32 @@ class LiveSession:
         return self._status
 
     def stop(self, timeout: float | None = None) -> str:
-        """End the session: drain a running graph, stop recording. Nothing can run after."""
-        if self._status == "stopped":
-            return self._status
+        """End the session: drain a running graph, stop recording. Nothing can run after.
+
+        A superstep that is running finishes first (LangGraph cannot cut a task short); with a
+        ``timeout`` that expires before it does, the session stays "stopping" (no control is
+        accepted) and a later ``stop()`` finishes the job. Safe to call from several threads.
+        """
+        with self._lock:
+            self._stopping = True
         self.pause()
-        self.wait(timeout)
-        self._final_run = self._rec.run
-        self._rec.recorder.listeners.remove(self._notify)
-        self._cm.__exit__(None, None, None)
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
-        self._status = "stopped"
-        self.message = "the session is stopped"
+        with self._stop_lock:
+            if self._status == "stopped":
+                return self._status
+            self.wait(timeout)
+            worker = self._worker
+            if worker is not None and worker.is_alive():
+                self.message = "stopping: the running superstep finishes first"
+                self._notify()
+                return self._status
+            self._final_run = self._rec.run
+            self._rec.recorder.listeners.remove(self._notify)
+            self._cm.__exit__(None, None, None)
+            if self._loop is not None:
+                self._loop.close()
+                self._loop = None
+            self._status = "stopped"
+            self.message = "the session is stopped"
         self._notify()
         return self._status
 
@@ -371,8 +386,8 @@ class LiveSession:
 
     def _check_idle(self, from_any_pause: bool = False) -> None:
         status = self._status
-        if status == "stopped":
-            raise RuntimeError("the session is stopped")
+        if status == "stopped" or self._stopping:
+            raise RuntimeError("the session is stopped" if status == "stopped" else "stopping")
         if status == "running":
             raise RuntimeError("the graph is running: pause() or wait() first")
         if status == "interrupted" and not from_any_pause:

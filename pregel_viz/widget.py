@@ -308,7 +308,10 @@ class LiveDebugger(Debugger):
         elif kind == "pause":
             s.pause()
         elif kind == "stop":
-            s.stop(timeout=30)
+            # a running superstep finishes first: wait for it off the kernel's thread
+            s.pause()
+            name = f"pregel-viz-stop-{s.thread_id}"
+            threading.Thread(target=s.stop, name=name, daemon=True).start()
         elif kind == "breakpoint":
             where = str(action.get("where", "before"))
             s.set_breakpoint(str(action["name"]), where, bool(action.get("on", True)))

@@ -300,9 +300,26 @@ def test_pause_and_stop_from_the_browser(widgets: list[LiveDebugger]) -> None:
     snap = s.state
     assert snap.next == ("tick",) and 0 < snap.values["i"] < 500
     assert w.live["message"] == "paused" and w.live["next"] == ["tick"]
-    _send(w, live="stop")
-    assert s.status == "stopped" and w.live["status"] == "stopped"
+    _send(w, live="stop")  # returns at once: the session stops in the background
+    assert _until(lambda: w.live["status"] == "stopped")  # redrawn by itself
+    assert s.status == "stopped"
     assert s.state.values == snap.values  # stopping ran nothing more
+
+
+def test_stop_does_not_block_the_kernel_while_a_superstep_runs(
+    widgets: list[LiveDebugger],
+) -> None:
+    w = _debug(widgets, _slow_loop(1.5), {"i": 0, "target": 5})
+    s = w.session
+    _send(w, live="continue")
+    assert _until(lambda: len(s.history()) >= 2)  # tick is running (1.5 s)
+    _send(w, live="stop")
+    assert s.status == "running"  # the handler returned while tick still ran
+    with pytest.raises(RuntimeError, match="stopping"):
+        s.step()  # no control is accepted once stop was asked
+    assert _until(lambda: w.live["status"] == "stopped")
+    assert s.state.values["i"] < 5  # the superstep that ran finished; nothing after it
+    assert w.live["message"] == "the session is stopped"
 
 
 # --------------------------------------------------------------------------- mistakes
