@@ -225,6 +225,11 @@ describe("LiveControls", () => {
     expect(title()).toMatch(/root graph/);
     expect(q<HTMLButtonElement>(v, ".pv-editor-fork").disabled).toBe(true);
     expect(q<HTMLButtonElement>(v, ".pv-editor-rerun").disabled).toBe(true);
+    // back at the root, the editor shows that step again
+    v.setNs("");
+    controls.refresh();
+    expect(title()).toMatch(/^Fork from step/);
+    expect(q<HTMLButtonElement>(v, ".pv-editor-rerun").disabled).toBe(false);
   });
 
   it("offers no breakpoint menu inside a subgraph (breakpoints are on the root graph)", async () => {

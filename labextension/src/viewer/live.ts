@@ -317,8 +317,10 @@ export class LiveControls {
 
   /** The view moved or the document changed: keep the editor on the step shown. */
   refresh(): void {
-    if (!this.editor.hidden && this.editing && !this.editing.dirty) this.openEditor();
-    else if (!this.editor.hidden) this.check();
+    if (this.editor.hidden) return;
+    // a draft is kept; otherwise the editor shows the step now in view (or why it cannot)
+    if (!this.editing || !this.editing.dirty) this.openEditor();
+    else this.check();
   }
 
   /** A node of the graph was clicked: offer its breakpoints. */
