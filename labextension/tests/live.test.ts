@@ -173,7 +173,7 @@ describe("LiveControls", () => {
   });
 
   it("edits the state of the step shown and forks from its checkpoint", async () => {
-    const { v, sent } = await setup();
+    const { v, sent, controls } = await setup();
     v.setStep(2);
     const step = v.current().step as StepDoc;
     expect(step.checkpoint).toBeTruthy();
@@ -205,6 +205,8 @@ describe("LiveControls", () => {
     v.setStep(1);
     click(q(v, ".pv-live-edit"));
     q<HTMLSelectElement>(v, "select.pv-editor-as-node").value = "plan";
+    controls.update({ ...EMPTY_LIVE, nodes: ["plan", "worker"], status: "completed" }); // a redraw keeps it
+    expect(q<HTMLSelectElement>(v, "select.pv-editor-as-node").value).toBe("plan");
     click(q(v, ".pv-editor-rerun"));
     expect(sent[1]).toEqual({ live: "fork", checkpoint: v.current().step!.checkpoint, updates: null, as_node: "plan" });
   });

@@ -310,7 +310,9 @@ export class LiveControls {
     this.renderBreakpoints();
     this.renderInterrupts();
     this.viewer.setBreakpoints({ before: state.breakpoints.before, after: state.breakpoints.after });
+    const asNode = this.asNode.value; // a choice survives a redraw
     fill(this.asNode, [h("option", { value: "" }, "(automatic)"), ...state.nodes.map((n) => h("option", { value: n }, n))]);
+    this.asNode.value = state.nodes.includes(asNode) ? asNode : "";
     if (this.editing) this.check();
     this.refresh();
   }
