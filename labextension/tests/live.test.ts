@@ -101,6 +101,22 @@ describe("LiveControls", () => {
     expect(sent).toEqual([{ live: "step" }, { live: "continue" }, { live: "stop" }]);
   });
 
+  it("F10 steps and F8 continues (or pauses a running graph), when enabled", async () => {
+    const { v, sent, controls, live } = await setup();
+    const key = (target: Element, k: string) => target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+    key(v.root, "F10");
+    expect(sent).toEqual([{ live: "step" }]);
+    controls.update({ ...live, status: "running" });
+    key(v.root, "F8");
+    expect(sent[1]).toEqual({ live: "pause" });
+    controls.update({ ...live });
+    key(v.root, "F8");
+    expect(sent[2]).toEqual({ live: "continue" });
+    controls.update({ ...live, status: "completed" });
+    key(v.root, "F10"); // disabled: nothing sent
+    expect(sent.length).toBe(3);
+  });
+
   it("clicking a node offers its breakpoints; chips remove them; nodes are marked", async () => {
     const { v, controls, sent, live } = await setup();
     const worker = v.root.querySelector('g[data-name="worker"]')!;

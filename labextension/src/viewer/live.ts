@@ -5,7 +5,7 @@
 // custom messages (LiveAction). It never runs anything itself: every button is a request, and
 // what the graph did comes back as a new payload and a new LiveState.
 //
-// - a bar: Step / Continue / Pause / Stop, the status and why the run stopped, the
+// - a bar: Step (F10) / Continue (F8) / Pause (F8) / Stop, the status and why the run stopped, the
 //   breakpoints (chips, removable) and "break when channel C is written";
 // - a click on a graph node opens a small menu: break before / after that node;
 // - when the graph waits in interrupt(): each pending value and a field to answer it;
@@ -186,9 +186,9 @@ export class LiveControls {
   ) {
     const button = (cls: string, text: string, title: string): HTMLButtonElement =>
       h("button", { type: "button", class: `pv-button ${cls}`, title }, text);
-    this.bStep = button("pv-live-step", "Step", "run exactly one superstep");
-    this.bCont = button("pv-live-continue", "Continue", "run to the next breakpoint, interrupt or the end");
-    this.bPause = button("pv-live-pause", "Pause", "stop before the next superstep");
+    this.bStep = button("pv-live-step", "Step", "run exactly one superstep (F10)");
+    this.bCont = button("pv-live-continue", "Continue", "run to the next breakpoint, interrupt or the end (F8)");
+    this.bPause = button("pv-live-pause", "Pause", "stop before the next superstep (F8)");
     this.bStop = button("pv-live-stop", "Stop", "end the session");
     this.bEdit = button("pv-live-edit", "Edit & fork…", "edit the state at the step shown and run on from there");
     this.statusEl = h("span", { class: "pv-live-status pv-chip", "aria-live": "polite" });
@@ -267,11 +267,23 @@ export class LiveControls {
     this.onDocClick = (ev: MouseEvent) => {
       if (this.menu && !this.menu.contains(ev.target as Node)) this.closeMenu();
     };
+    // the browsers' debugger keys, while the viewer has the focus: F10 Step, F8 Continue
+    // (or Pause while running)
+    const keys: Record<string, () => HTMLButtonElement> = {
+      F10: () => this.bStep,
+      F8: () => (this.state.status === "running" ? this.bPause : this.bCont),
+    };
     this.onKey = (ev: KeyboardEvent) => {
       if (ev.key === "Escape" && this.menu) {
         this.closeMenu();
         ev.stopPropagation();
+        return;
       }
+      const button = keys[ev.key]?.();
+      if (!button || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (!button.disabled) button.click();
     };
     viewer.root.ownerDocument.addEventListener("mousedown", this.onDocClick, true);
     viewer.root.addEventListener("keydown", this.onKey, true);
@@ -292,7 +304,7 @@ export class LiveControls {
     // after an error, Step / Continue run the failed superstep again (LangGraph retries it)
     const idle = s === "paused" || s === "error";
     this.bStep.disabled = !idle;
-    this.bCont.title = s === "error" ? "run the failed superstep again, then on" : "run to the next breakpoint, interrupt or the end";
+    this.bCont.title = s === "error" ? "run the failed superstep again, then on (F8)" : "run to the next breakpoint, interrupt or the end (F8)";
     this.bCont.disabled = !idle;
     this.bPause.disabled = s !== "running";
     this.bStop.disabled = s === "stopped";
