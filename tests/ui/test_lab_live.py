@@ -234,7 +234,8 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     nb.run(3)
     root2 = nb.output(3).locator(".pregel-viewer")
     ViewerDriver(root2, timeout=30_000).wait_ready()
-    _click(root2, "pv-live-continue")
+    root2.focus()
+    page.keyboard.press("F8")  # Continue, the browsers' debugger key
     expect(root2).to_have_attribute("data-live-status", "interrupted")
     waiting = _probe(nb, 4)
     assert waiting["interrupts"] == [{"question": "favourite colour?"}]
