@@ -311,8 +311,12 @@ class LiveSession:
         """Ask a running graph to stop before its next superstep (cooperative)."""
         with self._lock:
             self._halt = True
-            if self._control is not None:
-                self._control.request_drain("paused by the debugger")
+            control = self._control
+            if control is not None:
+                control.request_drain("paused by the debugger")
+                self.message = "pausing: the running superstep finishes first"
+        if control is not None:
+            self._notify()
         return self
 
     def wait(self, timeout: float | None = None) -> str:

@@ -732,3 +732,17 @@ def test_a_saver_bound_to_an_event_loop_is_refused_with_a_clear_error(tmp_path: 
     import asyncio
 
     asyncio.run(make())
+
+
+def test_pause_says_it_waits_for_the_running_superstep() -> None:
+    s = debug_session(_slow_loop(1.0), {"i": 0, "target": 3})
+    s.cont()
+    deadline = time.monotonic() + TIMEOUT
+    while len(s.history()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    s.pause()  # tick (1 s) is running
+    assert s.status == "running"
+    assert s.message == "pausing: the running superstep finishes first"
+    assert s.wait(TIMEOUT) == "paused" and s.message == "paused"
+    assert s.state.next == ("tick",)
+    s.stop()
