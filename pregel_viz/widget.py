@@ -325,6 +325,14 @@ class LiveDebugger(Debugger):
             if updates is not None and not isinstance(updates, dict):
                 raise ValueError("the edited state must be a JSON object")
             s.fork(str(action["checkpoint"]), updates or None, action.get("as_node") or None)
+        elif kind == "compare":
+            # the newest branch beside the branch it left, shown inside the widget
+            from .side_by_side import fork_payload
+
+            run = s.run
+            if not _fork_summary(run, s.thread_id):
+                raise ValueError("the thread has one branch: fork it first")
+            self.send({"compare": fork_payload(run, thread=s.thread_id)})
         else:
             raise ValueError(f"unknown action {kind!r}")
 

@@ -423,3 +423,26 @@ def test_every_action_answers_with_a_new_state(widgets: list[LiveDebugger]) -> N
         states.append(dict(w.live))
     assert states[0]["notice"] == states[1]["notice"] != ""
     assert states[1]["acted"] == states[0]["acted"] + 1
+
+
+def test_compare_sends_the_fork_beside_the_branch_it_left(
+    widgets: list[LiveDebugger],
+) -> None:
+    from pregel_viz.side_by_side import fork_payload
+
+    w = _case(widgets, "fanout_fanin")
+    sent: list[Any] = []
+    w.send = sent.append  # type: ignore[method-assign]  # what the browser would receive
+    _send(w, live="continue")
+    assert _done(w) == "completed"
+    _send(w, live="compare")  # one branch: nothing to compare, said so
+    assert sent == [] and "one branch" in w.live["notice"]
+    _send(w, live="fork", checkpoint=_checkpoint_at(w.session, 1), updates={"log": ["E"]})
+    assert _done(w) == "completed"
+    _send(w, live="compare")
+    assert w.live["notice"] == ""
+    (message,) = sent
+    doc = message["compare"]
+    assert doc == fork_payload(w.session.run, thread=w.session.thread_id)
+    assert doc["comparison"]["labels"] == ["parent", "fork"]
+    assert not doc["comparison"]["identical"]

@@ -17,7 +17,7 @@ import { LiveControls, parseLiveState, type LiveAction } from "./viewer/live";
 export type { Payload, Position } from "./viewer/types";
 export { graphvizLayout } from "./layout";
 // the side-by-side viewer (pregel_viz.CompareDebugger, the compare HTML export)
-import { renderCompare } from "./compare_widget";
+import { mountCompare, renderCompare } from "./compare_widget";
 export { mountCompare } from "./compare_widget";
 
 export interface MountOptions {
@@ -166,9 +166,16 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   // a live session (pregel_viz.debug): controls, and actions sent to Python as messages
   const liveState = parseLiveState(model.get("live"));
   if (liveState) {
-    live = new LiveControls(viewer, { send: (a: LiveAction) => model.send?.(a) });
+    live = new LiveControls(viewer, {
+      send: (a: LiveAction) => model.send?.(a),
+      mountCompare: (host, doc) => mountCompare(host, doc as Parameters<typeof mountCompare>[1]),
+    });
     live.update(liveState);
   }
+  // Python's answers that are not state: the side-by-side document of a fork
+  const onCustom = (msg: unknown): void => {
+    if (msg && typeof msg === "object" && "compare" in msg) live?.showCompare((msg as { compare: unknown }).compare);
+  };
   const onLive = (): void => {
     const state = parseLiveState(model.get("live"));
     if (state && live) live.update(state);
@@ -201,9 +208,11 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   model.on("change:ns", onModel);
   model.on("change:_payload", onPayload);
   if (live) model.on("change:live", onLive);
+  if (live) model.on("msg:custom", onCustom as () => void);
 
   return () => {
     if (live) model.off("change:live", onLive);
+    if (live) model.off("msg:custom", onCustom as () => void);
     live?.destroy();
     live = null;
     model.off("change:step", onModel);

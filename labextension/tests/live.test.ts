@@ -10,6 +10,8 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
+const mounted: { el: HTMLElement; doc: unknown; destroyed: boolean }[] = [];
+
 async function setup(state: Partial<LiveState> = {}, payload: Payload = loadSample()) {
   const host = document.createElement("div");
   document.body.appendChild(host);
@@ -22,7 +24,15 @@ async function setup(state: Partial<LiveState> = {}, payload: Payload = loadSamp
   viewers.push(v);
   await v.whenReady();
   const sent: LiveAction[] = [];
-  controls = new LiveControls(v, { send: (a) => sent.push(a) });
+  controls = new LiveControls(v, {
+    send: (a) => sent.push(a),
+    mountCompare: (el, doc) => {
+      const entry = { el, doc, destroyed: false };
+      mounted.push(entry);
+      el.appendChild(document.createElement("i"));
+      return { destroy: () => (entry.destroyed = true) };
+    },
+  });
   const live: LiveState = { ...EMPTY_LIVE, nodes: ["plan", "worker", "approve", "summarize"], channels: ["items", "results"], ...state };
   controls.update(live);
   return { v, controls, sent, live };
@@ -101,6 +111,28 @@ describe("LiveControls", () => {
     expect(sent).toEqual([{ live: "step" }, { live: "continue" }, { live: "stop" }]);
   });
 
+  it("a fork can be shown beside the branch it left, inside the widget", async () => {
+    mounted.length = 0;
+    const { v, sent, controls, live } = await setup();
+    const button = q<HTMLButtonElement>(v, ".pv-live-compare");
+    expect(q(v, ".pv-live-fork").hidden).toBe(true);
+    controls.update({ ...live, fork: "Fork vs the branch it left: x" });
+    expect(q(v, ".pv-live-fork").hidden).toBe(false);
+    click(button);
+    expect(sent).toEqual([{ live: "compare" }]);
+    const doc = { a: 1, b: 2, comparison: {} };
+    controls.showCompare(doc);
+    expect(q(v, ".pv-live-compare-box").hidden).toBe(false);
+    expect(mounted.map((m) => m.doc)).toEqual([doc]);
+    expect(q(v, ".pv-live-compare-box").contains(mounted[0].el)).toBe(true);
+    controls.showCompare(doc); // a second answer replaces the first view
+    expect(mounted[0].destroyed).toBe(true);
+    click(q(v, ".pv-live-compare-close"));
+    expect(mounted[1].destroyed).toBe(true);
+    expect(q(v, ".pv-live-compare-box").hidden).toBe(true);
+    expect(q(v, ".pv-live-compare-view")).toBeNull();
+  });
+
   it("F10 steps and F8 continues (or pauses a running graph), when enabled", async () => {
     const { v, sent, controls, live } = await setup();
     const key = (target: Element, k: string) => target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
@@ -137,7 +169,7 @@ describe("LiveControls", () => {
     expect(q(v, ".pv-live-fork").hidden).toBe(true);
     controls.update({ ...withBps, fork: `Fork vs the branch it left: ${XSS_NODE}` });
     expect(q(v, ".pv-live-fork").hidden).toBe(false);
-    expect(q(v, ".pv-live-fork").textContent).toBe(`Fork vs the branch it left: ${XSS_NODE}`);
+    expect(q(v, ".pv-live-fork-text").textContent).toBe(`Fork vs the branch it left: ${XSS_NODE}`);
     expect(q(v, ".pv-live").querySelectorAll("img").length).toBe(0);
     expect(q(v, ".pv-live-caveats").hidden).toBe(true);
     controls.update({ ...withBps, caveats: [`${XSS_KEY} is an UntrackedValue channel`] });

@@ -218,8 +218,14 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     assert forked["values"]["log"] == ["EDIT", "y", "z"]
     old_ids = {h["id"] for h in done["history"]}
     assert old_ids <= {h["id"] for h in forked["history"]}  # the old branch is kept
-    # the widget compares the fork with the branch it left
+    # the widget compares the fork with the branch it left, and shows them side by side
     expect(root.locator(".pv-live-fork")).to_contain_text("Fork vs the branch it left")
+    root.locator(".pv-live-fork button.pv-live-compare").click()
+    sbs = root.locator(".pv-live-compare-box .pv-sbs")
+    expect(sbs).to_have_attribute("data-ready", "1")
+    expect(sbs.locator(".pregel-viewer")).to_have_count(2)
+    root.locator("button.pv-live-compare-close").click()
+    expect(sbs).to_have_count(0)
     # the view followed the fork to its end, on branch 1; the old branch is still browsable
     viewer.expect(step=forked["step"])
     assert root.locator(".pv-tl-col.pv-current").get_attribute("data-branch") == "1"

@@ -47,7 +47,7 @@ export interface LiveState {
 
 /** What the controls ask Python to do. */
 export type LiveAction =
-  | { live: "step" | "continue" | "pause" | "stop" }
+  | { live: "step" | "continue" | "pause" | "stop" | "compare" }
   | { live: "breakpoint"; name: string; where: "before" | "after" | "write"; on: boolean }
   | { live: "answer"; id: string; value: Json }
   | { live: "fork"; checkpoint: string; updates: Record<string, Json> | null; as_node: string | null };
@@ -146,6 +146,8 @@ export function parseAnswer(text: string): Json {
 
 export interface LiveControlsOptions {
   send: (action: LiveAction) => void;
+  /** Show a side-by-side document (the fork beside the branch it left) in `el`. */
+  mountCompare?: (el: HTMLElement, doc: unknown) => { destroy(): void };
 }
 
 export class LiveControls {
@@ -160,6 +162,10 @@ export class LiveControls {
   private readonly messageEl: HTMLElement;
   private readonly noticeEl: HTMLElement;
   private readonly forkEl: HTMLElement;
+  private readonly forkText: HTMLElement;
+  private readonly bCompare: HTMLButtonElement;
+  private readonly compareBox: HTMLElement;
+  private compareView: { destroy(): void } | null = null;
   private readonly caveatsEl: HTMLElement;
   private readonly bpsEl: HTMLElement;
   private readonly writeSel: HTMLSelectElement;
@@ -195,7 +201,14 @@ export class LiveControls {
     this.messageEl = h("span", { class: "pv-live-message" });
     this.noticeEl = h("div", { class: "pv-live-notice", role: "alert" });
     this.caveatsEl = h("ul", { class: "pv-live-caveats", "aria-label": "caveats" });
-    this.forkEl = h("div", { class: "pv-live-fork", title: "pregel_viz.fork_view(widget.session.run) shows both branches side by side" });
+    this.forkText = h("span", { class: "pv-live-fork-text" });
+    this.bCompare = button("pv-live-compare", "Side by side", "the fork beside the branch it left, stepped together");
+    this.bCompare.hidden = !opts.mountCompare;
+    this.bCompare.addEventListener("click", () => this.opts.send({ live: "compare" }));
+    this.forkEl = h("div", { class: "pv-live-fork" }, this.forkText, " ", this.bCompare);
+    const bCloseCompare = button("pv-live-compare-close", "Close", "close the comparison");
+    bCloseCompare.addEventListener("click", () => this.closeCompare());
+    this.compareBox = h("div", { class: "pv-live-box pv-live-compare-box", hidden: true }, h("div", { class: "pv-live-row" }, bCloseCompare));
     this.bpsEl = h("span", { class: "pv-live-bps", "aria-label": "breakpoints" });
     this.writeSel = h("select", { class: "pv-live-write", title: "break when this channel is written", "aria-label": "break when channel written" });
     this.writeSel.addEventListener("change", () => {
@@ -249,6 +262,7 @@ export class LiveControls {
       this.noticeEl,
       this.caveatsEl,
       this.forkEl,
+      this.compareBox,
       this.interruptBox,
       this.editor,
     );
@@ -315,7 +329,7 @@ export class LiveControls {
     const next = state.next.length && s !== "completed" ? ` · next: ${state.next.join(", ")}` : "";
     this.messageEl.textContent = `${state.message}${next}`;
     this.noticeEl.textContent = state.notice;
-    this.forkEl.textContent = state.fork;
+    this.forkText.textContent = state.fork;
     this.forkEl.hidden = !state.fork;
     fill(this.caveatsEl, state.caveats.map((c) => h("li", null, c)));
     this.caveatsEl.hidden = state.caveats.length === 0;
@@ -373,7 +387,25 @@ export class LiveControls {
     (menu.querySelector("button") as HTMLButtonElement | null)?.focus();
   }
 
+  /** Show the side-by-side document Python sent (answer to the "compare" action). */
+  showCompare(doc: unknown): void {
+    if (!this.opts.mountCompare) return;
+    this.closeCompare();
+    const host = h("div", { class: "pv-live-compare-view" });
+    this.compareBox.appendChild(host);
+    this.compareBox.hidden = false;
+    this.compareView = this.opts.mountCompare(host, doc);
+  }
+
+  private closeCompare(): void {
+    this.compareView?.destroy();
+    this.compareView = null;
+    this.compareBox.querySelector(".pv-live-compare-view")?.remove();
+    this.compareBox.hidden = true;
+  }
+
   destroy(): void {
+    this.closeCompare();
     this.closeMenu();
     this.viewer.root.ownerDocument.removeEventListener("mousedown", this.onDocClick, true);
     this.viewer.root.removeEventListener("keydown", this.onKey, true);
