@@ -4,6 +4,7 @@
 //   `_payload_a`, `_payload_b`, `_comparison` (Bytes: UTF-8 JSON) and `row` (Int, both ways);
 // - mountCompare(el, { a, b, comparison }, options): the same for the HTML export.
 
+import { showError } from "./failure";
 import { graphvizLayout } from "./layout";
 import { injectCompareStyle, injectStyle } from "./style";
 import { parsePayload } from "./viewer/model";
@@ -24,15 +25,7 @@ export interface CompareHandle {
   view: SideBySide;
 }
 
-function showError(el: HTMLElement, e: unknown): () => void {
-  const box = el.ownerDocument.createElement("div");
-  box.className = "pv-sbs pv-failed";
-  box.setAttribute("data-ready", "1");
-  box.setAttribute("data-error", "1");
-  box.textContent = `pregel-viz: cannot compare these runs: ${e instanceof Error ? e.message : String(e)}`;
-  el.appendChild(box);
-  return () => box.remove();
-}
+const showCompareError = (el: HTMLElement, e: unknown): (() => void) => showError(el, e, "pv-sbs", "compare these runs");
 
 function open(el: HTMLElement, doc: SideBySideDoc, options: CompareMountOptions): SideBySide {
   const view = createSideBySide(el, { ...doc, layout: graphvizLayout, ...options });
@@ -53,7 +46,7 @@ export function mountCompare(
     if (!d || typeof d !== "object") throw new Error("the document is not a JSON object");
     view = open(el, { a: parsePayload(d.a), b: parsePayload(d.b), comparison: parseComparison(d.comparison) }, options);
   } catch (e) {
-    const remove = showError(el, e);
+    const remove = showCompareError(el, e);
     return { setRow: () => -1, destroy: remove, view: undefined as unknown as SideBySide };
   }
   return { setRow: (i) => view.setRow(i), destroy: () => view.destroy(), view };
@@ -127,7 +120,7 @@ export function renderCompare({ model, el }: { model: CompareModel; el: HTMLElem
         { row: num(model.get("row")), onChange: push },
       );
     } catch (e) {
-      removeError = showError(el, e);
+      removeError = showCompareError(el, e);
       return;
     }
     // the row asked for may not exist (clamped): tell Python what is shown

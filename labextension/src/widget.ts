@@ -8,6 +8,7 @@
 
 import type { AnyModel } from "@anywidget/types";
 import { graphvizLayout } from "./layout";
+import { showError } from "./failure";
 import { injectStyle } from "./style";
 import { parsePayload } from "./viewer/model";
 import type { Payload, Position } from "./viewer/types";
@@ -34,16 +35,6 @@ export interface MountHandle {
   destroy(): void;
   /** the underlying viewer (position, setPayload, whenReady...) */
   viewer: Viewer;
-}
-
-function showError(el: HTMLElement, e: unknown): () => void {
-  const box = el.ownerDocument.createElement("div");
-  box.className = "pregel-viewer pv-failed";
-  box.setAttribute("data-ready", "1");
-  box.setAttribute("data-error", "1");
-  box.textContent = `pregel-viz: cannot show this run: ${e instanceof Error ? e.message : String(e)}`;
-  el.appendChild(box);
-  return () => box.remove();
 }
 
 /** Render `payload` (object, JSON text or UTF-8 bytes) into `el`. */

@@ -7,6 +7,7 @@ import type { Payload } from "../src/viewer/types";
 import { createSideBySide, parseComparison, type ComparisonDoc, type CompareRow, type SideBySide } from "../src/viewer/sidebyside";
 import widget from "../src/widget";
 import { bigPayload, fakeLayout, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
+import { FakeModel } from "./fake-model";
 
 const views: SideBySide[] = [];
 afterEach(() => {
@@ -226,41 +227,6 @@ describe("side by side", () => {
 });
 
 // ---- the hosts (real WASM Graphviz) ----
-
-class FakeModel {
-  attrs: Record<string, unknown>;
-  handlers = new Map<string, Set<() => void>>();
-  saves = 0;
-  constructor(attrs: Record<string, unknown>) {
-    this.attrs = { ...attrs };
-  }
-  get(name: string): unknown {
-    return this.attrs[name];
-  }
-  set(name: string, value: unknown): void {
-    this.attrs[name] = value;
-    for (const h of this.handlers.get(`change:${name}`) ?? []) h();
-  }
-  remote(changes: Record<string, unknown>): void {
-    Object.assign(this.attrs, changes);
-    for (const name of Object.keys(changes)) for (const h of this.handlers.get(`change:${name}`) ?? []) h();
-  }
-  save_changes(): void {
-    this.saves++;
-  }
-  on(event: string, cb: () => void): void {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)!.add(cb);
-  }
-  off(event?: string | null, cb?: (() => void) | null): void {
-    if (event && cb) this.handlers.get(event)?.delete(cb);
-  }
-  listeners(): number {
-    let n = 0;
-    for (const s of this.handlers.values()) n += s.size;
-    return n;
-  }
-}
 
 const utf8 = (value: unknown): DataView => {
   const b = new TextEncoder().encode(JSON.stringify(value));
