@@ -1,6 +1,6 @@
 """Open a notebook in a real JupyterLab and run its cells, robustly (no sleeps).
 
-The flakiness guards come from /work/shared/research/frontend-stack.md §3.6:
+The flakiness guards come from the shared research notes (frontend-stack.md §3.6):
 
 - open with ``?reset`` (no restored workspace) and scope every selector to the visible notebook
   panel, ``.jp-NotebookPanel:not(.lm-mod-hidden)``;
