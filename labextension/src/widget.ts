@@ -8,6 +8,7 @@
 
 import type { AnyModel } from "@anywidget/types";
 import { graphvizLayout } from "./layout";
+import { DOCUMENT_EVENT, type DocumentEventDetail } from "./events";
 import { showError } from "./failure";
 import { injectStyle } from "./style";
 import { parsePayload } from "./viewer/model";
@@ -190,9 +191,17 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
       // a live run grew: follow it when the view was at its end or the user just moved it
       viewer.setPayload(payloadDoc, { follow: live ? (live.takeFollow() ? "always" : true) : false });
       live?.refresh();
+      announce();
     } catch {
       /* keep showing the previous document */
     }
+  };
+  // The document changed under a live session: tell whoever holds this output (the pregel-viz
+  // JupyterLab renderer keeps the notebook's saved copy of it up to date).
+  const announce = (): void => {
+    if (!viewer || !live) return;
+    const detail: DocumentEventDetail = { payload: payloadDoc, position: viewer.position };
+    viewer.root.dispatchEvent(new CustomEvent(DOCUMENT_EVENT, { bubbles: true, detail }));
   };
   model.on("change:step", onModel);
   model.on("change:thread", onModel);

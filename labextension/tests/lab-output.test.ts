@@ -1,6 +1,7 @@
 // The JupyterLab output renderer's choice between the live widget and the static viewer
 // (src/lab/output.ts), with stand-ins for the notebook's widget renderer and the viewer bundle.
 
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeWidgetRenderer, model, registry } from "./lab-fakes";
@@ -31,7 +32,8 @@ vi.mock("../src/lab/viewer", () => ({
   }),
 }));
 
-const { GRACE_MS, MIME, PregelOutput, WIDGET_MIME, outputRendererFactory } = await import("../src/lab/output");
+const { GRACE_MS, MIME, PregelOutput, SAVE_MS, WIDGET_MIME, outputRendererFactory } = await import("../src/lab/output");
+const { DOCUMENT_EVENT } = await import("../src/events");
 
 const PAYLOAD = { version: 1, meta: {}, graphs: {}, threads: [] };
 
@@ -133,5 +135,46 @@ describe("the pregel-viz output renderer", () => {
     await out.renderModel(model(both));
     expect(out.node.getAttribute("data-pregel-viz")).toBe("static");
     expect(mounted).toHaveLength(1);
+  });
+
+  it("keeps the notebook's copy of a live widget's output up to date, without re-rendering it", async () => {
+    const inner = new FakeWidgetRenderer("live");
+    const out = new PregelOutput(() => registry(inner));
+    attach(out);
+    const calls: { data: Record<string, unknown>; metadata: Record<string, unknown> }[] = [];
+    const m = { data: both, trusted: true, metadata: {}, setData: (o: never) => calls.push(o) } as unknown as IRenderMime.IMimeModel;
+    await out.renderModel(m);
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("widget");
+    vi.useFakeTimers();
+    const grown = { ...PAYLOAD, meta: { steps: 2 } };
+    const send = (payload: unknown, step: number) =>
+      out.node.querySelector(".live-view")!.dispatchEvent(
+        new CustomEvent(DOCUMENT_EVENT, { bubbles: true, detail: { payload, position: { step, thread: "t", ns: "" } } }),
+      );
+    send({ ...PAYLOAD, meta: { steps: 1 } }, 1);
+    send(grown, 2); // within SAVE_MS: only the newest is written
+    expect(calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(SAVE_MS + 10);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].data[MIME]).toEqual(grown);
+    expect(calls[0].data[WIDGET_MIME]).toEqual(both[WIDGET_MIME]);
+    expect(calls[0].metadata[MIME]).toEqual({ step: 2, thread: "t", ns: "" });
+    vi.useRealTimers();
+    // JupyterLab renders the changed output again: the same live widget stays, untouched
+    const view = out.node.querySelector(".live-view");
+    await out.renderModel({ ...m, data: calls[0].data } as unknown as IRenderMime.IMimeModel);
+    expect(out.node.querySelector(".live-view")).toBe(view);
+    expect(inner.isDisposed).toBe(false);
+  });
+
+  it("a static output ignores document events", async () => {
+    const out = new PregelOutput(() => null);
+    attach(out);
+    const setData = vi.fn();
+    await out.renderModel({ data: both, trusted: true, metadata: {}, setData } as unknown as IRenderMime.IMimeModel);
+    vi.useFakeTimers();
+    out.node.dispatchEvent(new CustomEvent(DOCUMENT_EVENT, { detail: { payload: PAYLOAD, position: { step: 0, thread: "", ns: "" } } }));
+    await vi.advanceTimersByTimeAsync(SAVE_MS + 10);
+    expect(setData).not.toHaveBeenCalled();
   });
 });

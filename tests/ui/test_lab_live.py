@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import time
 from typing import Any
 
 import pytest
 from lab_driver import Notebook, write_notebook
 from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
+
+from pregel_viz.widget import MIME
 
 pytestmark = pytest.mark.ui
 
@@ -280,4 +283,32 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     assert stopped["status"] == "stopped" and stopped["values"]["i"] < 200
     for b in ("step", "continue", "pause", "stop"):
         expect(root3.locator(f".pv-live-bar button.pv-live-{b}")).to_be_disabled()
+
+    # the notebook's copy of a live output follows the run (with no re-render of the view):
+    # saved mid-session, the notebook holds the run so far, fork included
+    handle = root.element_handle()
+    _saved_branches(page, nb, lab.root / "live.ipynb", cell=1, want={0, 1})
+    assert handle.evaluate("e => e.isConnected")  # the same view, never re-created
     assert page.errors == []
+
+
+def _saved_branches(page: Any, nb: Notebook, path: Any, cell: int, want: set[int]) -> None:
+    """Save the notebook (Ctrl+S) until the pregel-viz output of ``cell`` on disk holds the
+    branches ``want`` (a live output's data is brought up to date at most every second)."""
+    deadline = time.monotonic() + 30
+    found: set[int] = set()
+    while time.monotonic() < deadline:
+        nb.prompt(len(nb.panel.locator(".jp-Notebook .jp-Cell").all()) - 1).click()
+        page.keyboard.press("Control+s")
+        expect(page.locator(".jp-mod-dirty")).to_have_count(0)
+        book = json.loads(path.read_text())
+        outputs = book["cells"][cell]["outputs"]
+        docs = [o["data"][MIME] for o in outputs if MIME in o.get("data", {})]
+        threads = docs[0]["threads"] if docs else []
+        if threads:
+            (root_ns,) = [n for n in threads[0]["namespaces"] if n["ns"] == ""]
+            found = {s["branch"] for s in root_ns["steps"]}
+            if found == want:
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"the saved output holds branches {found}, not {want}")

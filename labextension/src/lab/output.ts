@@ -17,11 +17,16 @@
 //   widget when one appears; while there is none (after a grace period, or once the widget
 //   renderer gave up) it shows the static viewer instead, and swaps to the widget if it comes.
 //
-// Either way exactly one viewer is on screen.
+// Either way exactly one viewer is on screen. A live session's widget announces each new
+// document (DOCUMENT_EVENT, src/events.ts); this renderer writes it into the output's data (at
+// most every SAVE_MS), so a notebook saved mid-session keeps the run so far, and rendering that
+// changed output again keeps the live view as it is.
 
 import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import { Panel, Widget } from "@lumino/widgets";
+import { DOCUMENT_EVENT, type DocumentEventDetail } from "../events";
 import { errorTitle, messageBox } from "./message";
 import { loadViewer, type CompareMountOptions, type MountOptions, type Payload, type ViewerModule } from "./viewer";
 
@@ -32,6 +37,8 @@ export const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
 export const RANK = -20;
 /** How long the live widget may take to appear before the static viewer is shown. */
 export const GRACE_MS = 1500;
+/** At most this often, a live widget's new document is written into its output. */
+export const SAVE_MS = 1000;
 
 /** Finds the rendermime registry (with its widget manager) of the notebook holding a widget. */
 export type RegistryFinder = (widget: Widget) => IRenderMimeRegistry | null;
@@ -87,6 +94,11 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   private _attached: Promise<void>;
   private _resolveAttached!: () => void;
   private _generation = 0;
+  /** the output shown, and the widget model id of its live view (null: none) */
+  private _model: IRenderMime.IMimeModel | null = null;
+  private _liveId: string | null = null;
+  private _saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private _pending: DocumentEventDetail | null = null;
 
   constructor(find: RegistryFinder | null, kind: OutputKind = RUN_OUTPUT) {
     super();
@@ -95,6 +107,25 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
     this.addClass("jp-PregelViz-output");
     if (kind.className) this.addClass(kind.className);
     this._attached = new Promise((resolve) => (this._resolveAttached = resolve));
+    // a live widget's document changed: keep the notebook's copy of this output up to date,
+    // so that a notebook saved mid-session shows the run as it was (at most every SAVE_MS)
+    this.node.addEventListener(DOCUMENT_EVENT, (ev) => {
+      if (this._kind.mime !== MIME || this._liveId === null) return;
+      this._pending = (ev as CustomEvent<DocumentEventDetail>).detail;
+      if (this._saveTimer === null) this._saveTimer = setTimeout(() => this._keep(), SAVE_MS);
+    });
+  }
+
+  private _keep(): void {
+    this._saveTimer = null;
+    const model = this._model;
+    const doc = this._pending;
+    this._pending = null;
+    if (!model || !doc || this.isDisposed) return;
+    model.setData({
+      data: { ...model.data, [MIME]: doc.payload as ReadonlyPartialJSONObject },
+      metadata: { ...model.metadata, [MIME]: { ...doc.position } },
+    });
   }
 
   protected override onAfterAttach(): void {
@@ -102,8 +133,16 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const view0 = model.data[WIDGET_MIME] as { model_id?: unknown } | undefined;
+    if (this._liveId !== null && view0?.model_id === this._liveId && this.node.getAttribute("data-pregel-viz") === "widget") {
+      // the same live widget, its output's data brought up to date (by us, or by Python's
+      // update_display): keep the view as it is
+      this._model = model;
+      return;
+    }
     const generation = ++this._generation;
     this._reset();
+    this._model = model;
     const data: unknown = model.data[this._kind.mime];
     const hints = outputMetadata(model, this._kind.mime);
     const view = model.data[WIDGET_MIME] as { model_id?: unknown } | undefined;
@@ -120,6 +159,7 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   }
 
   private async _renderLive(registry: IRenderMimeRegistry, model: IRenderMime.IMimeModel, data: unknown, hints: Record<string, unknown>, generation: number): Promise<void> {
+    this._liveId = String((model.data[WIDGET_MIME] as { model_id: string }).model_id);
     const inner = registry.createRenderer(WIDGET_MIME) as Widget & IRenderMime.IRenderer;
     this._inner = inner;
     this.addWidget(inner);
@@ -174,6 +214,10 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   }
 
   private _reset(): void {
+    if (this._saveTimer !== null) clearTimeout(this._saveTimer);
+    this._saveTimer = null;
+    this._pending = null;
+    this._liveId = null;
     if (this._timer !== null) clearTimeout(this._timer);
     this._timer = null;
     this._observer?.disconnect();
