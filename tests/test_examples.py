@@ -66,6 +66,18 @@ def test_given_a_shipped_notebook_when_read_then_it_has_no_outputs(name: str) ->
     assert any(c.source.strip().endswith("\nrun") for c in code), "shows the debugger"
 
 
+def _client(book: nbformat.NotebookNode) -> NotebookClient:
+    """Runs ``book`` in a fresh kernel, from examples/ (as a user opening it there would)."""
+    return NotebookClient(
+        book,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(EXAMPLES)}},
+        store_widget_state=False,
+        record_timing=True,
+    )
+
+
 def _cell_seconds(cell: nbformat.NotebookNode) -> float:
     timing = cell.metadata.get("execution", {})
     start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
@@ -78,14 +90,7 @@ def _cell_seconds(cell: nbformat.NotebookNode) -> float:
 @pytest.mark.parametrize("name", LESSONS)
 def test_given_a_notebook_when_executed_offline_then_it_runs_clean_and_fast(name: str) -> None:
     book = nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4)
-    client = NotebookClient(
-        book,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(EXAMPLES)}},
-        store_widget_state=False,
-        record_timing=True,
-    )
+    client = _client(book)
     secrets = [k for k in os.environ if k.endswith("_API_KEY")]
     saved = {k: os.environ.pop(k) for k in secrets}  # no API key reaches the kernel
     started = time.monotonic()
@@ -160,14 +165,7 @@ def test_given_the_magics_notebook_when_executed_then_magics_and_live_sessions_w
         "pregel_viz.debug(",
     ):
         assert form in sources, form
-    client = NotebookClient(
-        book,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(EXAMPLES)}},
-        store_widget_state=False,
-    )
-    client.execute()
+    _client(book).execute()
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs)

@@ -34,10 +34,8 @@ class LoopState(TypedDict):
     target: int
 
 
-def _slow_loop(delay: float) -> Any:
-    def tick(state: LoopState) -> dict[str, int]:
-        time.sleep(delay)
-        return {"i": state["i"] + 1}
+def _tick_loop(tick: Any) -> Any:
+    """``tick`` (returning {"i": i + 1}) looped until ``i`` reaches ``target``."""
 
     def again(state: LoopState) -> str:
         return "tick" if state["i"] < state["target"] else END
@@ -47,6 +45,14 @@ def _slow_loop(delay: float) -> Any:
     g.add_edge(START, "tick")
     g.add_conditional_edges("tick", again)
     return g.compile()
+
+
+def _slow_loop(delay: float) -> Any:
+    def tick(state: LoopState) -> dict[str, int]:
+        time.sleep(delay)
+        return {"i": state["i"] + 1}
+
+    return _tick_loop(tick)
 
 
 class FlagState(TypedDict, total=False):
@@ -384,14 +390,7 @@ def _gated_loop() -> tuple[Any, threading.Semaphore, threading.Semaphore]:
         assert proceed.acquire(timeout=TIMEOUT)
         return {"i": state["i"] + 1}
 
-    def again(state: LoopState) -> str:
-        return "tick" if state["i"] < state["target"] else END
-
-    g = StateGraph(LoopState)
-    g.add_node("tick", tick)
-    g.add_edge(START, "tick")
-    g.add_conditional_edges("tick", again)
-    return g.compile(), entered, proceed
+    return _tick_loop(tick), entered, proceed
 
 
 @pytest.mark.parametrize(

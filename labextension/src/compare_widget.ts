@@ -5,10 +5,11 @@
 // - mountCompare(el, { a, b, comparison }, options): the same for the HTML export.
 
 import { showError } from "./failure";
+import { throttled } from "./throttle";
 import { graphvizLayout } from "./layout";
 import { injectCompareStyle, injectStyle } from "./style";
-import { parsePayload } from "./viewer/model";
-import { createSideBySide, parseComparison, parseJsonDoc, type SideBySide, type SideBySideDoc } from "./viewer/sidebyside";
+import { parseJsonDoc, parsePayload } from "./viewer/model";
+import { createSideBySide, parseComparison, type SideBySide, type SideBySideDoc } from "./viewer/sidebyside";
 
 export type { ComparisonDoc, CompareRow, SideBySide, SideBySideDoc } from "./viewer/sidebyside";
 
@@ -71,22 +72,17 @@ export interface CompareModel {
   off(event?: string | null, cb?: (() => void) | null): void;
 }
 
-const THROTTLE_MS = 50;
 const DOC_TRAITS = ["_payload_a", "_payload_b", "_comparison"];
 
 export function renderCompare({ model, el }: { model: CompareModel; el: HTMLElement }): () => void {
   let view: SideBySide | null = null;
   let removeError: (() => void) | null = null;
   let echo = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let lastSent = 0;
   const num = (v: unknown): number | undefined => (typeof v === "number" && isFinite(v) ? v : undefined);
 
   // browser → Python, at most every THROTTLE_MS (leading and trailing edge)
   const flush = (): void => {
-    timer = null;
     if (!view) return;
-    lastSent = Date.now();
     echo = true;
     try {
       if (model.get("row") !== view.row) {
@@ -97,12 +93,8 @@ export function renderCompare({ model, el }: { model: CompareModel; el: HTMLElem
       echo = false;
     }
   };
-  const push = (): void => {
-    if (timer !== null) return;
-    const wait = Math.max(0, lastSent + THROTTLE_MS - Date.now());
-    if (wait === 0) flush();
-    else timer = setTimeout(flush, wait);
-  };
+  const sync = throttled(flush);
+  const push = (): void => sync.push();
 
   const build = (): void => {
     view?.destroy();
@@ -141,7 +133,7 @@ export function renderCompare({ model, el }: { model: CompareModel; el: HTMLElem
   return () => {
     model.off("change:row", onRow);
     for (const t of DOC_TRAITS) model.off(`change:${t}`, build);
-    if (timer !== null) clearTimeout(timer);
+    sync.cancel();
     view?.destroy();
     view = null;
     removeError?.();

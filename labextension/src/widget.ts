@@ -10,6 +10,7 @@ import type { AnyModel } from "@anywidget/types";
 import { graphvizLayout } from "./layout";
 import { DOCUMENT_EVENT, type DocumentEventDetail } from "./events";
 import { showError } from "./failure";
+import { throttled } from "./throttle";
 import { injectStyle } from "./style";
 import { parsePayload } from "./viewer/model";
 import type { Payload, Position } from "./viewer/types";
@@ -83,13 +84,9 @@ interface WidgetModel {
 const _fits: (m: AnyModel<Traits>) => WidgetModel = (m) => m;
 void _fits;
 
-const THROTTLE_MS = 50;
-
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   if (model.get("_view") === "compare") return renderCompare({ model, el });
   let echo = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let lastSent = 0;
   let viewer: Viewer | null = null;
 
   const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -97,9 +94,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
 
   // browser → Python, at most every THROTTLE_MS (leading and trailing edge)
   const flush = (): void => {
-    timer = null;
     if (!viewer) return;
-    lastSent = Date.now();
     const p = viewer.position;
     echo = true;
     try {
@@ -111,12 +106,8 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
       echo = false;
     }
   };
-  const push = (): void => {
-    if (timer !== null) return;
-    const wait = Math.max(0, lastSent + THROTTLE_MS - Date.now());
-    if (wait === 0) flush();
-    else timer = setTimeout(flush, wait);
-  };
+  const sync = throttled(flush);
+  const push = (): void => sync.push();
 
   let payloadDoc: Payload;
   const lastThreadId = (): string => payloadDoc?.threads?.[payloadDoc.threads.length - 1]?.id ?? "";
@@ -219,7 +210,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     model.off("change:thread", onModel);
     model.off("change:ns", onModel);
     model.off("change:_payload", onPayload);
-    if (timer !== null) clearTimeout(timer);
+    sync.cancel();
     viewer?.destroy();
     viewer = null;
   };

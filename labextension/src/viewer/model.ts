@@ -257,9 +257,9 @@ export class PayloadModel {
   }
 }
 
-/** Accept what hosts hand us: a DataView / ArrayBuffer / typed array of UTF-8 JSON, a JSON
- *  string, or the parsed object. */
-export function parsePayload(data: unknown): Payload {
+/** JSON as hosts hand it over: a DataView / ArrayBuffer / typed array of UTF-8 JSON, JSON text
+ *  (empty text: {}), or the parsed value. */
+export function parseJsonDoc(data: unknown): unknown {
   let value: unknown = data;
   // tags, not instanceof: the bytes may come from another realm (iframe, test DOM)
   const tag = Object.prototype.toString.call(value);
@@ -270,6 +270,12 @@ export function parsePayload(data: unknown): Payload {
     value = new TextDecoder().decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
   if (typeof value === "string") value = value.trim() ? JSON.parse(value) : {};
+  return value;
+}
+
+/** Accept what hosts hand us (see parseJsonDoc) as a payload, every list present. */
+export function parsePayload(data: unknown): Payload {
+  const value = parseJsonDoc(data);
   if (!value || typeof value !== "object") throw new Error("pregel-viz: the payload is not a JSON object");
   const p = value as Partial<Payload>;
   return {

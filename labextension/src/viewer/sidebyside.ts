@@ -14,6 +14,7 @@ import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import type { LayoutFn } from "./graph";
 import type { Json, Payload, Position } from "./types";
+import { parseJsonDoc } from "./model";
 import { createViewer, type Viewer } from "./viewer";
 
 /** One way the sides differ (pregel_viz.compare.Divergence.to_dict). */
@@ -106,20 +107,6 @@ const SIDES = [0, 1] as const;
 type Side = (typeof SIDES)[number];
 /** Below this width (px) the two viewers are stacked. */
 const NARROW = 1000;
-
-/** Accept the comparison as the widget gets it: UTF-8 JSON bytes, JSON text or the object. */
-export function parseJsonDoc(data: unknown): unknown {
-  let value: unknown = data;
-  const tag = Object.prototype.toString.call(value);
-  if (tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]") {
-    value = new TextDecoder().decode(new Uint8Array(value as ArrayBuffer));
-  } else if (ArrayBuffer.isView(value) || tag === "[object DataView]") {
-    const v = value as ArrayBufferView;
-    value = new TextDecoder().decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-  }
-  if (typeof value === "string") value = value.trim() ? JSON.parse(value) : {};
-  return value;
-}
 
 /** A comparison document with every list present (rows without `at` are placed by step). */
 export function parseComparison(data: unknown): ComparisonDoc {
