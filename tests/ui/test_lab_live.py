@@ -299,9 +299,12 @@ def _saved_branches(page: Any, nb: Notebook, path: Any, cell: int, want: set[int
     found: set[int] = set()
     while time.monotonic() < deadline:
         nb.prompt(len(nb.panel.locator(".jp-Notebook .jp-Cell").all()) - 1).click()
-        page.keyboard.press("Control+s")
-        expect(page.locator(".jp-mod-dirty")).to_have_count(0)
-        book = json.loads(path.read_text())
+        page.keyboard.press("Control+s")  # saving takes a moment: the loop reads until it lands
+        try:
+            book = json.loads(path.read_text())
+        except ValueError:  # caught mid-write
+            time.sleep(0.3)
+            continue
         outputs = book["cells"][cell]["outputs"]
         docs = [o["data"][MIME] for o in outputs if MIME in o.get("data", {})]
         threads = docs[0]["threads"] if docs else []
@@ -310,5 +313,5 @@ def _saved_branches(page: Any, nb: Notebook, path: Any, cell: int, want: set[int
             found = {s["branch"] for s in root_ns["steps"]}
             if found == want:
                 return
-        time.sleep(0.3)
+        time.sleep(0.5)
     raise AssertionError(f"the saved output holds branches {found}, not {want}")
