@@ -27,6 +27,14 @@ __all__ = ["graph_view"]
 _START, _END = "__start__", "__end__"
 
 
+def _text(s: str) -> str:
+    """``s`` as a label Graphviz draws literally: not an HTML-like label (``"<b>"``), no escape
+    sequence (``"\\N"``), no character reference (``"&#58;"``, which Graphviz would decode)."""
+    # graphviz.escape returns a str subclass that quote() keeps out of HTML labels: not str()
+    label: str = graphviz.escape(s.replace("&", "&amp;"))
+    return label
+
+
 def _node_names(structure: dict[str, Any] | None, extra: Iterable[str]) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
@@ -96,8 +104,7 @@ def graph_view(
             classes.append("pv-end")
             attrs.update(shape="doublecircle", label="end", width="0.45", fixedsize="true")
         else:
-            # escape(): a name like "<b>" must stay text, not become an HTML-like label
-            attrs["label"] = graphviz.escape(name)
+            attrs["label"] = _text(name)
         if is_sub:
             classes.append("pv-subgraph")
             attrs["peripheries"] = "2"
@@ -150,7 +157,7 @@ def graph_view(
         elif e["kind"] == "observed":
             attrs["style"] = "dotted"
         if e["label"]:
-            attrs["label"] = graphviz.escape(e["label"])
+            attrs["label"] = _text(e["label"])
         dot.edge(node_ids[e["source"]], node_ids[e["target"]], **attrs)
     return {
         "dot": dot.source,
