@@ -1,48 +1,15 @@
-// The graph pane: Graphviz SVG inserted once per graph key (sanitized), then stepping only
-// toggles classes on the node and edge groups found by id (n<i> / e<i>, see pregel_viz/dot.py).
+// The graph pane: Graphviz SVG inserted once per graph key (sanitized: see sanitize.ts), then
+// stepping only toggles classes on the node and edge groups found by id (n<i> / e<i>, see
+// pregel_viz/dot.py).
 
 import { s } from "./dom";
 import type { GraphView, StepDoc } from "./types";
 import { groupTasks, wasInterrupted } from "./summary";
 
+export { sanitizeSvg } from "./sanitize";
+
 /** DOT text → SVG text. Injected, so the core runs (and is tested) without WASM. */
 export type LayoutFn = (dot: string) => Promise<string>;
-
-const DROP = new Set(["script", "foreignobject", "iframe", "object", "embed", "style", "link", "meta", "audio", "video", "handler", "listener"]);
-
-/** Parse SVG text as XML and keep only inert SVG: no scripts, foreignObject, event handler
- *  attributes or javascript:/data: links. Returns an element of `doc` (not yet attached). */
-export function sanitizeSvg(svgText: string, doc: Document = document): SVGSVGElement {
-  const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
-  const root = parsed.documentElement;
-  if (!root || root.nodeName.toLowerCase() !== "svg" || parsed.getElementsByTagName("parsererror").length) {
-    throw new Error("Graphviz did not return SVG");
-  }
-  const walk = (el: Element): void => {
-    for (const child of Array.from(el.children)) {
-      if (DROP.has(child.localName.toLowerCase())) {
-        child.remove();
-        continue;
-      }
-      walk(child);
-    }
-    for (const attr of Array.from(el.attributes)) {
-      const name = attr.name.toLowerCase();
-      const local = attr.localName.toLowerCase();
-      if (name.startsWith("on") || local.startsWith("on")) el.removeAttributeNode(attr);
-      else if ((local === "href" || local === "src" || local === "action" || local === "formaction") && /^\s*(javascript|data|vbscript):/i.test(attr.value)) {
-        el.removeAttributeNode(attr);
-      } else if (local === "style" && /url\s*\(|expression\s*\(/i.test(attr.value)) el.removeAttributeNode(attr);
-    }
-  };
-  walk(root);
-  // drop comments (Graphviz writes the node names into them)
-  const comments: Node[] = [];
-  const it = parsed.createNodeIterator(root, 128 /* NodeFilter.SHOW_COMMENT */);
-  for (let n = it.nextNode(); n; n = it.nextNode()) comments.push(n);
-  for (const c of comments) c.parentNode?.removeChild(c);
-  return doc.importNode(root, true) as unknown as SVGSVGElement;
-}
 
 /** Top-right corner of a node's shape, from its SVG geometry (no getBBox: works unrendered). */
 export function nodeCorner(g: Element): { x: number; y: number } | null {

@@ -11,7 +11,8 @@
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import { formatError } from "./format";
-import { GraphPicture, type LayoutFn, sanitizeSvg } from "./graph";
+import { GraphPicture, type LayoutFn } from "./graph";
+import { sanitizeSvg, stripDotLinks } from "./sanitize";
 import { type NamespaceModel, PayloadModel, type ThreadModel, type Values } from "./model";
 import { SidePanel } from "./panel";
 import { Timeline } from "./timeline";
@@ -225,7 +226,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
     if (!c) {
       layouts++;
       root.setAttribute("data-layouts", String(layouts));
-      const entry: Cached = { promise: Promise.resolve().then(() => options.layout(view.dot)).then(
+      const entry: Cached = { promise: Promise.resolve().then(() => options.layout(stripDotLinks(view.dot))).then(
         (svgText) => {
           const p = new GraphPicture(sanitizeSvg(svgText, host.ownerDocument), view);
           entry.picture = p;
