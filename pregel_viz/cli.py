@@ -7,18 +7,27 @@ problem and the fix, and exit code 2; a failing graph is a recorded outcome, not
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import inspect
 import json
 import os
+import signal
 import sys
+import threading
+import time
+import uuid
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 from . import __version__
-from .errors import GraphLoadError, PregelVizError, UsageError
+from .errors import FileAccessError, GraphLoadError, PregelVizError, UsageError
 
 __all__ = ["load_graph", "main"]
+
+_CONFIG_EXAMPLE = """--config '{"configurable": {"thread_id": "t1"}, "recursion_limit": 50}'"""
 
 
 def _json_arg(text: str, what: str) -> Any:
@@ -31,6 +40,94 @@ def _json_arg(text: str, what: str) -> Any:
         ) from None
 
 
+def _shown(value: Any) -> str:
+    """A JSON value as the user wrote it, cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_int(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+# what each RunnableConfig key may hold, as JSON: (test, description)
+_CONFIG_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "configurable": (lambda v: v is None or isinstance(v, dict), "a JSON object"),
+    "recursion_limit": (lambda v: _is_int(v, 1), "a whole number of at least 1"),
+    "max_concurrency": (lambda v: v is None or _is_int(v, 1), "a whole number of at least 1"),
+    "tags": (
+        lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v),
+        "a list of strings",
+    ),
+    "metadata": (lambda v: v is None or isinstance(v, dict), "a JSON object"),
+    "run_name": (lambda v: isinstance(v, str), "a string"),
+    "run_id": (lambda v: v is None or _is_uuid(v), "a UUID string"),
+    "callbacks": (lambda v: v is None, "null (callback handlers can only be passed from Python)"),
+}
+_CONFIGURABLE_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "thread_id": (lambda v: isinstance(v, str) or _is_int(v, 0), "a string"),
+    "checkpoint_ns": (lambda v: isinstance(v, str), "a string"),
+    "checkpoint_id": (lambda v: v is None or isinstance(v, str), "a string"),
+}
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _config_arg(text: str) -> dict[str, Any]:
+    """``--config``: a RunnableConfig as JSON, each known key checked before the run starts."""
+    from langchain_core.runnables.config import CONFIG_KEYS
+
+    config = _json_arg(text, "--config")
+    if not isinstance(config, dict):
+        raise UsageError(
+            f"--config must be a JSON object, not {_shown(config)}; e.g. {_CONFIG_EXAMPLE}"
+        )
+    for key in config:
+        if key not in CONFIG_KEYS:
+            raise UsageError(
+                f"--config has an unknown key {key!r} (LangGraph would ignore it); "
+                f"the keys are {', '.join(CONFIG_KEYS)}"
+            )
+    _check_types(config, _CONFIG_TYPES, "")
+    _check_types(config.get("configurable") or {}, _CONFIGURABLE_TYPES, "configurable.")
+    if config.get("run_id") is not None:
+        config["run_id"] = uuid.UUID(config["run_id"])
+    return config
+
+
+def _check_types(
+    values: dict[str, Any], types: dict[str, tuple[Callable[[Any], bool], str]], prefix: str
+) -> None:
+    for key, (ok, wanted) in types.items():
+        if key in values and not ok(values[key]):
+            raise UsageError(
+                f"--config {prefix}{key} must be {wanted}, not {_shown(values[key])}; "
+                f"e.g. {_CONFIG_EXAMPLE}"
+            )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def _raised(exc: BaseException) -> str:
+    """What user code raised, in one short line."""
+    text = _one_line(str(exc))
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _exit_call(exc: SystemExit) -> str:
+    return "sys.exit()" if exc.code is None else f"sys.exit({exc.code!r})"
+
+
 def load_graph(spec: str) -> Any:
     """Import ``MODULE:ATTR``: a compiled graph, or a zero-argument function returning one."""
     from langgraph.pregel import Pregel
@@ -38,35 +135,21 @@ def load_graph(spec: str) -> Any:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"expected MODULE:ATTR (for example my_app.graph:app), got {spec!r}")
+    _check_module_name(module_name, attr)
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise GraphLoadError(
-                f"no module named {module_name!r}; run from the directory that holds it "
-                "or add that directory to PYTHONPATH"
-            ) from None
-        raise GraphLoadError(f"importing {module_name!r} failed: {exc}") from None
-    except Exception as exc:
-        raise GraphLoadError(
-            f"importing {module_name!r} raised {type(exc).__name__}: {exc}"
-        ) from None
-    obj: Any = module
+    obj: Any = _import(module_name)
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
             raise GraphLoadError(f"module {module_name!r} has no attribute {attr!r}") from None
+        except Exception as exc:
+            raise GraphLoadError(f"looking up {spec} raised {_raised(exc)}") from None
+    if obj is main:
+        raise GraphLoadError(f"{spec} is the pregel-viz command itself; name your graph instead")
     if not isinstance(obj, Pregel) and callable(obj) and not hasattr(obj, "compile"):
-        try:
-            obj = obj()
-        except TypeError as exc:
-            raise GraphLoadError(
-                f"{spec} is a function that needs arguments ({exc}); point at a compiled graph "
-                "or a zero-argument function that returns one"
-            ) from None
+        obj = _call_factory(obj, spec)
     if not isinstance(obj, Pregel):
         hint = (
             "; it looks like a StateGraph builder: export builder.compile()"
@@ -77,46 +160,223 @@ def load_graph(spec: str) -> Any:
     return obj
 
 
+def _check_module_name(module_name: str, attr: str) -> None:
+    """A file path where a module name belongs gets the module name to use instead."""
+    if not (
+        "/" in module_name
+        or "\\" in module_name
+        or module_name.endswith(".py")
+        or module_name.startswith(".")
+    ):
+        return
+    folder, file = os.path.split(module_name)
+    name = file.removesuffix(".py").strip(".")
+    where = f"run from {folder} (or add it to PYTHONPATH) and " if folder not in ("", ".") else ""
+    raise UsageError(
+        f"MODULE is a Python module name, not a file path: got {module_name!r}; "
+        f"{where}use {name or 'my_app'}:{attr}"
+    )
+
+
+def _import(module_name: str) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise GraphLoadError(
+                f"no module named {module_name!r}; run from the directory that holds it "
+                "or add that directory to PYTHONPATH"
+            ) from None
+        raise GraphLoadError(
+            f"importing {module_name!r} failed: {_one_line(str(exc))}; "
+            "install what it needs in this Python environment"
+        ) from None
+    except SystemExit as exc:
+        raise GraphLoadError(
+            f"importing {module_name!r} called {_exit_call(exc)}; put the module's script code "
+            'under `if __name__ == "__main__":` so that importing it only defines the graph'
+        ) from None
+    except Exception as exc:
+        raise GraphLoadError(
+            f"importing {module_name!r} raised {_raised(exc)}; fix the module so that it imports"
+        ) from None
+
+
+def _call_factory(factory: Any, spec: str) -> Any:
+    """Call the zero-argument function ``spec`` names; what it raises becomes one line."""
+    if inspect.iscoroutinefunction(factory):
+        raise GraphLoadError(
+            f"{spec} is an async function; point at the compiled graph "
+            "or at a plain function that returns it"
+        )
+    try:
+        inspect.signature(factory).bind()
+    except TypeError as exc:
+        raise GraphLoadError(
+            f"{spec} is a function that needs arguments ({exc}); point at a compiled graph "
+            "or a zero-argument function that returns one"
+        ) from None
+    except ValueError:
+        pass  # no signature to check (some builtins): just call it
+    what = f"calling {spec} (the function that should return the graph)"
+    try:
+        obj = factory()
+    except SystemExit as exc:
+        raise GraphLoadError(f"{what} called {_exit_call(exc)}; make it return the graph") from None
+    except Exception as exc:
+        raise GraphLoadError(
+            f"{what} raised {_raised(exc)}; fix it, or point at the compiled graph"
+        ) from None
+    if inspect.iscoroutine(obj):
+        obj.close()
+        raise GraphLoadError(f"{spec} returned a coroutine; make it a plain function")
+    return obj
+
+
 def _cmd_record(args: argparse.Namespace) -> int:
     from .recorder import record
 
-    graph = load_graph(args.graph)
     inp = _json_arg(args.input, "--input") if args.input is not None else None
-    config = _json_arg(args.config, "--config") if args.config is not None else None
-    if config is not None and not isinstance(config, dict):
-        raise UsageError("--config must be a JSON object, e.g. '{\"recursion_limit\": 50}'")
+    config = _config_arg(args.config) if args.config is not None else None
     resume = [_json_arg(r, "--resume") for r in args.resume]
-    run = record(graph, inp, config, path=args.output, resume=resume)
-    print(run.summary())
-    print(f"wrote {args.output}")
+    graph = load_graph(args.graph)
+    _refuse_overwriting_non_log(args.output)
+    with _writing(args.output):
+        args.interrupted_note = f"{args.output} holds what was recorded until then"
+        run = record(graph, inp, config, path=args.output, resume=resume)
+    _out(run.summary())
+    _out(f"wrote {args.output}")
     return 0
+
+
+# what went wrong with a file the user named, and the fix, by errno
+_OS_FIXES: dict[int, str] = {
+    errno.ENOENT: "no such file or directory; check the path",
+    errno.EACCES: "permission denied; check its permissions or use another path",
+    errno.EPERM: "operation not permitted; check its permissions or use another path",
+    errno.ENOSPC: "no space left on the device; free some space or write to another disk",
+    errno.EROFS: "read-only file system; write somewhere else",
+    errno.EISDIR: "it is a directory; give the path of a file",
+    errno.ENOTDIR: "a part of the path is not a directory; check the path",
+    errno.EEXIST: "a part of the path is a file, not a directory; check the path",
+    errno.EIO: "input/output error (a failing disk or network share?); check the device "
+    "or use another path",
+    errno.ENAMETOOLONG: "the name is too long; use a shorter path",
+}
+if hasattr(errno, "EDQUOT"):
+    _OS_FIXES[errno.EDQUOT] = "disk quota exceeded; free some space or write to another disk"
+
+
+def _file_error(verb: str, path: str, exc: OSError) -> FileAccessError:
+    why = _OS_FIXES.get(exc.errno or 0) or _one_line(exc.strerror or str(exc))
+    return FileAccessError(f"cannot {verb} {path}: {why}")
+
+
+def _is_about(exc: OSError, path: str) -> bool:
+    """Whether ``exc`` is about ``path`` (or a folder on its way), or names no file at all."""
+    if exc.filename is None:
+        return True
+    name = os.path.abspath(os.fsdecode(exc.filename))
+    full = os.path.abspath(path)
+    return full == name or full.startswith(name.rstrip(os.sep) + os.sep)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+@contextlib.contextmanager
+def _writing(path: str, *inputs: str) -> Iterator[None]:
+    """Around writing ``path``: refuse to overwrite an input, create the folder it goes in, and
+    turn a failure to write it (disk full, no permission...) into one line that names it."""
+    if not path:
+        raise UsageError("the output path is empty; give a file name")
+    for source in inputs:
+        if _same_file(path, source):
+            raise UsageError(
+                f"writing {path} would overwrite the input {source}; give another output path"
+            )
+    if os.path.isdir(path):
+        raise FileAccessError(f"cannot write {path}: it is a directory; give a file path in it")
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        yield
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) or not _is_about(exc, path):
+            raise
+        raise _file_error("write", path, exc) from None
+
+
+def _refuse_overwriting_non_log(path: str) -> None:
+    """``record -o`` replaces a log, never another kind of file (a typo such as ``-o app.py``)."""
+    from .logfile import MAGIC
+
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            return
+        with open(path, "rb") as fh:
+            head = fh.read(len(MAGIC))
+    except OSError:
+        return  # writing it will say what is wrong
+    if head != MAGIC:
+        raise UsageError(
+            f"{path} exists and is not a .pregel log; record into a new file or remove it first"
+        )
 
 
 def _load(path: str) -> Any:
     from .reader import load
 
-    if not os.path.exists(path):
-        raise UsageError(f"no such file: {path}")
+    if not path:
+        raise UsageError("the log's path is empty; give the path of a .pregel log")
     if os.path.isdir(path):
-        raise UsageError(f"{path} is a directory; give the path of a .pregel log")
+        raise FileAccessError(f"{path} is a directory; give the path of a .pregel log")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return load(path)
+        try:
+            return load(path)
+        except OSError as exc:
+            if not _is_about(exc, path):
+                raise
+            raise _file_error("read", path, exc) from None
+
+
+def _out(text: str) -> None:
+    """One line (or block) to stdout; characters its encoding lacks come out escaped."""
+    with _stdout_errors():
+        try:
+            sys.stdout.write(text + "\n")
+        except UnicodeEncodeError:  # nothing was written: the text is encoded before it is
+            encoding = sys.stdout.encoding or "utf-8"
+            sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+
+
+@contextlib.contextmanager
+def _stdout_errors() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _file_error("write", "to standard output", exc) from None
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    print(_load(args.file).summary())
+    _out(_load(args.file).summary())
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     doc = _load(args.file).to_dict()
     text = json.dumps(doc, indent=args.indent, ensure_ascii=False)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    else:
-        sys.stdout.write(text + "\n")
+    if args.output is None:
+        _out(text)
+        return 0
+    with _writing(args.output, args.file), open(args.output, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
     return 0
 
 
@@ -125,8 +385,11 @@ def _cmd_html(args: argparse.Namespace) -> int:
 
     run = _load(args.file)
     out = args.output or os.path.splitext(args.file)[0] + ".html"
-    write_html(run, out)
-    print(f"wrote {out}")
+    if args.output is None and _same_file(out, args.file):
+        raise UsageError(f"the page for {args.file} would replace it; give its path with -o")
+    with _writing(out, args.file):
+        write_html(run, out)
+    _out(f"wrote {out}")
     return 0
 
 
@@ -139,10 +402,7 @@ def _cmd_narrate(args: argparse.Namespace) -> int:
     story = narrate(run, thread=thread, ns=ns, step=args.step)
     if args.step is not None and not story.steps:
         raise UsageError(f"no superstep {args.step} in {args.file}")
-    if args.json:
-        sys.stdout.write(json.dumps(story.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    else:
-        sys.stdout.write(story.text() + "\n")
+    _out(json.dumps(story.to_dict(), ensure_ascii=False, indent=1) if args.json else story.text())
     return 0
 
 
@@ -194,32 +454,53 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise UsageError(str(exc.args[0]) if exc.args else str(exc)) from None
     if args.html:
-        write_compare_html(page, args.html)
+        with _writing(args.html, args.a, args.b):
+            write_compare_html(page, args.html)
         # stdout stays the comparison alone (--json output is one JSON document)
         print(f"wrote {args.html}", file=sys.stderr)
-    if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    else:
-        sys.stdout.write(result.text() + "\n")
+    _out(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if args.json else result.text())
     return 0 if result.identical else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import open_in_browser, write_demo
+    from .demo import open_in_browser, record_demo
 
-    out = os.path.abspath(args.output or "pregel-viz-demo.html")
-    run = write_demo(out, log=args.log)
-    print(run.summary())
-    print(f"wrote {out}")
+    out = args.output or "pregel-viz-demo.html"
+    # as demo.write_demo, with each file's failure told apart
+    if args.log is not None:
+        _refuse_overwriting_non_log(args.log)
+    with _writing(args.log) if args.log is not None else contextlib.nullcontext():
+        run = record_demo(args.log)
+    with _writing(out):
+        run.to_html(out)
+    _out(run.summary())
+    _out(f"wrote {os.path.abspath(out)}")
     if args.log:
-        print(f"wrote {os.path.abspath(args.log)}")
+        _out(f"wrote {os.path.abspath(args.log)}")
     if args.open and not open_in_browser(out):
         print("no web browser found: open the file above yourself", file=sys.stderr)
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def _indent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 0 <= value <= 16:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 16, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pregel-viz",
         description="Record and inspect LangGraph runs as .pregel logs.",
     )
@@ -249,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="print a .pregel log as one JSON document")
     p.add_argument("file")
     p.add_argument("--format", choices=["json"], default="json")
-    p.add_argument("--indent", type=int, default=None)
+    p.add_argument("--indent", type=_indent, default=None, metavar="N", help="0 to 16 spaces")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(func=_cmd_export)
 
@@ -301,18 +582,63 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pregel-viz`` command; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (one line, already printed)
+        return int(exc.code or 0)
+    args.interrupted_note = ""  # what Ctrl-C leaves behind, told when it comes
+    args.interrupted_told = threading.Lock()
+    if argv is None and threading.current_thread() is threading.main_thread():
+        _leave_soon_after_ctrl_c(args)  # the command itself, not a caller in this process
+    try:
+        code = int(args.func(args))
+        with _stdout_errors():
+            sys.stdout.flush()
+        return code
     except PregelVizError as exc:
-        print(f"pregel-viz: error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
+    except BrokenPipeError:
+        # the reader stopped reading (``| head``): nothing to report
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
-        print(f"pregel-viz: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        _error(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return 2
     except KeyboardInterrupt:
-        print("pregel-viz: interrupted", file=sys.stderr)
+        _tell_interrupted(args)
         return 130
+
+
+def _error(text: str) -> None:
+    print(f"pregel-viz: error: {_one_line(text)}", file=sys.stderr)
+
+
+def _tell_interrupted(args: argparse.Namespace) -> None:
+    if args.interrupted_told.acquire(blocking=False):  # once, from whichever thread comes first
+        note = args.interrupted_note
+        print(f"pregel-viz: interrupted{'; ' if note else ''}{note}", file=sys.stderr)
+
+
+def _leave_soon_after_ctrl_c(args: argparse.Namespace) -> None:
+    """Ctrl-C stops the command as usual (KeyboardInterrupt); if the process is still there two
+    seconds later (LangGraph waits for the nodes running in its threads, however long they
+    take), it leaves without them."""
+
+    def leave_soon() -> None:
+        time.sleep(2)
+        _tell_interrupted(args)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(130)
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        threading.Thread(target=leave_soon, name="pregel-viz-ctrl-c", daemon=True).start()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
 
 
 if __name__ == "__main__":  # pragma: no cover

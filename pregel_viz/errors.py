@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = [
     "CorruptLogError",
+    "FileAccessError",
     "GraphLoadError",
     "LogFormatError",
     "LogVersionError",
@@ -49,6 +50,10 @@ class GraphLoadError(PregelVizError):
 
 class UsageError(PregelVizError):
     """A user-facing argument is invalid (bad JSON, unknown option value...)."""
+
+
+class FileAccessError(PregelVizError):
+    """A file named by the user cannot be read or written (missing, no permission, disk full...)."""
 
 
 class PregelVizWarning(UserWarning):
