@@ -9,6 +9,7 @@ on a run's payload, ``mountCompare`` on a side-by-side document
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -42,7 +43,10 @@ html, body {{ margin: 0; padding: 0; font-family: system-ui, sans-serif; }}
 <script type="module">
 const text = (id) => document.getElementById(id).textContent;
 const payload = JSON.parse(text("pregel-viz-payload"));
-const url = URL.createObjectURL(new Blob([text("pregel-viz-esm")], {{ type: "text/javascript" }}));
+const bytes = atob(text("pregel-viz-esm"));  // the bundle, in base64: see _inline_code
+const code = new Uint8Array(bytes.length);
+for (let i = 0; i < bytes.length; i++) code[i] = bytes.charCodeAt(i);
+const url = URL.createObjectURL(new Blob([code], {{ type: "text/javascript" }}));
 const viewer = await import(url);
 URL.revokeObjectURL(url);
 window.pregelViz = viewer.{mount}(document.getElementById("pregel-viz-root"), payload);
@@ -52,9 +56,38 @@ window.pregelViz = viewer.{mount}(document.getElementById("pregel-viz-root"), pa
 """
 
 
-def _script_text(text: str) -> str:
-    """Text that cannot end the <script> element holding it (nor open a comment there)."""
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+# In the text of a <script> element, "<" can end it ("</script") or open a comment ("<!--")
+# that moves its end; in JSON these characters only occur inside strings, where \uXXXX is the
+# same character. U+2028/U+2029 too, which JavaScript source before ES2019 could not hold in a
+# string (the page reads the data with JSON.parse, but a copy of it may end up in a script).
+_JSON_ESCAPES = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
+)
+
+
+def _inline_json(text: str) -> str:
+    """JSON text to inline in a <script type="application/json">: the same document to
+    ``JSON.parse``, with no character HTML would read as markup."""
+    return text.translate(_JSON_ESCAPES)
+
+
+def _inline_css(css: str) -> str:
+    """CSS to inline in a <style> element, which ends at the first "</style": "<" (only ever in
+    a string or a comment of valid CSS) is written as the CSS escape "\\3c "."""
+    return css.replace("<", "\\3c ")
+
+
+def _inline_code(js: bytes) -> str:
+    """The viewer bundle as base64, decoded by the page's loader: it comes back byte for byte
+    whatever it holds (an HTML parser ends the element at "</script", moves its end after
+    "<!--<script", turns CR into LF)."""
+    return base64.b64encode(js).decode("ascii")
 
 
 def _page(title: str, data_json: str, *, mount: str, what: str) -> str:
@@ -66,9 +99,9 @@ def _page(title: str, data_json: str, *, mount: str, what: str) -> str:
         title=html.escape(title),
         what=what,
         mount=mount,
-        css=_script_text(css.read_text(encoding="utf-8")) if css.is_file() else "",
-        payload=_script_text(data_json),
-        esm=_script_text(js.read_text(encoding="utf-8")),
+        css=_inline_css(css.read_text(encoding="utf-8")) if css.is_file() else "",
+        payload=_inline_json(data_json),
+        esm=_inline_code(js.read_bytes()),
     )
 
 
