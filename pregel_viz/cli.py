@@ -31,12 +31,18 @@ _CONFIG_EXAMPLE = """--config '{"configurable": {"thread_id": "t1"}, "recursion_
 
 
 def _json_arg(text: str, what: str) -> Any:
+    shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
-            f"{what} is not valid JSON ({exc.msg} at column {exc.colno}): {text!r}; "
+            f"{what} is not valid JSON ({exc.msg} at column {exc.colno}): {shown}; "
             'quote it for the shell, e.g. --input \'{"question": "hi"}\''
+        ) from None
+    except RecursionError:
+        raise UsageError(
+            f"{what} nests lists or objects too deeply for Python to read: {shown}; "
+            "pass a shallower value"
         ) from None
 
 
@@ -384,7 +390,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
     from .html import write_html
 
     run = _load(args.file)
-    out = args.output or os.path.splitext(args.file)[0] + ".html"
+    out = args.output if args.output is not None else os.path.splitext(args.file)[0] + ".html"
     if args.output is None and _same_file(out, args.file):
         raise UsageError(f"the page for {args.file} would replace it; give its path with -o")
     with _writing(out, args.file):
@@ -465,7 +471,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import open_in_browser, record_demo
 
-    out = args.output or "pregel-viz-demo.html"
+    out = args.output if args.output is not None else "pregel-viz-demo.html"
     # as demo.write_demo, with each file's failure told apart
     if args.log is not None:
         _refuse_overwriting_non_log(args.log)

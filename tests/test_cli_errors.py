@@ -325,6 +325,8 @@ def test_an_io_error_while_writing_names_the_file(
     [
         (["record", "errapp:app", "-o", ""], "the output path is empty"),
         (["export", "run.pregel", "-o", ""], "the output path is empty"),
+        (["html", "run.pregel", "-o", ""], "the output path is empty"),
+        (["demo", "-o", ""], "the output path is empty"),
         (["record", "errapp:app", "-o", "errapp.py"], "errapp.py exists and is not a .pregel log"),
         (["demo", "--log", "errapp.py"], "errapp.py exists and is not a .pregel log"),
         (["export", "run.pregel", "-o", "run.pregel"], "would overwrite the input run.pregel"),
@@ -405,6 +407,9 @@ def test_a_reader_that_stops_early_is_no_error(log: Path) -> None:
         (["export", "run.pregel", "--indent", "99999999"], "--indent: must be from 0 to 16"),
         (["export", "run.pregel", "--indent", "x"], "--indent: must be a whole number, not 'x'"),
         (["narrate", "run.pregel", "--step", "x"], "invalid int value: 'x'"),
+        (["record", "errapp:app", "--input", "[" * 100_000, "-o", "x.pregel"], "--input nests"),
+        (["record", "errapp:app", "--resume", "[" * 5000 + "]" * 5000, "-o", "x"], "too deeply"),
+        (["record", "errapp:app", "--input", "{" * 5000, "-o", "x.pregel"], "'...; quote"),
     ],
 )
 def test_a_usage_mistake_is_one_line(
