@@ -218,9 +218,9 @@ describe("stripDotLinks", () => {
     const out = stripDotLinks(
       `digraph { URL="javascript:1"; a [label="URL=x" "URL"="javascript:2" "UR" + "L"="javascript:3" href = "javascript:4", ` +
         `/* URL= */ labelURL=<javascript:5>; edgetarget=_top image="x.png" tooltip="t"] // URL="x"\n` +
-        `# URL="y"\n a -> b [headURL="javascript:6"] }`,
+        `# URL="y"\n a -> b [headURL="javascript:6" <URL>="javascript:7" <href>=<javascript:8>] }`,
     );
-    for (const gone of [`URL="javascript:1"`, `"URL"=`, `"UR" + "L"=`, `href =`, `labelURL=`, `edgetarget=`, `image=`, `tooltip=`, `headURL=`])
+    for (const gone of [`URL="javascript:1"`, `"URL"=`, `"UR" + "L"=`, `href =`, `labelURL=`, `edgetarget=`, `image=`, `tooltip=`, `headURL=`, `<URL>`, `"URL"`, `<href>`])
       expect(out, gone).not.toContain(gone);
     // the same words in a string, a comment or a preprocessor line stay as they are
     for (const kept of [`label="URL=x"`, `/* URL= */`, `// URL="x"`, `# URL="y"`]) expect(out, kept).toContain(kept);

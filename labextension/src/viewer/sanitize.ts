@@ -197,14 +197,10 @@ export function stripDotLinks(dot: string): string {
   const significant = tokens.filter((t) => t.kind !== "space" && t.kind !== "comment");
   for (let k = 0; k < significant.length; k++) {
     const t = significant[k];
-    if (t.kind === "html") {
-      const text = dot.slice(t.start + 1, t.end - 1);
-      edits.push({ start: t.start, end: t.end, text: `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` });
-      continue;
-    }
-    if (t.kind !== "id" && t.kind !== "string") continue;
-    // a name: an ID, or quoted strings joined by "+"
-    let name = t.kind === "id" ? dot.slice(t.start, t.end) : unquote(dot.slice(t.start, t.end));
+    if (t.kind !== "id" && t.kind !== "string" && t.kind !== "html") continue;
+    // a name: an ID, an HTML string, or quoted strings joined by "+"
+    const text = dot.slice(t.start, t.end);
+    let name = t.kind === "id" ? text : t.kind === "html" ? text.slice(1, -1) : unquote(text);
     let last = k;
     while (t.kind === "string" && significant[last + 1]?.kind === "punct" && dot[significant[last + 1].start] === "+" && significant[last + 2]?.kind === "string") {
       last += 2;
@@ -213,6 +209,8 @@ export function stripDotLinks(dot: string): string {
     const next = significant[last + 1];
     if (next?.kind === "punct" && dot[next.start] === "=" && DOT_LINK_ATTRIBUTES.has(name.toLowerCase())) {
       edits.push({ start: t.start, end: significant[last].end, text: DROPPED });
+    } else if (t.kind === "html") {
+      edits.push({ start: t.start, end: t.end, text: `"${name.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` });
     }
     k = last;
   }
