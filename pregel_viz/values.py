@@ -14,6 +14,13 @@ without importing or constructing anything. Objects that are not plain data beco
 
 Bounds (see :class:`Limits`) cut huge strings, long containers, deep nesting and cycles, leaving a
 visible ``pregel_viz.truncated`` / ``pregel_viz.cycle`` marker in place of what was cut.
+
+Tagging runs user code (``__repr__``, ``__str__``, properties, ``__iter__``...) and never lets it
+end the recording: whatever that code raises is swallowed and a placeholder recorded, including
+``SystemExit``, ``GeneratorExit`` and ``asyncio.CancelledError`` (without recording, that code
+would not have run, so its exit or cancellation is no request of the program). Only
+``KeyboardInterrupt`` propagates: it is how Ctrl-C reaches a program, and pressing Ctrl-C while a
+value is being tagged must still stop it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ __all__ = [
     "TRUNCATED",
     "Limits",
     "is_tagged",
+    "safe_str",
     "tag",
     "to_safe",
     "type_name",
@@ -82,8 +90,24 @@ def type_name(obj: Any) -> str:
 def _safe_repr(obj: Any) -> str:
     try:
         return _repr.repr(obj)
-    except Exception as exc:  # a user __repr__ may raise anything
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a user __repr__ may raise anything, SystemExit included
         return f"<unrepresentable {type_name(obj)}: {type(exc).__name__}>"
+
+
+def safe_str(obj: Any) -> str:
+    """``str(obj)``, or ``"<str() failed: ValueError>"`` when the object's ``__str__`` raises.
+
+    Used for exception messages: a user exception whose ``__str__`` fails is still recorded,
+    and still reaches its caller unchanged. Only ``KeyboardInterrupt`` propagates.
+    """
+    try:
+        return str(obj)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        return f"<str() failed: {type(exc).__name__}>"
 
 
 def _fields_of(obj: Any) -> dict[str, Any] | None:
@@ -118,14 +142,16 @@ def tag(obj: Any) -> Any:
     """
     try:
         return _tag(obj)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # user code run while tagging; see the module docstring
         return {"$type": type_name(obj), "$repr": f"<untaggable: {type(exc).__name__}>"}
 
 
 def _tag(obj: Any) -> Any:
     t = type_name(obj)
     if isinstance(obj, BaseException):
-        return {"$type": t, "$error": _safe_str(obj), "$repr": _safe_repr(obj)}
+        return {"$type": t, "$error": safe_str(obj), "$repr": _safe_repr(obj)}
     if isinstance(obj, enum.Enum):
         return {"$type": t, "$name": obj.name, "$value": obj.value}
     if isinstance(obj, (datetime.date, datetime.time)):
@@ -147,13 +173,6 @@ def _tag(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return {"$type": t, "$items": list(obj)}
     return {"$type": t, "$repr": _safe_repr(obj)}
-
-
-def _safe_str(exc: BaseException) -> str:
-    try:
-        return str(exc)
-    except Exception:
-        return "<str() failed>"
 
 
 def is_tagged(value: Any) -> bool:
@@ -228,7 +247,7 @@ class _Walker:
 
 def _key(k: Any) -> str:
     if isinstance(k, (int, float, bool)) or k is None:
-        return str(k)
+        return safe_str(k)
     return _safe_repr(k)
 
 

@@ -142,7 +142,7 @@ def test_given_an_exception_when_encoded_then_it_is_tagged_with_its_message_and_
 def test_given_an_exception_whose_str_raises_when_encoded_then_it_is_still_tagged() -> None:
     out = roundtrip(BadStrError())
     assert out["$type"].endswith("BadStrError")
-    assert out["$error"] == "<str() failed>"
+    assert out["$error"] == "<str() failed: ValueError>"
     assert isinstance(out["$repr"], str)
 
 

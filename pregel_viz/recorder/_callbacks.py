@@ -15,6 +15,7 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langgraph.errors import GraphBubbleUp, GraphInterrupt, ParentCommand
 
+from ..values import safe_str
 from ._lg import NS_END, NS_SEP
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ def attempt_status(error: BaseException | None) -> tuple[str, dict[str, Any] | N
     if isinstance(error, ParentCommand):
         return "parent_command", {"command": error.args[0] if error.args else None}
     if isinstance(error, GraphBubbleUp):
-        return "bubble", {"type": type(error).__name__, "message": str(error)}
-    return "error", {"type": type(error).__name__, "message": str(error)}
+        return "bubble", {"type": type(error).__name__, "message": safe_str(error)}
+    return "error", {"type": type(error).__name__, "message": safe_str(error)}
 
 
 class AttemptHandler(BaseCallbackHandler):

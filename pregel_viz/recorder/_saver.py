@@ -52,10 +52,13 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
 
     def _record(self, where: str, fn: Any, *args: Any) -> None:
         # Recording must never change what the graph does: a recorder failure is reported,
-        # never raised into LangGraph's loop.
+        # never raised into LangGraph's loop (a SystemExit raised by user code the recorder
+        # ran included; only Ctrl-C goes through).
         try:
             fn(*args)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             self.recorder_failed(where, exc)
 
     def recorder_failed(self, where: str, exc: BaseException) -> None:

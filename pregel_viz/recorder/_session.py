@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
+import logging
 import platform
 import threading
 import time
@@ -26,12 +27,14 @@ from langgraph.errors import GraphDrained
 
 from .._version import __version__
 from ..logfile import LogWriter
-from ..values import DEFAULT_LIMITS, Limits
+from ..values import DEFAULT_LIMITS, Limits, safe_str
 from ._callbacks import attempt_status
 from ._lg import INTERRUPT, LANGGRAPH_VERSION, TASKS, check_version
 from ._topology import GraphSpec, explain, graph_specs, spec_key, structure_event
 
 __all__ = ["Recorder"]
+
+logger = logging.getLogger("pregel_viz")
 
 _LRU_SIZE = 512
 
@@ -130,16 +133,28 @@ class Recorder:
     # --- calls --------------------------------------------------------------------------------
 
     def begin_call(self, label: str, thread: str, method: str, input: Any) -> int:
+        """Record the start of a call; never raises (a failure is logged)."""
         call = next(self._calls)
-        with self._lock:
-            self._root_interrupts[label] = []
-        self._emit(
-            {"k": "call", "call": call, "thread": label, "thread_id": thread, "method": method,
-             "input": input, "t": self.now()}
-        )
+        try:
+            with self._lock:
+                self._root_interrupts[label] = []
+            self._emit(
+                {"k": "call", "call": call, "thread": label, "thread_id": thread,
+                 "method": method, "input": input, "t": self.now()}
+            )
+        except Exception as exc:
+            logger.warning("pregel-viz could not record a call's start: %r", exc)
         return call
 
     def end_call(self, call: int, label: str, error: BaseException | None) -> None:
+        """Record how a call ended; never raises, so the caller gets the call's own result or
+        exception (a failure is logged)."""
+        try:
+            self._end_call(call, label, error)
+        except Exception as exc:
+            logger.warning("pregel-viz could not record a call's end: %r", exc)
+
+    def _end_call(self, call: int, label: str, error: BaseException | None) -> None:
         with self._lock:
             interrupts = self._root_interrupts.pop(label, [])
             pending = self._root_pending.get(label, False)
@@ -152,7 +167,7 @@ class Recorder:
             # RunControl.request_drain(): stopped on request before a superstep, resumable
             status, err = "paused", None
         else:
-            status, err = "error", {"type": type(error).__name__, "message": str(error)}
+            status, err = "error", {"type": type(error).__name__, "message": safe_str(error)}
         self._emit(
             {"k": "end", "call": call, "thread": label, "status": status,
              "interrupts": interrupts, "error": err, "t": self.now()}
