@@ -79,15 +79,22 @@ _MAX_ERRORS_KEPT = 20
 
 
 class _Entry:
-    """One finished recording: its log (in memory or on disk) and, once read, its Run."""
+    """One finished recording: its log (in memory or on disk) and, once read, its Run.
 
-    __slots__ = ("data", "n", "name", "path", "run")
+    ``incomplete`` says why its file could not be written to the end; the log is then kept in
+    memory (complete) and read from there.
+    """
 
-    def __init__(self, n: int, name: str, path: str | None, data: bytes | None) -> None:
+    __slots__ = ("data", "incomplete", "n", "name", "path", "run")
+
+    def __init__(
+        self, n: int, name: str, path: str | None, data: bytes | None, incomplete: str = ""
+    ) -> None:
         self.n = n
         self.name = name
         self.path = path
         self.data = data
+        self.incomplete = incomplete
         self.run: Run | None = None
 
     def load(self) -> Run:
@@ -96,11 +103,14 @@ class _Entry:
             from .reader import load
 
             if self.data is not None:
-                self.run = Run.from_bytes(self.data, source=f"auto-{self.n}-{self.name}")
+                source = self.path or f"auto-{self.n}-{self.name}"
+                self.run = Run.from_bytes(self.data, source=source)
                 self.data = None
             else:
                 assert self.path is not None
                 self.run = load(self.path)
+            if self.incomplete:
+                self.run.warnings.append(self.incomplete)
         return self.run
 
 
@@ -492,12 +502,15 @@ class _Call:
             st.error("ending a recording", exc)
         try:
             self.recorder.close()
-            data = None if self.path is not None else self.recorder.writer.getvalue()
+            incomplete = self.recorder.incomplete_message()
+            # a file that could not be written to the end: keep the complete in-memory copy
+            keep = self.path is None or bool(incomplete)
+            data = self.recorder.writer.getvalue() if keep else None
         except Exception as exc:
             st.error("closing a recording", exc)
             return
         with st.lock:
-            st.entries.append(_Entry(self.n, self.name, self.path, data))
+            st.entries.append(_Entry(self.n, self.name, self.path, data, incomplete))
 
 
 # --- the seams, guarded -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ __all__ = [
     "GraphLoadError",
     "LogFormatError",
     "LogVersionError",
+    "LogWriteWarning",
     "NotALogError",
     "PregelVizError",
     "PregelVizWarning",
@@ -62,3 +63,9 @@ class PregelVizWarning(UserWarning):
 
 class TruncatedLogWarning(PregelVizWarning):
     """The log ends in the middle of a frame; every complete frame was read."""
+
+
+class LogWriteWarning(PregelVizWarning):
+    """Writing a recording's log file failed (disk full, file-size limit...): the graph ran on
+    unchanged, the file keeps the frames written before the failure, and the in-memory
+    recording is complete (its ``Run.warnings`` say the file is incomplete)."""

@@ -10,7 +10,15 @@ raises, a log file that stops accepting writes, user ``__repr__``/``__str__`` ra
 from __future__ import annotations
 
 import asyncio
+import builtins
+import errno
+import json
+import secrets
+import subprocess
+import sys
 import threading
+import warnings
+from pathlib import Path
 from typing import Any, TypedDict
 
 import pytest
@@ -21,9 +29,10 @@ from langgraph.types import interrupt
 
 import pregel_viz
 from pregel_viz import auto
+from pregel_viz.errors import LogWriteWarning
 from pregel_viz.logfile import encode_event
 from pregel_viz.model import Run
-from pregel_viz.values import tag, to_safe
+from pregel_viz.values import Limits, tag, to_safe
 
 
 @pytest.fixture(autouse=True)
@@ -189,6 +198,179 @@ def test_an_unprintable_exception_is_the_outcome_of_record_and_auto() -> None:
 
     _, run = _auto_run(call)
     _check_unprintable(run)
+
+
+# --- item 6: a log file that stops accepting writes --------------------------------------------
+
+
+class _Disk:
+    """Files that take ``room`` bytes in all, then fail every write (``fail`` forces it)."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        self.fail = False
+        self.failures = 0
+
+    def open(self, path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        fh = builtins.open(path, mode, *args, **kwargs)  # noqa: SIM115 - closed by Full.close
+        if "w" not in mode:
+            return fh
+        disk = self
+
+        class Full:
+            def write(self, data: bytes) -> int:
+                if disk.fail or len(data) > disk.room:
+                    disk.failures += 1
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                disk.room -= len(data)
+                return int(fh.write(data))
+
+            def close(self) -> None:
+                fh.close()
+
+        return Full()
+
+
+@pytest.fixture
+def disk(monkeypatch: pytest.MonkeyPatch) -> _Disk:
+    d = _Disk(room=1500)
+    monkeypatch.setattr("pregel_viz.logfile.open", d.open, raising=False)
+    return d
+
+
+def _one_warning(caught: Any) -> str:
+    mine = [w for w in caught if issubclass(w.category, LogWriteWarning)]
+    assert len(mine) == 1, [str(w.message) for w in mine]
+    return str(mine[0].message)
+
+
+def _load_quietly(path: Path) -> Run:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pregel_viz.load(path)
+
+
+def test_record_to_a_full_disk_returns_the_complete_run(disk: _Disk, tmp_path: Path) -> None:
+    path = tmp_path / "run.pregel"
+    whole = pregel_viz.record(_loop(60), {"n": 0})
+    with pytest.warns(LogWriteWarning) as caught:
+        run = pregel_viz.record(_loop(60), {"n": 0}, path=path)
+    message = _one_warning(caught)
+    assert "incomplete" in message and "No space left" in message
+    assert run.outcome["status"] == "completed"
+    assert len(run.supersteps) == len(whole.supersteps)
+    assert any("incomplete" in w for w in run.warnings)
+    on_disk = _load_quietly(path)  # what was written before the failure still loads
+    assert 0 < len(on_disk.supersteps) < len(whole.supersteps)
+
+
+def test_a_recording_block_warns_once_and_every_call_returns(disk: _Disk, tmp_path: Path) -> None:
+    plain = [_loop(40).invoke({"n": i}) for i in range(3)]
+    graph = _loop(40)
+    with pytest.warns(LogWriteWarning) as caught:
+        with pregel_viz.recording(graph, tmp_path / "run.pregel") as rec:
+            got = [graph.invoke({"n": i}) for i in range(3)]
+    assert got == plain
+    _one_warning(caught)
+    assert len(rec.run.threads) == 3
+    assert all(t.outcome["status"] == "completed" for t in rec.run.threads.values())
+    assert disk.failures == 1  # no write is tried after the first failure
+
+
+def test_a_write_failing_at_close_is_reported(disk: _Disk, tmp_path: Path) -> None:
+    disk.room = 1 << 20
+    graph = _loop(3)
+    with pytest.warns(LogWriteWarning):
+        with pregel_viz.recording(graph, tmp_path / "run.pregel") as rec:
+            assert graph.invoke({"n": 0}) == {"n": 3}
+            disk.fail = True
+    assert rec.run.outcome["status"] == "completed"
+    assert any("incomplete" in w for w in rec.run.warnings)
+
+
+def test_a_write_failing_at_a_calls_start_is_reported(disk: _Disk, tmp_path: Path) -> None:
+    """A start event larger than the queue is flushed at once: the write fails in begin_call."""
+    disk.room = 200
+    big = Limits(max_event_bytes=1 << 23, max_str=1 << 23)
+    graph = _linear()
+    payload = {"log": [secrets.token_hex(1 << 20)]}  # 2 MB that do not compress away
+    with pytest.warns(LogWriteWarning):
+        with pregel_viz.recording(graph, tmp_path / "run.pregel", limits=big) as rec:
+            out = graph.invoke(payload)
+    assert out == {"log": [payload["log"][0], "a", "b"]}
+    assert rec.run.outcome["status"] == "completed"
+
+
+def test_auto_recording_to_a_full_disk(disk: _Disk, tmp_path: Path) -> None:
+    plain = _loop(60).invoke({"n": 0})
+    auto.enable(tmp_path)
+    try:
+        with pytest.warns(LogWriteWarning):
+            got = _loop(60).invoke({"n": 0})
+    finally:
+        auto.disable()
+    assert got == plain
+    (run,) = auto.runs()
+    assert run.outcome["status"] == "completed" and len(run.supersteps) == 62
+    assert any("incomplete" in w for w in run.warnings)
+    assert auto.stats()["recorder_errors"] == 0
+
+
+_FSIZE_SCRIPT = """
+import json, resource, signal, sys, warnings
+from typing import TypedDict
+from langgraph.graph import END, START, StateGraph
+import pregel_viz
+from pregel_viz import auto
+
+class Count(TypedDict):
+    n: int
+
+def loop():
+    g = StateGraph(Count)
+    g.add_node("tick", lambda s: {"n": s["n"] + 1})
+    g.add_edge(START, "tick")
+    g.add_conditional_edges("tick", lambda s: "tick" if s["n"] < 200 else END)
+    return g.compile()
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+out = {}
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    run = pregel_viz.record(loop(), {"n": 0}, path=sys.argv[1] + "/record.pregel")
+    out["record"] = [run.outcome["status"], len(run.supersteps), len(run.warnings)]
+    graph = loop()
+    with pregel_viz.recording(graph, sys.argv[1] + "/block.pregel") as rec:
+        out["invoke"] = graph.invoke({"n": 0})
+    out["block"] = [rec.run.outcome["status"], len(rec.run.supersteps)]
+    auto.enable(sys.argv[1] + "/auto")
+    out["auto"] = loop().invoke({"n": 0})
+    auto.disable()
+    out["auto_run"] = [auto.runs()[0].outcome["status"], len(auto.runs()[0].supersteps)]
+out["warnings"] = [w.category.__name__ for w in caught if "incomplete" in str(w.message)]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_file_size_limit_changes_nothing_but_the_file(tmp_path: Path) -> None:
+    """The real thing: the kernel refuses writes past RLIMIT_FSIZE (EFBIG, SIGXFSZ ignored)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _FSIZE_SCRIPT, str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["record"] == ["completed", 202, 1]
+    assert out["invoke"] == {"n": 200}
+    assert out["block"] == ["completed", 202]
+    assert out["auto"] == {"n": 200}
+    assert out["auto_run"] == ["completed", 202]
+    assert out["warnings"] == ["LogWriteWarning"] * 3
+    for name in ("record.pregel", "block.pregel"):
+        assert (tmp_path / name).stat().st_size <= 4096
+        assert 0 < len(_load_quietly(tmp_path / name).supersteps) < 202
 
 
 # --- item 7: user code raising SystemExit while its values are tagged ---------------------------

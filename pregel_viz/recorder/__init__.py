@@ -172,10 +172,15 @@ class Recording:
 
     @property
     def run(self) -> Run:
-        """Everything recorded so far, as read back from the log."""
+        """Everything recorded so far, as read back from the log (the in-memory copy, complete
+        even when writing the file failed; ``run.warnings`` then says so)."""
         from ..model import Run
 
-        return Run.from_bytes(self.recorder.writer.getvalue(), source=self.path or "recording")
+        run = Run.from_bytes(self.recorder.writer.getvalue(), source=self.path or "recording")
+        message = self.recorder.incomplete_message()
+        if message:
+            run.warnings.append(message)
+        return run
 
 
 @contextlib.contextmanager
@@ -267,7 +272,10 @@ def record(
 
     Returns:
         The run. An exception raised by the graph does not propagate: it is the run's outcome
-        (``run.outcome``), and every superstep finished before it is in the log.
+        (``run.outcome``), and every superstep finished before it is in the log. If the file
+        at ``path`` cannot be written to the end (disk full...), a
+        :class:`~pregel_viz.errors.LogWriteWarning` says so, and so does ``run.warnings``; the
+        run itself is complete.
     """
     target, cfg, kwargs = _prepare(graph, config, interrupt_before, interrupt_after)
     with recording(target, path, limits=limits) as rec:

@@ -15,10 +15,12 @@ import contextlib
 import datetime
 import itertools
 import logging
+import os
 import platform
 import threading
 import time
 import uuid
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 from langgraph.errors import GraphDrained
 
 from .._version import __version__
+from ..errors import LogWriteWarning
 from ..logfile import LogWriter
 from ..values import DEFAULT_LIMITS, Limits, safe_str
 from ._callbacks import attempt_status
@@ -54,6 +57,11 @@ class Recorder:
     """Receives what the seams observe and appends it to a log, one frame per event.
 
     Thread-safe: savers and callbacks call it from LangGraph's worker threads.
+
+    Writing the log file never fails a call: when a write fails (disk full, file-size limit...),
+    the file is left as it is (its complete frames stay readable), the in-memory copy of the log
+    goes on complete, :attr:`write_error` says what happened and one :class:`LogWriteWarning`
+    is issued at the next call boundary (the end of a call, or :meth:`close`).
     """
 
     def __init__(
@@ -67,6 +75,9 @@ class Recorder:
         check_version()
         self.limits = limits
         self.writer = LogWriter(path)
+        # why the log file is incomplete (the first failed write), None while it is whole
+        self.write_error: str | None = None
+        self._warned = False
         self._t0 = time.perf_counter()
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, _Seen] = OrderedDict()
@@ -125,10 +136,66 @@ class Recorder:
         return round(time.perf_counter() - self._t0, 7)
 
     def _emit(self, event: dict[str, Any]) -> None:
-        self.writer.write_event(event, self.limits)
+        try:
+            self.writer.write_event(event, self.limits)
+        except OSError as exc:  # the queue was full and flushing it to the file failed
+            self._write_failed(exc)
+
+    def _write_failed(self, exc: OSError) -> None:
+        """Stop writing to the file after a failed write; the in-memory log goes on."""
+        with self._lock:
+            if self.write_error is not None:
+                return
+            self.write_error = f"{type(exc).__name__}: {safe_str(exc)}"
+        _detach_file(self.writer)
+
+    def warn_if_incomplete(self) -> None:
+        """Issue the :class:`LogWriteWarning` once, if the log file could not be written."""
+        with self._lock:
+            if self.write_error is None or self._warned:
+                return
+            self._warned = True
+        message = self.incomplete_message()
+        try:
+            warnings.warn(LogWriteWarning(message), stacklevel=4)
+        except Warning:  # warnings turned into errors must not fail a call that succeeded
+            logger.warning("%s", message)
+
+    def incomplete_message(self) -> str:
+        """Why the log file is incomplete, in words ("" while it is whole)."""
+        if self.write_error is None:
+            return ""
+        return (
+            f"the log file {self.writer.path} is incomplete: writing it failed "
+            f"({self.write_error}); the run went on unchanged, the file keeps the frames written "
+            "before the failure and the in-memory recording is complete"
+        )
 
     def close(self) -> None:
-        self.writer.close()
+        """End the log; a failure to write the file is reported, never raised."""
+        try:
+            self.writer.close()
+        except OSError as exc:
+            self._write_failed(exc)
+            with contextlib.suppress(Exception):  # finish the in-memory copy
+                self.writer.close()
+        else:
+            self._check_size()
+        self.warn_if_incomplete()
+
+    def _check_size(self) -> None:
+        """A short write raises nothing: compare the file with the in-memory copy."""
+        path = self.writer.path
+        if path is None or self.write_error is not None:
+            return
+        try:
+            size = os.path.getsize(path)
+        except OSError as exc:
+            self._write_failed(exc)
+            return
+        expected = len(self.writer.getvalue())
+        if size != expected:
+            self._write_failed(OSError(f"short write: {size} of {expected} bytes on disk"))
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -153,6 +220,7 @@ class Recorder:
             self._end_call(call, label, error)
         except Exception as exc:
             logger.warning("pregel-viz could not record a call's end: %r", exc)
+        self.warn_if_incomplete()
 
     def _end_call(self, call: int, label: str, error: BaseException | None) -> None:
         with self._lock:
@@ -175,7 +243,10 @@ class Recorder:
         self._flush()
 
     def _flush(self) -> None:
-        self.writer.flush()
+        try:
+            self.writer.flush()
+        except OSError as exc:
+            self._write_failed(exc)
         for listener in list(self.listeners):
             with contextlib.suppress(Exception):  # a listener's failure must never reach the graph
                 listener()
@@ -324,6 +395,22 @@ class Recorder:
             {"k": "task_end", "task": task_id, "attempt": n, "status": status,
              "error": detail, "t": t}
         )
+
+
+def _detach_file(writer: LogWriter) -> None:
+    """Make ``writer`` stop writing to its file (and close it), keeping its in-memory copy.
+
+    Writing on after a failed write could leave a hole in the middle of the file (a disk that
+    was full has room again), which no reader can get past; stopping leaves a file that ends
+    early, whose complete frames load.
+    """
+    lock = getattr(writer, "_io_lock", None)
+    with lock if lock is not None else contextlib.nullcontext():
+        fh = getattr(writer, "_file", None)
+        writer._file = None
+    if fh is not None:
+        with contextlib.suppress(Exception):
+            fh.close()
 
 
 def new_thread_id() -> str:
