@@ -144,6 +144,51 @@ def _auto_run(fn: Any) -> tuple[Any, Run]:
     return out, auto.runs()[-1]
 
 
+# --- item 4: state LangGraph cannot serialize --------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("is_async", [False, True], ids=["record", "arecord"])
+def test_unserializable_state_is_recorded_by_record(kind: str, is_async: bool) -> None:
+    value = _value(kind)
+    plain = _holding(value).invoke({"n": 0})
+    graph = _holding(value)
+    if is_async:
+        run = asyncio.run(pregel_viz.arecord(graph, {"n": 0}))
+    else:
+        run = pregel_viz.record(graph, {"n": 0})
+    assert run.outcome == {"status": "completed", "interrupts": [], "error": None}
+    assert _final(run)["n"] == plain["n"] == 2
+    assert "held" in _final(run)
+    assert graph.seen == [True]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unserializable_state_survives_an_interrupt_and_resume_in_record(kind: str) -> None:
+    """record() gives a graph without a checkpointer an in-memory one, to resume interrupts:
+    what it cannot serialize is kept by reference, so the resumed run sees the same object."""
+    value = _value(kind)
+    graph = _holding(value, ask=True)
+    run = pregel_viz.record(graph, {"n": 0}, resume=["yes"])
+    assert [c.status for c in run.thread.calls] == ["interrupted", "completed"]
+    assert graph.seen == [True]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("is_async", [False, True], ids=["invoke", "ainvoke"])
+def test_unserializable_state_with_auto_recording_runs_as_plain(kind: str, is_async: bool) -> None:
+    value = _value(kind)
+
+    def call(graph: Any) -> Any:
+        return asyncio.run(graph.ainvoke({"n": 0})) if is_async else graph.invoke({"n": 0})
+
+    plain = call(_holding(value))
+    got, run = _auto_run(lambda: call(_holding(value)))
+    assert got == plain
+    assert run.outcome["status"] == "completed"
+    assert "held" in _final(run)
+
+
 # --- item 5: an exception whose __str__ raises -------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from ..errors import RecorderError
 from ..values import DEFAULT_LIMITS, Limits
 from ._callbacks import AttemptHandler
 from ._lg import CONFIG_KEY_CHECKPOINTER
-from ._saver import RecordingSaver
+from ._saver import KeepingSerializer, RecordingSaver
 from ._session import Recorder, new_thread_id
 
 if TYPE_CHECKING:
@@ -220,7 +220,8 @@ def _with_saver(graph: Any) -> Any:
     _check_graph(graph)
     if isinstance(graph.checkpointer, BaseCheckpointSaver):
         return graph
-    return graph.copy(update={"checkpointer": InMemorySaver()})
+    # its serializer never fails: a state LangGraph cannot serialize is kept by reference
+    return graph.copy(update={"checkpointer": InMemorySaver(serde=KeepingSerializer())})
 
 
 def _thread_config(config: Any) -> dict[str, Any]:
@@ -258,7 +259,8 @@ def record(
 
     Args:
         graph: a compiled LangGraph graph. Without a checkpointer it is run with an in-memory
-            one, so that interrupts can be resumed.
+            one, so that interrupts can be resumed; its serializer never fails (what LangGraph
+            cannot serialize, a lock or a generator in the state, is kept by reference).
         input: the first input.
         config: the run's config; a ``thread_id`` is made up when it has none.
         path: where to write the `.pregel` log (flushed every superstep); ``None`` keeps it in

@@ -1,9 +1,15 @@
-"""A checkpointer that delegates everything to the user's saver and reports puts and writes."""
+"""The savers of a recording.
+
+:class:`RecordingSaver` delegates everything to a saver and reports its puts and writes.
+:class:`KeepingSerializer` is the serializer of the in-memory saver that :func:`pregel_viz.record`
+gives a graph without one: it never fails.
+"""
 
 from __future__ import annotations
 
 import copy
 import inspect
+import itertools
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,11 +22,12 @@ from langgraph.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
 )
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 if TYPE_CHECKING:
     from ._session import Recorder
 
-__all__ = ["RecordingSaver"]
+__all__ = ["KeepingSerializer", "RecordingSaver"]
 
 logger = logging.getLogger("pregel_viz")
 
@@ -205,3 +212,36 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         clone.inner = inner
         clone.serde = inner.serde
         return clone
+
+
+class KeepingSerializer(JsonPlusSerializer):
+    """LangGraph's default serializer, except that it never fails: what it cannot serialize (a
+    generator, a lock, a lambda, a plain object, a cyclic list...) is kept by reference, and
+    reading it back gives that very object.
+
+    Values it can serialize go through LangGraph's own encoding, so a resumed run reads back the
+    same copies an ``InMemorySaver`` would give it.
+    """
+
+    KEPT = "pregel_viz.kept"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # shared with the copies with_msgpack_allowlist makes (copy.copy)
+        self._kept: dict[int, Any] = {}
+        self._ids = itertools.count()
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        try:
+            return super().dumps_typed(obj)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # not serializable (or user code failed while serializing)
+            key = next(self._ids)
+            self._kept[key] = obj
+            return self.KEPT, str(key).encode()
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        if data[0] == self.KEPT:
+            return self._kept[int(data[1])]
+        return super().loads_typed(data)
