@@ -18,12 +18,15 @@ from .compare import Comparison, Divergence, branches, compare, compare_fork
 from .errors import (
     CorruptLogError,
     LogFormatError,
+    LogTooLargeError,
     LogVersionError,
+    NotAFileError,
     NotALogError,
     PregelVizError,
     RecorderError,
     TruncatedLogWarning,
 )
+from .logfile import LoadLimits
 from .model import Run
 from .narrate import Narration, narrate
 from .reader import load
@@ -90,9 +93,12 @@ __all__ = [
     "Debugger",
     "Divergence",
     "LiveDebugger",
+    "LoadLimits",
     "LogFormatError",
+    "LogTooLargeError",
     "LogVersionError",
     "Narration",
+    "NotAFileError",
     "NotALogError",
     "PregelVizError",
     "RecorderError",

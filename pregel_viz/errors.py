@@ -10,8 +10,10 @@ __all__ = [
     "FileAccessError",
     "GraphLoadError",
     "LogFormatError",
+    "LogTooLargeError",
     "LogVersionError",
     "LogWriteWarning",
+    "NotAFileError",
     "NotALogError",
     "PregelVizError",
     "PregelVizWarning",
@@ -39,6 +41,18 @@ class LogVersionError(LogFormatError):
 
 class CorruptLogError(LogFormatError):
     """A frame of the log is damaged (checksum mismatch, bad encoding, wrong shape)."""
+
+
+class NotAFileError(NotALogError):
+    """The path is not a regular file: a directory, a FIFO, a device, a socket."""
+
+
+class LogTooLargeError(LogFormatError):
+    """Reading the log would pass a limit of :class:`pregel_viz.logfile.LoadLimits`.
+
+    A compression bomb, a flood of tiny frames, or a log too big for this machine: the message
+    names the limit and how to raise it.
+    """
 
 
 class RecorderError(PregelVizError):

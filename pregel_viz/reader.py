@@ -16,8 +16,8 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import CorruptLogError, PregelVizError
-from .logfile import read_frames
+from .errors import CorruptLogError, PregelVizError, TruncatedLogWarning
+from .logfile import LoadLimits, out_of_memory, read_file, read_frames
 from .model import (
     UNKNOWN,
     Attempt,
@@ -33,7 +33,7 @@ from .model import (
     spec_key,
 )
 
-__all__ = ["build_run", "load", "read_bytes"]
+__all__ = ["LoadLimits", "build_run", "load", "read_bytes", "read_log"]
 
 _TASKS = "__pregel_tasks"
 _ERROR = "__error__"
@@ -42,29 +42,60 @@ _RESUME = "__resume__"
 _NULL_TASK = "00000000-0000-0000-0000-000000000000"
 
 
-def load(path: str | os.PathLike[str]) -> Run:
+def load(path: str | os.PathLike[str], *, limits: LoadLimits | None = None) -> Run:
     """Read the `.pregel` log at ``path``.
+
+    The file is read in pieces, its header first. ``limits`` bounds what reading may take
+    (default: :meth:`LoadLimits.from_env <pregel_viz.logfile.LoadLimits.from_env>`, the
+    defaults and the ``PREGEL_VIZ_MAX_LOG_*`` environment variables); a truncated log warns
+    (:class:`~pregel_viz.errors.TruncatedLogWarning`) and gives its complete frames.
 
     Raises:
         FileNotFoundError: there is no such file.
+        NotAFileError: the path is a directory, a FIFO or a device.
         NotALogError, LogVersionError, CorruptLogError: the file is not a readable log.
+        LogTooLargeError: reading it would pass a limit (a compression bomb, a flood of
+            frames, a log too big for the memory it may use).
     """
-    source = os.fspath(path)
-    with open(source, "rb") as fh:
-        data = fh.read()
-    return read_bytes(data, source=source)
+    return read_log(path, source=os.fspath(path), limits=limits)
 
 
-def read_bytes(data: bytes, *, source: str = "log") -> Run:
-    """Read a whole log held in memory."""
-    with _gc_paused():
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            events = list(read_frames(data, source=source))
-        run = build_run(events, source=source)
-    for w in caught:
-        run.warnings.append(str(w.message))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+def read_bytes(data: bytes, *, source: str = "log", limits: LoadLimits | None = None) -> Run:
+    """Read a whole log held in memory (as :func:`load` reads a file)."""
+    return read_log(data, source=source, limits=limits)
+
+
+def read_log(
+    log: str | os.PathLike[str] | bytes,
+    *,
+    source: str,
+    limits: LoadLimits | None = None,
+    warn: bool = True,
+) -> Run:
+    """:func:`load` a path or :func:`read_bytes` bytes, ``source`` naming it in messages.
+
+    With ``warn=False`` a truncated log's notice is only in ``run.warnings``: nothing is
+    emitted, so threads may read logs at once (``warnings.catch_warnings`` is process-wide).
+    """
+    notes: list[str] = []
+    if isinstance(log, (bytes, bytearray, memoryview)):
+        frames = read_frames(log, source=source, limits=limits, note=notes.append)
+    else:
+        frames = read_file(log, source=source, limits=limits, note=notes.append)
+    try:
+        with _gc_paused():
+            run = build_run(list(frames), source=source)
+    except MemoryError:  # past the limits' reach: a clear error, once the memory is let go
+        frames.close()
+        failed = True
+    else:
+        failed = False
+    if failed:
+        raise out_of_memory(source)
+    run.warnings.extend(notes)
+    if warn:
+        for note in notes:
+            warnings.warn(TruncatedLogWarning(note), stacklevel=3)
     return run
 
 
