@@ -1,8 +1,8 @@
 """Jupyter server extension: a `.pregel` log as the viewer's payload, with no kernel.
 
-``GET {base_url}pregel-viz/payload?path=<contents API path>`` reads the log through the server's
-contents manager, loads it with :func:`pregel_viz.load`'s reader and answers the payload of
-:func:`pregel_viz.payload.build_payload`. The JupyterLab document viewer
+``GET {base_url}pregel-viz/payload?path=<contents API path>`` reads the log (from disk in pieces,
+or through the server's contents manager), loads it with :func:`pregel_viz.load`'s reader and
+answers the payload of :func:`pregel_viz.payload.build_payload`. The JupyterLab document viewer
 (``labextension/src/lab.ts``) never decodes the log itself: Python keeps the only
 implementation of the model.
 
@@ -12,12 +12,19 @@ Answers:
   payload's ``warnings`` list (the viewer shows it as a notice);
 - 422: ``{"error": "NotALogError" | "LogVersionError" | "CorruptLogError" | ..., "message": ...}``,
   the file is not a readable log;
-- 400: no ``path``, or the path is a directory; 403: the path leaves the server's root (``..``,
-  an absolute path, a symbolic link pointing outside); 404: no such file (or a hidden one, when
-  the server hides them).
+- 413: ``{"error": "LogTooLargeError", "message": ...}``, reading the log would pass a limit of
+  :class:`~pregel_viz.logfile.LoadLimits` (a compression bomb, a flood of frames, a log too big
+  for the memory it may use); the message names the limit and its environment variable, which
+  the server's process reads (``PREGEL_VIZ_MAX_LOG_*``);
+- 400: no ``path``, or the path is a directory, a FIFO or a device; 403: the path leaves the
+  server's root (``..``, an absolute path, a symbolic link pointing outside); 404: no such file
+  (or a hidden one, when the server hides them).
 
-The decoding runs in a worker thread, so a 10,000-superstep log does not stall the server, and
-results are cached by (path, modification time, size).
+Reading and decoding run in worker threads, two at most, so a 10,000-superstep log or a bomb
+does not stall the server; reads hold no lock, so a small log is answered while a big one is
+still being read. The limits bound the memory of each read (the memory limit counts the whole
+process's growth, so reads at once share it). Results are cached by (path, modification time,
+size).
 
 Enabled by ``etc/jupyter/jupyter_server_config.d/pregel_viz.json``, which the wheel installs.
 """
@@ -29,8 +36,6 @@ import base64
 import gzip
 import json
 import os
-import threading
-import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,18 +46,19 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 from tornado import web
 
-from .errors import PregelVizError
+from .errors import LogTooLargeError, NotAFileError, PregelVizError
+from .logfile import LoadLimits, out_of_memory
 from .payload import build_payload
-from .reader import read_bytes
+from .reader import read_log
 
 __all__ = ["ROUTE", "PayloadHandler", "build_response"]
 
 ROUTE = "pregel-viz/payload"
 
-# Logs are decoded in these threads, never on the event loop.
+# Logs are read and decoded in these threads, never on the event loop.
 _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pregel-viz")
-# warnings.catch_warnings() changes process-wide state: one decode at a time records them.
-_WARNINGS_LOCK = threading.Lock()
+# The status of each error a read may raise (any other PregelVizError: 422).
+_STATUS: dict[type[PregelVizError], int] = {LogTooLargeError: 413, NotAFileError: 400}
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -80,23 +86,21 @@ def _error(status: int, kind: str, message: str) -> Response:
     return Response(status, body)
 
 
-def build_response(data: bytes, source: str) -> Response:
-    """Decode a whole log into the viewer's payload (CPU work: run it in a worker thread).
+def build_response(log: str | bytes, source: str, limits: LoadLimits | None = None) -> Response:
+    """Read a log (a path on disk, or its bytes) into the viewer's payload.
 
-    ``source`` names the file in messages (the contents API path, not the server's disk path).
+    CPU work: run it in a worker thread. ``source`` names the file in messages (the contents
+    API path, not the server's disk path); ``limits`` default to :meth:`LoadLimits.from_env`.
+    A truncated log's notice is in the payload's ``warnings``.
     """
-    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    try:
         try:
-            run = read_bytes(data, source=source)
-            doc = build_payload(run)
-        except PregelVizError as exc:
-            return _error(422, type(exc).__name__, str(exc))
-    notes = doc.setdefault("warnings", [])
-    for w in caught:  # read_bytes keeps its own warnings in the run; add any other
-        if str(w.message) not in notes:
-            notes.append(str(w.message))
-    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            doc = build_payload(read_log(log, source=source, limits=limits, warn=False))
+            body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except MemoryError:
+            raise out_of_memory(source) from None
+    except PregelVizError as exc:
+        return _error(_STATUS.get(type(exc), 422), type(exc).__name__, str(exc))
     return Response(200, body, gzip.compress(body, compresslevel=5, mtime=0))
 
 
@@ -194,12 +198,14 @@ class PayloadHandler(APIHandler):  # type: ignore[misc]
         loop = asyncio.get_running_loop()
 
         async def make() -> Response:
-            data = await self._read(path)
-            return await loop.run_in_executor(_EXECUTOR, build_response, data, path)
+            log = await self._locate(path)
+            return await loop.run_in_executor(_EXECUTOR, build_response, log, path)
 
         return await self.cache.get(key, make)
 
-    async def _read(self, path: str) -> bytes:
+    async def _locate(self, path: str) -> str | bytes:
+        """The log's path on disk, read in pieces by the worker; or, from a contents manager
+        that is not a file system, its bytes."""
         cm: Any = self.contents_manager
         os_path_of = getattr(cm, "_get_os_path", None)
         root = getattr(cm, "root_dir", None)
@@ -209,15 +215,10 @@ class PayloadHandler(APIHandler):  # type: ignore[misc]
             if model.get("format") == "base64":
                 return base64.b64decode(content)
             return str(content).encode("utf-8")
-        os_path = os_path_of(path)
+        os_path: str = os_path_of(path)
         real, real_root = os.path.realpath(os_path), os.path.realpath(root)
         if os.path.commonpath([real, real_root]) != real_root:
             raise web.HTTPError(403, "%s leads outside the server's root", path)
-        if not os.path.isfile(real):
+        if not os.path.lexists(real):
             raise web.HTTPError(404, "no such file: %s", path)
-
-        def read() -> bytes:
-            with open(real, "rb") as fh:
-                return fh.read()
-
-        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, read)
+        return real

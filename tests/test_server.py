@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bombs import frame_bomb, zlib_bomb
 from helpers import stop_server
 from log_variants import (
     SAMPLE,
@@ -294,3 +295,78 @@ def test_the_server_extension_loads_without_langgraph_or_the_notebook_stack() ->
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     ).stdout.splitlines()
     assert out == ["[]", "[] True True"]
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def _resident(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+class _Timed(threading.Thread):
+    """A request in a thread: its answer, when it ended, and the server's peak memory meanwhile."""
+
+    def __init__(self, server: Server, path: str) -> None:
+        super().__init__()
+        self.server, self.path = server, path
+        self.status: int | None = None
+        self.body: Any = None
+        self.ended = float("inf")
+        self.peak = 0
+
+    def run(self) -> None:
+        self.status, self.body = self.server.payload(self.path)
+        self.ended = time.perf_counter()
+
+    def watch(self) -> None:
+        """Sample the server's resident memory until the request ends."""
+        while self.is_alive():
+            self.peak = max(self.peak, _resident(self.server.proc.pid))
+            time.sleep(0.01)
+        self.join()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_zlib_bomb_is_a_413_naming_the_limit_and_takes_bounded_memory(enabled: Server) -> None:
+    zlib_bomb(enabled.root / "bomb.pregel", inflated=1 << 30)  # 1 MB on disk, 1 GiB inflated
+    before = _resident(enabled.proc.pid)
+    request = _Timed(enabled, "bomb.pregel")
+    request.start()
+    request.watch()
+    assert request.status == 413, request.body
+    assert request.body["error"] == "LogTooLargeError"
+    message = request.body["message"]
+    assert message.startswith("bomb.pregel (1.02 MiB) inflates to more than 200 times its size")
+    assert "PREGEL_VIZ_MAX_LOG_RATIO" in message and str(enabled.root) not in message
+    assert request.peak - before < 400 * 2**20, (before, request.peak)
+
+
+def test_a_small_log_is_answered_at_once_while_a_bomb_is_read(enabled: Server) -> None:
+    frame_bomb(enabled.root / "frames.pregel", frames=20_000_000)  # a million frames decoded
+    shutil.copy(SAMPLE, enabled.root / "meanwhile.pregel")
+    bomb = _Timed(enabled, "frames.pregel")
+    bomb.start()
+    time.sleep(0.2)
+    t0 = time.perf_counter()
+    status, _ = enabled.payload("meanwhile.pregel")
+    answered = time.perf_counter()
+    bomb.join()
+    assert status == 200
+    assert answered < bomb.ended, "the bomb was refused before the other request: no overlap"
+    assert answered - t0 < 2.0, f"a small log waited {answered - t0:.1f} s behind a bomb"
+    assert bomb.status == 413 and "more than 1,000,000 events" in bomb.body["message"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no FIFOs")
+def test_a_fifo_in_the_root_is_a_400_at_once(enabled: Server) -> None:
+    os.mkfifo(enabled.root / "pipe.pregel")
+    t0 = time.perf_counter()
+    status, body = enabled.payload("pipe.pregel")
+    assert (status, body["error"]) == (400, "NotAFileError"), body
+    assert body["message"] == "pipe.pregel is a FIFO (named pipe), not a .pregel log file"
+    assert time.perf_counter() - t0 < 5
