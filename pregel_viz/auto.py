@@ -42,17 +42,16 @@ import logging
 import os
 import re
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.runnables.config import CONFIG_KEYS, var_child_runnable_config
-from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
-from langgraph.types import Command
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from .recorder import with_callback
 from .recorder._callbacks import AttemptHandler
+from .recorder._calls import delegating, effective_configurable, relaying, saver_would_change
 from .recorder._lg import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_TASK_ID
-from .recorder._saver import RecordingSaver
+from .recorder._saver import NullSaver, RecordingSaver
 from .recorder._session import Recorder
 from .values import DEFAULT_LIMITS, Limits
 
@@ -65,13 +64,7 @@ logger = logging.getLogger("pregel_viz.auto")
 
 _PATCHED = ("stream", "astream")
 _MISSING: Any = object()
-_DONE: Any = object()
 DEFAULT_MAX_RUNS = 100
-# An explicit config naming one of these starts its own checkpoint lineage: LangGraph then drops
-# the configurable inherited from an enclosing run (langgraph's ensure_config).
-_COORDINATES = ("thread_id", "checkpoint_ns", "checkpoint_id", "checkpoint_map")
-# Stream modes whose output differs once a checkpointer is present (they emit checkpoints).
-_CHECKPOINT_MODES = frozenset({"checkpoints", "debug"})
 _MAX_ERRORS_KEPT = 20
 
 
@@ -179,9 +172,9 @@ def enable(
                     _state.entries = collections.deque(_state.entries, maxlen=max_runs)
             return
         st = _State(dirname, max_runs, limits)
-        for name, make in (("stream", _make_stream), ("astream", _make_astream)):
+        for name in _PATCHED:
             st.originals[name] = Pregel.__dict__.get(name, _MISSING)
-            st.wrappers[name] = make(getattr(Pregel, name))
+            st.wrappers[name] = _patched(name, getattr(Pregel, name))
         for name in _PATCHED:
             setattr(Pregel, name, st.wrappers[name])
         _state = _last = st
@@ -269,100 +262,22 @@ def stats() -> dict[str, Any]:
 # --- the patched methods ----------------------------------------------------------------------
 
 
-def _make_stream(orig: Any) -> Any:
-    @functools.wraps(orig)
-    def stream(self: Any, input: Any, config: Any = None, **kwargs: Any) -> Iterator[Any]:
-        call = _start(self, "stream", input, config, kwargs)
+def _patched(name: str, orig: Any) -> Any:
+    """``Pregel.stream`` or ``Pregel.astream`` (``name``), recording each top-level call."""
+
+    def prepare(self: Any, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        call = _start(self, name, input, config, kwargs)
         if call is None:
-            yield from orig(self, input, config, **kwargs)
-            return
-        try:
-            yield from orig(self, input, call.config, **kwargs)
-        except BaseException as exc:
-            call.end(exc)
-            raise
-        call.end(None)
+            return orig(self, input, config, **kwargs), None
+        return orig(self, input, call.config, **kwargs), call.end
 
-    stream._pregel_viz_auto = True  # type: ignore[attr-defined]
-    return stream
-
-
-def _make_astream(orig: Any) -> Any:
-    @functools.wraps(orig)
-    async def astream(
-        self: Any, input: Any, config: Any = None, **kwargs: Any
-    ) -> AsyncIterator[Any]:
-        call = _start(self, "astream", input, config, kwargs)
-        agen = orig(self, input, config if call is None else call.config, **kwargs)
-        try:
-            # What `yield from` does for generators: pass asend/athrow/aclose through.
-            try:
-                item = await agen.__anext__()
-            except StopAsyncIteration:
-                item = _DONE
-            while item is not _DONE:
-                try:
-                    sent = yield item
-                except GeneratorExit:
-                    await agen.aclose()
-                    raise
-                except BaseException as thrown:
-                    try:
-                        item = await agen.athrow(thrown)
-                    except StopAsyncIteration:
-                        item = _DONE
-                else:
-                    try:
-                        item = await (agen.__anext__() if sent is None else agen.asend(sent))
-                    except StopAsyncIteration:
-                        item = _DONE
-        except BaseException as exc:
-            if call is not None:
-                call.end(exc)
-            raise
-        if call is not None:
-            call.end(None)
-
-    astream._pregel_viz_auto = True  # type: ignore[attr-defined]
-    return astream
+    wrap = relaying if name == "astream" else delegating
+    patched: Any = functools.wraps(orig)(wrap(prepare))
+    patched._pregel_viz_auto = True
+    return patched
 
 
 # --- deciding whether to record a call --------------------------------------------------------
-
-
-def _not_empty(value: Any) -> bool:
-    if isinstance(value, (list, tuple, dict)):
-        return len(value) > 0
-    return value is not None
-
-
-def _effective_configurable(graph: Any, config: Any) -> dict[str, Any]:
-    """The configurable LangGraph will run ``graph`` with (as its ensure_config merges it)."""
-    explicit = [c for c in (getattr(graph, "config", None), config) if isinstance(c, Mapping)]
-    ambient = var_child_runnable_config.get() or {}
-    merged: dict[str, Any] = {}
-    amb = ambient.get("configurable") if isinstance(ambient, Mapping) else None
-    if amb and not any(
-        any(_not_empty((c.get("configurable") or {}).get(k)) for k in _COORDINATES)
-        for c in explicit
-    ):
-        merged.update(amb)
-    for c in explicit:
-        merged.update(c.get("configurable") or {})
-        # keys that are not config keys end up in the configurable too
-        merged.update({k: v for k, v in c.items() if k not in CONFIG_KEYS and _not_empty(v)})
-    return merged
-
-
-def _stream_modes(graph: Any, kwargs: Mapping[str, Any]) -> set[str]:
-    modes: set[str] = set()
-    for value in (kwargs.get("stream_mode") or getattr(graph, "stream_mode", None),
-                  kwargs.get("print_mode")):
-        if isinstance(value, str):
-            modes.add(value)
-        elif isinstance(value, Sequence):
-            modes.update(str(v) for v in value)
-    return modes
 
 
 def _skip_reason(
@@ -374,27 +289,9 @@ def _skip_reason(
     if CONFIG_KEY_CHECKPOINTER in conf:
         # a saver lent by an enclosing graph, or by an explicit pregel_viz.recording()
         return "nested"
-    saver = getattr(graph, "checkpointer", None)
-    if saver is True or saver is False:
-        return f"checkpointer={saver}"
-    if isinstance(saver, RecordingSaver):
+    if isinstance(getattr(graph, "checkpointer", None), RecordingSaver):
         return "recorded explicitly"
-    if isinstance(saver, BaseCheckpointSaver):
-        if not conf:
-            # LangGraph raises "Checkpointer requires one or more of the following
-            # 'configurable' keys"; a lent saver would add a key and hide it
-            return "no configurable"
-        return None
-    if saver is not None:
-        return f"checkpointer of type {type(saver).__name__}"
-    # no checkpointer: lend one only where it changes nothing
-    if kwargs.get("durability") is not None or kwargs.get("checkpoint_during") is not None:
-        return "durability without checkpointer"
-    if isinstance(input, Command) and input.resume is not None:
-        return "Command(resume=...) without checkpointer"
-    if _stream_modes(graph, kwargs) & _CHECKPOINT_MODES:
-        return "checkpoints/debug stream mode without checkpointer"
-    return None
+    return saver_would_change(graph, input, kwargs, conf)
 
 
 def _start(
@@ -404,7 +301,7 @@ def _start(
     if st is None:
         return None
     try:
-        conf = _effective_configurable(graph, config)
+        conf = effective_configurable(graph, config)
         reason = _skip_reason(graph, input, kwargs, conf)
     except Exception as exc:
         st.error("deciding whether to record", exc)
@@ -467,7 +364,7 @@ class _Call:
             thread_id = conf.get("thread_id")
             self.label = f"run-{self.n}" if thread_id is None else str(thread_id)
             own = graph.checkpointer
-            inner = own if isinstance(own, BaseCheckpointSaver) else _NullSaver()
+            inner = own if isinstance(own, BaseCheckpointSaver) else NullSaver()
             saver = _GuardedSaver(inner, self.recorder, self.label, st)
             handler = _GuardedHandler(self.recorder, self.label, st)
             cfg = dict(config or {})
@@ -551,68 +448,3 @@ class _GuardedHandler(AttemptHandler):
             super().on_chain_error(*args, **kwargs)
         except Exception as exc:
             self._st.error("on_chain_error", exc)
-
-
-class _NullSaver(BaseCheckpointSaver[int]):
-    """Stores nothing and finds nothing: what a graph without a checkpointer reads back.
-
-    Its versions are LangGraph's own default (integers counting up), the ones a run without a
-    checkpointer uses.
-    """
-
-    def get_tuple(self, config: Any) -> CheckpointTuple | None:
-        return None
-
-    def list(
-        self,
-        config: Any,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: Any = None,
-        limit: int | None = None,
-    ) -> Iterator[CheckpointTuple]:
-        return iter(())
-
-    def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-        conf = config.get("configurable") or {}
-        return {
-            "configurable": {
-                **({"thread_id": conf["thread_id"]} if "thread_id" in conf else {}),
-                "checkpoint_ns": conf.get("checkpoint_ns", ""),
-                "checkpoint_id": checkpoint["id"],
-            }
-        }
-
-    def put_writes(
-        self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
-    ) -> None:
-        return None
-
-    async def aget_tuple(self, config: Any) -> CheckpointTuple | None:
-        return None
-
-    async def alist(
-        self,
-        config: Any,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: Any = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[CheckpointTuple]:
-        return
-        yield  # an async generator that yields nothing
-
-    async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-        return self.put(config, checkpoint, metadata, new_versions)
-
-    async def aput_writes(
-        self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
-    ) -> None:
-        return None
-
-    def delete_thread(self, thread_id: str) -> None:
-        return None
-
-    async def adelete_thread(self, thread_id: str) -> None:
-        return None
-

@@ -25,7 +25,7 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command, Overwrite
 
 from .errors import PregelVizError
-from .recorder import Recording, _thread_config, _with_saver, recording
+from .recorder import Recording, _thread_config, _with_saver
 from .recorder._lg import async_only_nodes
 
 if TYPE_CHECKING:
@@ -160,8 +160,9 @@ class LiveSession:
         for c in break_on_write:
             self.set_breakpoint(c, "write")
         self.path = None if path is None else os.fspath(path)
-        self._cm = recording(self.graph, path)
-        self._rec: Recording = self._cm.__enter__()
+        # recorded where the session runs the graph: in its worker threads (see _body)
+        self._rec = Recording(self.graph, path)
+        self._rec.install()
         self._rec.recorder.listeners.append(self._notify)
 
     # --- what the session shows ------------------------------------------------------------
@@ -303,7 +304,8 @@ class LiveSession:
             values = dict(updates or {})
             if replace:
                 values = {k: self._replacing(k, v) for k, v in values.items()}
-            cfg = self.graph.update_state(cfg, values or None, as_node=as_node)
+            with self._rec.activate():
+                cfg = self.graph.update_state(cfg, values or None, as_node=as_node)
         self._input = None
         return self._launch(None, cfg, from_any_pause=True)
 
@@ -347,7 +349,7 @@ class LiveSession:
                 return self._status
             self._final_run = self._rec.run
             self._rec.recorder.listeners.remove(self._notify)
-            self._cm.__exit__(None, None, None)
+            self._rec.uninstall()
             if self._loop is not None:
                 self._loop.close()
                 self._loop = None
@@ -435,6 +437,11 @@ class LiveSession:
         return self
 
     def _body(self, inp: Any, cfg: Any, single: bool) -> None:
+        # a recording records the calls made in its context: this worker thread's
+        with self._rec.activate():
+            self._steps(inp, cfg, single)
+
+    def _steps(self, inp: Any, cfg: Any, single: bool) -> None:
         status, message = "paused", ""
         try:
             while True:

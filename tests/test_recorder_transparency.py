@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
+import contextvars
 import errno
 import json
 import secrets
@@ -25,11 +27,11 @@ import pytest
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
+from langgraph.types import Command, interrupt
 
 import pregel_viz
 from pregel_viz import auto
-from pregel_viz.errors import LogWriteWarning
+from pregel_viz.errors import LogWriteWarning, RecorderError
 from pregel_viz.logfile import encode_event
 from pregel_viz.model import Run
 from pregel_viz.values import Limits, tag, to_safe
@@ -148,6 +150,37 @@ def _auto_run(fn: Any) -> tuple[Any, Run]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", ["invoke", "ainvoke", "stream", "astream"])
+def test_unserializable_state_in_a_recording_block_runs_as_plain(kind: str, how: str) -> None:
+    value = _value(kind)
+
+    def call(graph: Any) -> Any:
+        if how == "invoke":
+            return graph.invoke({"n": 0})
+        if how == "stream":
+            return list(graph.stream({"n": 0}, stream_mode=["updates", "values"]))
+
+        async def go() -> Any:
+            if how == "ainvoke":
+                return await graph.ainvoke({"n": 0})
+            return [c async for c in graph.astream({"n": 0}, stream_mode=["updates", "values"])]
+
+        return asyncio.run(go())
+
+    plain_graph = _holding(value)
+    plain = call(plain_graph)
+    graph = _holding(value)
+    with pregel_viz.recording(graph) as rec:
+        got = call(graph)
+    assert got == plain  # the very same object, not a copy
+    assert graph.seen == plain_graph.seen == [True]
+    run = rec.run
+    assert run.outcome["status"] == "completed"
+    held = _final(run)["held"]
+    assert held is not value and held  # the log holds a tagged stand-in
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("is_async", [False, True], ids=["record", "arecord"])
 def test_unserializable_state_is_recorded_by_record(kind: str, is_async: bool) -> None:
     value = _value(kind)
@@ -189,6 +222,34 @@ def test_unserializable_state_with_auto_recording_runs_as_plain(kind: str, is_as
     assert "held" in _final(run)
 
 
+def test_a_recording_lends_no_saver_that_changes_a_call() -> None:
+    """Without a checkpointer, recording() runs the calls a checkpointer would change as they
+    are (unrecorded), and makes up no thread id for the others."""
+
+    def calls(graph: Any) -> list[Any]:
+        out: list[Any] = []
+        for fn in (
+            lambda: [c["type"] for c in graph.stream({"log": []}, stream_mode="debug")],
+            lambda: graph.invoke(Command(resume="x")),
+            lambda: graph.invoke({"log": []}),
+        ):
+            try:
+                out.append(fn())
+            except Exception as exc:
+                out.append((type(exc).__name__, str(exc)))
+        return out
+
+    plain_probe: list[Any] = []
+    plain = calls(_linear(probe=plain_probe))
+    probe: list[Any] = []
+    graph = _linear(probe=probe)
+    with pregel_viz.recording(graph) as rec:
+        got = calls(graph)
+    assert got == plain
+    assert probe == plain_probe
+    assert [c.method for t in rec.run.threads.values() for c in t.calls] == ["stream"]
+
+
 # --- item 5: an exception whose __str__ raises -------------------------------------------------
 
 
@@ -223,11 +284,12 @@ def _check_unprintable(run: Run) -> None:
 def test_an_unprintable_exception_reaches_its_caller_and_is_recorded(is_async: bool) -> None:
     raised: list[BaseException] = []
     graph = _failing(raised)
-    with pregel_viz.recording(graph) as rec, pytest.raises(UnprintableError) as info:
-        if is_async:
-            asyncio.run(graph.ainvoke({"log": []}))
-        else:
-            graph.invoke({"log": []})
+    with pregel_viz.recording(graph) as rec:
+        with pytest.raises(UnprintableError) as info:
+            if is_async:
+                asyncio.run(graph.ainvoke({"log": []}))
+            else:
+                graph.invoke({"log": []})
     assert info.value is raised[-1]
     _check_unprintable(rec.run)
 
@@ -471,3 +533,141 @@ def test_a_repr_that_exits_does_not_end_the_recorded_call() -> None:
     assert type(got["name"]) is ExitingName and got["n"] == plain["n"] == 1
     assert rec.run.outcome["status"] == "completed"
     assert _final(rec.run)["name"]["$repr"] == "<untaggable: SystemExit>"
+
+
+# --- item 8: recordings are scoped to their own context -----------------------------------------
+
+
+def _in_threads(*targets: Any) -> list[Any]:
+    results: list[Any] = [None] * len(targets)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = targets[i]()
+        except BaseException as exc:  # reported by the caller
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(targets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def _meeting(checkpointer: Any, barrier: threading.Barrier) -> Any:
+    """a -> b; ``a`` waits until every thread is inside the graph, so the calls overlap."""
+
+    def a(state: Log) -> dict[str, list[str]]:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(10)
+        return {"log": [*state["log"], "a"]}
+
+    g = StateGraph(Log)
+    g.add_node("a", a)
+    g.add_node("b", lambda s: {"log": [*s["log"], "b"]})
+    g.add_edge(START, "a")
+    g.add_edge("a", "b")
+    return g.compile(checkpointer=checkpointer)
+
+
+def test_two_threads_record_one_graph_at_once() -> None:
+    saver = InMemorySaver()
+    graph = _meeting(saver, threading.Barrier(2))
+
+    def one(i: int) -> Any:
+        cfg: RunnableConfig = {"configurable": {"thread_id": f"t{i}"}}
+        return lambda: pregel_viz.record(graph, {"log": [str(i)]}, cfg)
+
+    runs = _in_threads(one(0), one(1))
+    for i, run in enumerate(runs):
+        assert isinstance(run, Run), run
+        assert set(run.threads) == {f"t{i}"}
+        assert len(run.thread.calls) == 1 and run.outcome["status"] == "completed"
+        state = graph.get_state({"configurable": {"thread_id": f"t{i}"}}).values
+        assert state == {"log": [str(i), "a", "b"]} == _final(run)
+    assert graph.checkpointer is saver and "stream" not in graph.__dict__
+
+
+@pytest.mark.parametrize("with_saver", [False, True], ids=["no saver", "own saver"])
+def test_two_threads_with_recording_blocks_on_one_graph(with_saver: bool) -> None:
+    graph = _meeting(InMemorySaver() if with_saver else None, threading.Barrier(2))
+
+    def one(i: int) -> Any:
+        def go() -> Any:
+            cfg: RunnableConfig = {"configurable": {"thread_id": f"t{i}"}}
+            with pregel_viz.recording(graph) as rec:
+                out = graph.invoke({"log": [str(i)]}, cfg)
+            return out, rec.run
+
+        return go
+
+    results = _in_threads(one(0), one(1))
+    for i, result in enumerate(results):
+        assert isinstance(result, tuple), result
+        out, run = result
+        assert out == {"log": [str(i), "a", "b"]}
+        assert set(run.threads) == {f"t{i}"} and len(run.thread.calls) == 1
+
+
+@pytest.mark.parametrize("with_saver", [False, True], ids=["no saver", "own saver"])
+def test_a_call_from_another_thread_is_neither_recorded_nor_changed(with_saver: bool) -> None:
+    probe: list[Any] = []
+    saver = InMemorySaver() if with_saver else None
+    graph = _linear(saver, probe=probe)
+    cfg: RunnableConfig = {"configurable": {"thread_id": "other"}} if with_saver else {}
+    (plain,) = _in_threads(lambda: graph.invoke({"log": []}, cfg))
+    plain_seen = list(probe)
+    probe.clear()
+    if saver is not None:
+        saver.delete_thread("other")
+    mine: RunnableConfig = {"configurable": {"thread_id": "mine"}}
+    with pregel_viz.recording(graph) as rec:
+        (other,) = _in_threads(lambda: graph.invoke({"log": []}, cfg))
+        graph.invoke({"log": []}, mine)
+    assert other == plain
+    assert probe[0] == plain_seen[0]
+    assert [c.method for t in rec.run.threads.values() for c in t.calls] == ["stream"]
+    assert "other" not in rec.run.threads
+
+
+def test_calls_in_contexts_copied_from_the_block_are_recorded() -> None:
+    """LangGraph's worker threads (batch), asyncio tasks and to_thread, and copy_context()
+    inherit the block's context; a bare thread started in the block does not."""
+    graph = _linear()
+
+    async def in_tasks() -> None:
+        await asyncio.gather(graph.ainvoke({"log": ["task"]}), graph.ainvoke({"log": ["task"]}))
+        await asyncio.to_thread(graph.invoke, {"log": ["to_thread"]})
+
+    with pregel_viz.recording(graph) as rec:
+        graph.batch([{"log": ["batch"]}, {"log": ["batch"]}])
+        asyncio.run(in_tasks())
+        ctx = contextvars.copy_context()
+        _in_threads(lambda: ctx.run(graph.invoke, {"log": ["copied"]}))
+        _in_threads(lambda: graph.invoke({"log": ["bare"]}))
+    inputs = sorted(t.calls[0].input["log"][0] for t in rec.run.threads.values())
+    assert inputs == ["batch", "batch", "copied", "task", "task", "to_thread"]
+
+
+def test_recordings_of_one_graph_do_not_nest_in_one_context() -> None:
+    graph = _linear(InMemorySaver())
+    cfg: RunnableConfig = {"configurable": {"thread_id": "n"}}
+    with pregel_viz.recording(graph), pytest.raises(RecorderError, match="already"):
+        pregel_viz.record(graph, {"log": []}, cfg)
+    with pregel_viz.recording(graph) as rec:  # closed: free again
+        graph.invoke({"log": []}, cfg)
+    assert len(rec.run.threads) == 1
+
+
+def test_update_state_in_a_block_is_recorded_and_elsewhere_not() -> None:
+    graph = _linear(InMemorySaver())
+    cfg: RunnableConfig = {"configurable": {"thread_id": "u"}}
+    with pregel_viz.recording(graph) as rec:
+        graph.invoke({"log": []}, cfg)
+        _in_threads(lambda: graph.update_state(cfg, {"log": ["elsewhere"]}, as_node="b"))
+        graph.update_state(cfg, {"log": ["here"]}, as_node="b")
+    sources = [s.source for s in rec.run.threads["u"].root.supersteps]
+    assert sources.count("update") == 1
+    history = [s.metadata["source"] for s in graph.get_state_history(cfg)]
+    assert history.count("update") == 2

@@ -1,11 +1,27 @@
-"""Record LangGraph runs into `.pregel` logs: :func:`record`, :func:`arecord`, :func:`recording`."""
+"""Record LangGraph runs into `.pregel` logs: :func:`record`, :func:`arecord`, :func:`recording`.
+
+Which calls a recording records: the calls made on its graph *in its context*. ``with
+recording(graph):`` records the calls made in the block by the thread (or asyncio task) that
+opened it, and by everything that inherits that thread's context variables: LangGraph's own
+worker threads and tasks (``batch``, ``abatch``, a node that calls the graph), asyncio tasks
+created in the block, ``asyncio.to_thread`` and ``contextvars.copy_context().run``. A call made
+on the same graph by any other thread runs exactly as without recording and is not recorded;
+that includes a ``threading.Thread`` or a plain ``concurrent.futures`` pool started inside the
+block, which begin with an empty context (run the thread's target with
+``contextvars.copy_context().run`` to have its calls recorded). So several recordings of one
+graph can run at once, in different threads or tasks, each holding exactly its own calls; within
+one context, recordings of one graph do not nest.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
+import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import BaseCallbackManager
@@ -16,8 +32,9 @@ from langgraph.types import Command
 from ..errors import RecorderError
 from ..values import DEFAULT_LIMITS, Limits
 from ._callbacks import AttemptHandler
-from ._lg import CONFIG_KEY_CHECKPOINTER
-from ._saver import KeepingSerializer, RecordingSaver
+from ._calls import delegating, effective_configurable, relaying, saver_would_change
+from ._lg import CONFIG_KEY_CHECKPOINTER, NS_END, NS_SEP
+from ._saver import KeepingSerializer, NullSaver, RecordingSaver
 from ._session import Recorder, new_thread_id
 
 if TYPE_CHECKING:
@@ -25,9 +42,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Recording", "arecord", "record", "recording"]
 
-_PATCHED = ("stream", "astream")
-_active: set[int] = set()
-_active_lock = threading.Lock()
+logger = logging.getLogger("pregel_viz")
+
+# the recordings active in this context, innermost last
+_ACTIVE: contextvars.ContextVar[tuple[Recording, ...]] = contextvars.ContextVar(
+    "pregel_viz_recordings", default=()
+)
+_PATCHED = ("stream", "astream", "bulk_update_state", "abulk_update_state")
+_patches: dict[int, _Patch] = {}
+_patches_lock = threading.Lock()
 
 
 def with_callback(config: Any, handler: Any) -> dict[str, Any]:
@@ -62,113 +85,203 @@ def _check_graph(graph: Any) -> None:
         )
 
 
-class Recording:
-    """A recording in progress; :attr:`run` is the model of everything recorded so far."""
+def _current(graph: Any) -> Recording | None:
+    """The recording of ``graph`` active in this context, if any (the innermost)."""
+    for rec in reversed(_ACTIVE.get()):
+        if rec.graph is graph and rec.is_open:
+            return rec
+    return None
 
-    def __init__(self, graph: Any, path: str | os.PathLike[str] | None, limits: Limits) -> None:
+
+def _static_ns(ns: str) -> str:
+    """A runtime namespace without its task ids (``a:<id>|b:<id>`` -> ``a|b``)."""
+    return NS_SEP.join(p.split(NS_END)[0] for p in ns.split(NS_SEP) if not p.isdigit())
+
+
+class _Patch:
+    """The methods of one graph object patched while any recording of it is open.
+
+    Each patched method looks up the recording active in the caller's context: with none, it is
+    the original method, called exactly as before.
+    """
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+        self.users = 0
+        self.saved = {n: graph.__dict__[n] for n in _PATCHED if n in graph.__dict__}
+
+    def original(self, name: str) -> Any:
+        if name in self.saved:
+            return self.saved[name]
+        # looked up at call time: automatic recording may patch the class meanwhile
+        return getattr(type(self.graph), name).__get__(self.graph)
+
+    def apply(self) -> None:
+        g = self.graph
+        g.stream = delegating(functools.partial(self._call, "stream"))
+        g.astream = relaying(functools.partial(self._call, "astream"))
+        g.bulk_update_state = self._update
+        g.abulk_update_state = self._aupdate
+
+    def restore(self) -> None:
+        for name in _PATCHED:
+            if name in self.saved:
+                setattr(self.graph, name, self.saved[name])
+            else:
+                self.graph.__dict__.pop(name, None)
+
+    def _call(self, name: str, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        orig = self.original(name)
+        rec = _current(self.graph)
+        if rec is None:
+            return orig(input, config, **kwargs), None
+        return rec._begin(name, orig, input, config, kwargs)
+
+    def _update(self, config: Any, supersteps: Any) -> Any:
+        orig = self.original("bulk_update_state")
+        rec = _current(self.graph)
+        if rec is None:
+            return orig(config, supersteps)
+        sub, cfg = rec._for_update(config)
+        return (orig if sub is None else sub.bulk_update_state)(cfg, supersteps)
+
+    async def _aupdate(self, config: Any, supersteps: Any) -> Any:
+        orig = self.original("abulk_update_state")
+        rec = _current(self.graph)
+        if rec is None:
+            return await orig(config, supersteps)
+        sub, cfg = rec._for_update(config)
+        return await (orig if sub is None else sub.abulk_update_state)(cfg, supersteps)
+
+
+class Recording:
+    """A recording in progress; :attr:`run` is the model of everything recorded so far.
+
+    It records the calls made on ``graph`` in a context where it is active (:meth:`activate`,
+    which :func:`recording` does for its block); see the module docstring.
+    """
+
+    def __init__(
+        self,
+        graph: Any,
+        path: str | os.PathLike[str] | None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         _check_graph(graph)
         self.graph = graph
         self.path = None if path is None else os.fspath(path)
         self.recorder = Recorder(graph, path, limits=limits)
         user = graph.checkpointer
-        self._user_saver: BaseCheckpointSaver[Any] | None = (
-            user if isinstance(user, BaseCheckpointSaver) else None
-        )
+        # a graph with its own saver: every call is lent one wrapper around it
         self._shared = (
-            RecordingSaver(self._user_saver, self.recorder)
-            if self._user_saver is not None
-            else None
+            RecordingSaver(user, self.recorder) if isinstance(user, BaseCheckpointSaver) else None
         )
         self._labels: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._saved: dict[str, Any] = {}
+        self.is_open = False
 
     # --- per call --------------------------------------------------------------------------
 
-    def _prepare(self, config: Any) -> tuple[dict[str, Any], str, str]:
-        """The config and saver for one call; never mutates the caller's config."""
-        config = dict(config or {})
-        configurable = dict(config.get("configurable") or {})
+    def _begin(
+        self, method: str, orig: Any, input: Any, config: Any, kwargs: dict[str, Any]
+    ) -> tuple[Any, Any]:
+        """Start recording one call: the stream to run and what to call when it ends."""
+        try:
+            plan = self._plan(input, config, kwargs)
+        except Exception as exc:  # a recorder bug: the call runs unrecorded
+            logger.warning("pregel-viz could not record a %s call: %r", method, exc)
+            plan = None
+        if plan is None:
+            return orig(input, config, **kwargs), None
+        cfg, thread, label = plan
+        call = self.recorder.begin_call(label, thread, method, input)
+        return orig(input, cfg, **kwargs), functools.partial(self.recorder.end_call, call, label)
+
+    def _plan(
+        self, input: Any, config: Any, kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], str, str] | None:
+        """The config to run one call with, its thread id and its label in the log; ``None``
+        for a call that recording would change (it runs unrecorded)."""
+        conf = effective_configurable(self.graph, config)
+        if saver_would_change(self.graph, input, kwargs, conf) is not None:
+            return None
+        thread_id = conf.get("thread_id")
+        saver: RecordingSaver
         if self._shared is not None:
-            saver = self._shared
-            thread = str(configurable.get("thread_id"))
+            saver, thread = self._shared, str(thread_id)
             label = thread
         else:
-            # A graph without a checkpointer starts every call afresh: give each call its own
-            # saver so that recording cannot make one call resume another.
-            if "thread_id" not in configurable:
-                configurable["thread_id"] = new_thread_id()
-            thread = str(configurable["thread_id"])
+            # A graph without a checkpointer starts every call afresh: each call is lent its
+            # own saver, which stores nothing, so no call can see another's state and nothing
+            # is serialized. No thread_id is made up (nodes would see it in their config).
+            thread = str(thread_id) if thread_id is not None else new_thread_id()
             with self._lock:
                 n = self._labels.get(thread, 0) + 1
                 self._labels[thread] = n
             label = thread if n == 1 else f"{thread}#{n}"
-            saver = RecordingSaver(InMemorySaver(), self.recorder, label)
-            # Lent through the config, as LangGraph lends a saver to a subgraph: concurrent
-            # calls (batch) each keep their own.
-            configurable[CONFIG_KEY_CHECKPOINTER] = saver
-        config["configurable"] = configurable
-        config = with_callback(config, AttemptHandler(self.recorder, label))
-        return config, thread, label
+            saver = RecordingSaver(NullSaver(), self.recorder, label)
+        out = dict(config or {})
+        if CONFIG_KEY_CHECKPOINTER not in conf:
+            # Lent through the config, as LangGraph lends a saver to a subgraph: the graph
+            # object is not changed, and concurrent calls each keep their own. A call that
+            # inherits a saver from an enclosing graph keeps it.
+            out["configurable"] = {**(out.get("configurable") or {}),
+                                   CONFIG_KEY_CHECKPOINTER: saver}
+        return with_callback(out, AttemptHandler(self.recorder, label)), thread, label
 
-    def _stream(self, orig: Any) -> Any:
-        rec = self.recorder
-
-        def stream(input: Any, config: Any = None, **kwargs: Any) -> Iterator[Any]:
-            cfg, thread, label = self._prepare(config)
-            call = rec.begin_call(label, thread, "stream", input)
-            try:
-                yield from orig(input, cfg, **kwargs)
-            except BaseException as exc:
-                rec.end_call(call, label, exc)
-                raise
-            rec.end_call(call, label, None)
-
-        return stream
-
-    def _astream(self, orig: Any) -> Any:
-        rec = self.recorder
-
-        async def astream(input: Any, config: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
-            cfg, thread, label = self._prepare(config)
-            call = rec.begin_call(label, thread, "astream", input)
-            try:
-                async for chunk in orig(input, cfg, **kwargs):
-                    yield chunk
-            except BaseException as exc:
-                rec.end_call(call, label, exc)
-                raise
-            rec.end_call(call, label, None)
-
-        return astream
+    def _for_update(self, config: Any) -> tuple[Any, Any]:
+        """``update_state`` on a graph with its own saver goes through the wrapper: the graph
+        (the subgraph the config's namespace names, else ``None`` for this one) and config."""
+        conf = (config or {}).get("configurable") or {}
+        if self._shared is None or CONFIG_KEY_CHECKPOINTER in conf:
+            return None, config  # without a saver, LangGraph refuses it: unchanged
+        lent = {**config, "configurable": {**conf, CONFIG_KEY_CHECKPOINTER: self._shared}}
+        ns = str(conf.get("checkpoint_ns") or "")
+        if not ns:
+            return None, lent
+        # what LangGraph does for a namespaced config, lending the wrapper instead of the saver
+        for _, sub in self.graph.get_subgraphs(namespace=_static_ns(ns), recurse=True):
+            return sub, lent
+        return None, config
 
     # --- install / remove ------------------------------------------------------------------
 
     def install(self) -> None:
-        key = id(self.graph)
-        with _active_lock:
-            if key in _active:
-                raise RecorderError("this graph is already being recorded; nest no recordings")
-            _active.add(key)
-        g = self.graph
-        self._saved = {name: g.__dict__[name] for name in _PATCHED if name in g.__dict__}
-        self._saved_checkpointer = g.checkpointer
-        g.stream = self._stream(g.stream)
-        g.astream = self._astream(g.astream)
-        if self._shared is not None:
-            g.checkpointer = self._shared
+        """Patch the graph (shared by every open recording of it); calls are recorded only in
+        contexts where this recording is active."""
+        with _patches_lock:
+            patch = _patches.get(id(self.graph))
+            if patch is None:
+                patch = _patches[id(self.graph)] = _Patch(self.graph)
+                patch.apply()
+            patch.users += 1
+        self.is_open = True
 
     def uninstall(self) -> None:
-        g = self.graph
-        for name in _PATCHED:
-            if name in self._saved:
-                setattr(g, name, self._saved[name])
-            else:
-                g.__dict__.pop(name, None)
-        g.checkpointer = self._saved_checkpointer
-        with _active_lock:
-            _active.discard(id(g))
+        """Stop recording and close the log; the last recording of a graph restores it."""
+        if not self.is_open:
+            return
+        self.is_open = False
+        with _patches_lock:
+            patch = _patches[id(self.graph)]
+            patch.users -= 1
+            if patch.users == 0:
+                patch.restore()
+                del _patches[id(self.graph)]
         self.recorder.close()
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[Recording]:
+        """Record the calls made in the current context (and the contexts copied from it)
+        until the block ends."""
+        token = _ACTIVE.set((*_ACTIVE.get(), self))
+        try:
+            yield self
+        finally:
+            try:
+                _ACTIVE.reset(token)
+            except ValueError:  # ended in another context than it began
+                _ACTIVE.set(tuple(r for r in _ACTIVE.get() if r is not self))
 
     @property
     def run(self) -> Run:
@@ -190,7 +303,8 @@ def recording(
     *,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Recording]:
-    """Record every ``invoke/stream/batch/ainvoke/astream/abatch`` call made on ``graph``.
+    """Record every ``invoke/stream/batch/ainvoke/astream/abatch`` call made on ``graph`` in
+    this block, and ``update_state`` on a graph with a checkpointer.
 
     Args:
         graph: a compiled LangGraph graph (``StateGraph.compile()``, an ``@entrypoint``...).
@@ -201,13 +315,31 @@ def recording(
         The :class:`Recording`; ``rec.run`` is the model of what was recorded.
 
     Calls behave exactly as without recording: same results, same exceptions, same streamed
-    output. A graph with its own checkpointer keeps it (wrapped); one without gets a private
-    in-memory saver per call, so calls stay independent.
+    output. Only the calls made in this block's context are recorded: by this thread or task,
+    and by the threads and tasks LangGraph or asyncio start from it; a call made by another
+    thread meanwhile is neither recorded nor changed, and another thread may record the same
+    graph at the same time (see the module docstring). A graph with its own checkpointer keeps
+    it (each call is lent a wrapper around it). A graph without one is lent, per call, a saver
+    that stores nothing, so calls stay independent and no value is serialized; the few calls
+    that any checkpointer would change (``Command(resume=...)``, an explicit ``durability``,
+    the ``checkpoints`` / ``debug`` stream modes) run unrecorded. If writing the log file
+    fails, the calls go on unchanged and one :class:`~pregel_viz.errors.LogWriteWarning` says
+    so.
+
+    Raises:
+        RecorderError: ``graph`` is not a compiled graph, or is already being recorded in this
+            context.
     """
+    _check_graph(graph)
+    if _current(graph) is not None:
+        raise RecorderError(
+            "this graph is already being recorded in this context; nest no recordings"
+        )
     rec = Recording(graph, path, limits)
     rec.install()
     try:
-        yield rec
+        with rec.activate():
+            yield rec
     finally:
         rec.uninstall()
 
@@ -278,6 +410,9 @@ def record(
         at ``path`` cannot be written to the end (disk full...), a
         :class:`~pregel_viz.errors.LogWriteWarning` says so, and so does ``run.warnings``; the
         run itself is complete.
+
+    Several threads may record one graph at once (with different thread ids): each run holds
+    exactly its own calls.
     """
     target, cfg, kwargs = _prepare(graph, config, interrupt_before, interrupt_after)
     with recording(target, path, limits=limits) as rec:

@@ -1,6 +1,7 @@
 """The savers of a recording.
 
 :class:`RecordingSaver` delegates everything to a saver and reports its puts and writes.
+:class:`NullSaver` stores nothing: what a graph without a checkpointer is lent for one call.
 :class:`KeepingSerializer` is the serializer of the in-memory saver that :func:`pregel_viz.record`
 gives a graph without one: it never fails.
 """
@@ -27,7 +28,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 if TYPE_CHECKING:
     from ._session import Recorder
 
-__all__ = ["KeepingSerializer", "RecordingSaver"]
+__all__ = ["KeepingSerializer", "NullSaver", "RecordingSaver"]
 
 logger = logging.getLogger("pregel_viz")
 
@@ -212,6 +213,72 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         clone.inner = inner
         clone.serde = inner.serde
         return clone
+
+
+class NullSaver(BaseCheckpointSaver[int]):
+    """Stores nothing and finds nothing: what a graph without a checkpointer reads back.
+
+    Lent (wrapped in a :class:`RecordingSaver`) to one call of a graph without a checkpointer:
+    the call runs as it would without one (no value is serialized, copied or read back), and
+    its checkpoints and writes are still seen. Its versions are LangGraph's own default
+    (integers counting up), the ones a run without a checkpointer uses.
+    """
+
+    def get_tuple(self, config: Any) -> CheckpointTuple | None:
+        return None
+
+    def list(
+        self,
+        config: Any,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Any = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        return iter(())
+
+    def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+        conf = config.get("configurable") or {}
+        return {
+            "configurable": {
+                **({"thread_id": conf["thread_id"]} if "thread_id" in conf else {}),
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    def put_writes(
+        self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        return None
+
+    async def aget_tuple(self, config: Any) -> CheckpointTuple | None:
+        return None
+
+    async def alist(
+        self,
+        config: Any,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Any = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        return
+        yield  # an async generator that yields nothing
+
+    async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+        return self.put(config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self, config: Any, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
+    ) -> None:
+        return None
+
+    def delete_thread(self, thread_id: str) -> None:
+        return None
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        return None
 
 
 class KeepingSerializer(JsonPlusSerializer):
