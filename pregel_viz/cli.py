@@ -23,7 +23,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from . import __version__
-from .errors import FileAccessError, GraphLoadError, PregelVizError, UsageError
+from .errors import (
+    FileAccessError,
+    GraphLoadError,
+    LogWriteWarning,
+    PregelVizError,
+    UsageError,
+)
 
 __all__ = ["load_graph", "main"]
 
@@ -247,10 +253,17 @@ def _cmd_record(args: argparse.Namespace) -> int:
     resume = [_json_arg(r, "--resume") for r in args.resume]
     graph = load_graph(args.graph)
     _refuse_overwriting_non_log(args.output)
-    with _writing(args.output):
+    with _writing(args.output), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LogWriteWarning)
         args.interrupted_note = f"{args.output} holds what was recorded until then"
         run = record(graph, inp, config, path=args.output, resume=resume)
     _out(run.summary())
+    for w in caught:  # the graph's own warnings, shown as they would have been
+        if not issubclass(w.category, LogWriteWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    incomplete = [str(w.message) for w in caught if issubclass(w.category, LogWriteWarning)]
+    if incomplete:  # the disk filled up (or failed) during the run
+        raise FileAccessError(f"{incomplete[0]}; record again to a path that can be written")
     _out(f"wrote {args.output}")
     return 0
 

@@ -208,12 +208,28 @@ def test_a_config_with_every_key_right_is_used(
         (["html", "nowhere.pregel"], "cannot read nowhere.pregel"),
         (["narrate", "nowhere.pregel"], "cannot read nowhere.pregel"),
         (["diff", "run.pregel", "nowhere.pregel"], "cannot read nowhere.pregel"),
+        (["info", "/dev/zero"], "/dev/zero"),
     ],
 )
 def test_a_log_that_cannot_be_read_is_one_line(
     log: Path, capsys: pytest.CaptureFixture[str], command: list[str], expected: str
 ) -> None:
     one_line_error(capsys, command, expected)
+
+
+def test_a_fifo_is_refused_not_waited_on(here: Path) -> None:
+    os.mkfifo(here / "pipe.pregel")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pregel_viz", "info", "pipe.pregel"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("pregel-viz info waited on a FIFO")
+    assert_one_line(result, "pipe.pregel")
 
 
 def test_an_unreadable_log_is_one_line(
@@ -318,6 +334,18 @@ def test_an_io_error_while_writing_names_the_file(
     else:
         failing_file(monkeypatch, "out.file", _FullFile(error))
     one_line_error(capsys, writing_to(command, "out.file"), expected)
+
+
+def test_a_disk_filling_up_during_record_names_the_log(
+    here: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing_file(monkeypatch, "out.pregel", _FullFile(errno.ENOSPC, room=64))  # the header fits
+    rc = main(["record", "errapp:app", "--input", '{"topic": "t"}', "-o", "out.pregel"])
+    out, err = capsys.readouterr()
+    assert rc == 2, err
+    assert "outcome interrupted" in out and "wrote" not in out  # the run itself went well
+    (line,) = err.strip().splitlines()
+    assert "out.pregel" in line and "No space left on device" in line, line
 
 
 @pytest.mark.parametrize(
