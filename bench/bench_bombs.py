@@ -7,9 +7,10 @@ Usage::
     PYTHONPATH=old/checkout python bench/bench_bombs.py --limit-as 8G   # an older pregel-viz
 
 Each file is loaded by ``pregel_viz.load`` in a fresh child process, which reports its wall time,
-its peak resident memory (``ru_maxrss``) and what the load gave: a run, or the error's class and
-message. ``--limit-as`` caps each child's address space (RLIMIT_AS), so that measuring a
-pregel-viz without limits cannot take the machine down (the child then dies of MemoryError).
+its peak resident memory (VmHWM; ``ru_maxrss`` off Linux) and what the load gave: a run, or the
+error's class and message. ``--limit-as`` caps each child's address space (RLIMIT_AS), so that
+measuring a pregel-viz without limits cannot take the machine down (the child then dies of
+MemoryError).
 
 The bombs, each about 1 MB on disk:
 
@@ -124,8 +125,12 @@ try:
 except BaseException as exc:
     outcome = "%s: %s" % (type(exc).__name__, str(exc)[:1000])
 seconds = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-peak *= 1 if sys.platform == "darwin" else 1024
+try:  # this process's own peak: Linux's ru_maxrss also counts the parent it was forked from
+    with open("/proc/self/status") as fh:
+        peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak *= 1 if sys.platform == "darwin" else 1024
 print(json.dumps({"seconds": seconds, "peak_bytes": peak, "outcome": outcome}))
 """
 

@@ -2,7 +2,7 @@
 
 ``measure(path, limit_as=..., env=...)`` loads a file with ``pregel_viz.load`` in a fresh process
 (address space capped by RLIMIT_AS when ``limit_as`` is given) and reports its ``seconds``, its
-``peak_bytes`` (ru_maxrss) and its ``outcome``: ``"run of N events"`` or ``"ErrorClass: message"``.
+``peak_bytes`` (VmHWM) and its ``outcome``: ``"run of N events"`` or ``"ErrorClass: message"``.
 """
 
 from __future__ import annotations
