@@ -140,14 +140,17 @@ def measure(
 ) -> dict[str, Any]:
     """Load ``path`` in a child process: its ``seconds``, ``peak_bytes`` and ``outcome``."""
     child_env = {**os.environ, **(env or {})}
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), str(limit_as)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=child_env,
-        cwd=path.parent,  # not the checkout: PYTHONPATH chooses the pregel-viz measured
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path), str(limit_as)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=child_env,
+            cwd=path.parent,  # not the checkout: PYTHONPATH chooses the pregel-viz measured
+        )
+    except subprocess.TimeoutExpired:
+        return {"seconds": timeout, "peak_bytes": 0, "outcome": f"timed out after {timeout:g} s"}
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:
         tail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
