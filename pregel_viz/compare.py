@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .export import json_safe
 from .model import UNKNOWN, Namespace, Run, Superstep, Task, Thread, is_internal_channel, spec_key
 from .narrate import describe_value
 
@@ -113,22 +114,26 @@ class Comparison:
     label_b: str = "B"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for a side-by-side viewer."""
-        return {
+        """Plain JSON data for a side-by-side viewer (recorded bytes and non-finite numbers
+        as tagged maps, see :func:`pregel_viz.export.json_safe`)."""
+        doc = {
             "identical": self.identical,
             "first": self.first.to_dict() if self.first is not None else None,
             "labels": [self.label_a, self.label_b],
             "rows": [r.to_dict() for r in self.rows],
             "differences": [d.to_dict() for d in self.differences],
         }
+        return json_safe(doc)  # type: ignore[no-any-return]
 
     def text(self) -> str:
         """A verdict, a side-by-side table of the steps, and every difference."""
         a, b = self.label_a, self.label_b
         lines: list[str] = []
-        if self.identical:
+        if self.identical and not self.rows:
+            lines.append(f"identical: neither {a} nor {b} recorded a superstep here.")
+        elif self.identical:
             steps = [r.step for r in self.rows]
-            span = f" {steps[0]}..{steps[-1]}" if steps else ""
+            span = f" {steps[0]}..{steps[-1]}"
             lines.append(
                 f"identical: {a} and {b} made the same supersteps{span}, with the same tasks, "
                 "writes, values and outcome."
@@ -361,6 +366,8 @@ class _Ctx:
 def _namespace(thread: Thread, ns: str) -> Namespace:
     if ns in thread.namespaces:
         return thread.namespaces[ns]
+    if not ns:  # a thread where the root graph ran nothing
+        return thread.root
     for key, space in thread.namespaces.items():
         if key and spec_key(key) == spec_key(ns):
             return space

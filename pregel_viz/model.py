@@ -383,9 +383,12 @@ class Run:
 
     @property
     def thread(self) -> Thread:
-        """The thread, when the run has one (else the last one recorded)."""
+        """The thread, when the run has one (else the last one recorded).
+
+        A run with no thread (a log of no call) gives an empty thread: an empty root graph.
+        """
         if not self.threads:
-            return Thread("")
+            return Thread("", {"": Namespace("")})
         return list(self.threads.values())[-1]
 
     @property
@@ -404,7 +407,7 @@ class Run:
         return self._thread(thread).diff(a, b, ns)
 
     def _thread(self, thread: str | None) -> Thread:
-        if thread is None:
+        if thread is None or (thread == "" and not self.threads):  # "": an empty run's thread
             return self.thread
         try:
             return self.threads[thread]

@@ -39,6 +39,9 @@ __all__ = [
     "narrate_superstep",
 ]
 
+NO_STEPS = "No supersteps recorded."
+"""What the narration of a namespace where nothing ran says."""
+
 _TASKS = "__pregel_tasks"
 _BRANCH = "branch:to:"
 _JOIN = "join:"
@@ -96,7 +99,11 @@ class Narration:
     def text(self) -> str:
         """Everything, as readable text."""
         where = "the root graph" if not self.ns else f"subgraph run {self.ns}"
-        head = f"Thread {self.thread}, {where}:" if self.thread else f"{where.capitalize()}:"
+        head = f"Thread {self.thread}, {where}:"
+        if not self.thread:
+            head = f"{where[0].upper()}{where[1:]}:"
+        if not self.steps:
+            return f"{head}\n  {NO_STEPS}"
         return "\n".join([head, *(s.text() for s in self.steps)])
 
     def __str__(self) -> str:
@@ -134,8 +141,8 @@ def narrate(
     if isinstance(target, Run):
         run = target
         th = run._thread(thread)
-        space = th.namespaces.get(ns)
-        if space is None and ns:  # a node path (``child``): its first run
+        space = th.namespaces.get(ns) or (th.root if not ns else None)
+        if space is None:  # a node path (``child``): its first run
             ns = next((k for k in th.namespaces if k and spec_key(k) == spec_key(ns)), ns)
             space = th.namespaces.get(ns)
         if space is None:

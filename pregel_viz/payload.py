@@ -34,7 +34,8 @@ HTML export, JupyterLab) renders the same document.
                        "subgraphs"}]
           }]
         }]
-      }]
+      }],
+      "warnings": [text]    # read from the log; EMPTY_NOTICE when nothing ran at all
     }
 
 Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
@@ -62,6 +63,9 @@ from .narrate import narrate_run
 __all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
 
 PAYLOAD_VERSION = 1
+
+EMPTY_NOTICE = "No supersteps recorded: the log holds no checkpoint to show."
+"""The notice in ``warnings`` of the document of a run where nothing ran (an empty log)."""
 
 
 def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -225,12 +229,16 @@ def _graphs(run: Run) -> dict[str, Any]:
 def _document(run: Run) -> dict[str, Any]:
     """The viewer document, before bytes and non-finite floats are made JSON."""
     narration = narrate_run(run)
+    notes = list(run.warnings)
+    spaces = [space for t in run.threads.values() for space in t.namespaces.values()]
+    if not any(space.supersteps for space in spaces):
+        notes.append(EMPTY_NOTICE)
     return {
         "version": PAYLOAD_VERSION,
         "meta": run.meta,
         "graphs": _graphs(run),
         "threads": [_thread(t, narration.get(label, {})) for label, t in run.threads.items()],
-        "warnings": run.warnings,
+        "warnings": notes,
     }
 
 

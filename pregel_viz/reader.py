@@ -4,16 +4,20 @@ Events are joined here: checkpoints are rebuilt in full from their deltas, write
 are grouped into tasks by task id, tasks into supersteps by the checkpoint they ran from, and
 each task gets its why (trigger channels, versions, who wrote them). Unknown event kinds and
 unknown fields are skipped, so newer minor versions of the format still load; an event of a
-known kind with the wrong shape is a :class:`~pregel_viz.errors.CorruptLogError`.
+known kind with the wrong shape is a :class:`~pregel_viz.errors.CorruptLogError` naming the event
+and the field. The shapes are one table, ``_EVENTS``, checked before an event is joined, so what
+the reader lets through is what the viewer's document, narration and comparison rely on. A
+user's values (state, inputs, writes, interrupts) are any plain msgpack data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import CorruptLogError, PregelVizError, TruncatedLogWarning
@@ -116,6 +120,10 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# what joining events the schema let through could still raise: a CorruptLogError all the same
+_MISFIT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
 def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
     """Join decoded events into a run."""
     builder = _Builder(source)
@@ -123,44 +131,348 @@ def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
     for i, event in enumerate(events):
         try:
             builder.add(event)
-        except PregelVizError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (CorruptLogError, *_MISFIT) as exc:
+            # a CorruptLogError here names the field that does not fit the schema
+            why = str(exc) if isinstance(exc, CorruptLogError) else f"{type(exc).__name__}: {exc}"
             raise CorruptLogError(
-                f"{source}: event {i} ({str(event.get('k'))[:40]!r}) has the wrong shape: "
-                f"{type(exc).__name__}: {exc}"
+                f"{source}: event {i} (a {str(event.get('k'))[:40]!r} event) has the wrong "
+                f"shape: {why}"
             ) from None
     try:
         run = builder.finish()
     except PregelVizError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except _MISFIT as exc:
         raise CorruptLogError(f"{source}: events do not fit together: {exc}") from None
     run.events = events
     return run
 
 
-def _get(event: dict[str, Any], key: str, types: type | tuple[type, ...]) -> Any:
-    value = event.get(key)
-    if not isinstance(value, types):
-        raise CorruptLogError(
-            f"field {key!r} of a {str(event.get('k'))[:40]!r} event should be "
-            f"{getattr(types, '__name__', types)}, got {type(value).__name__}"
-        )
-    return value
+# --- the schema -------------------------------------------------------------------------------
+#
+# What the rest of pregel-viz relies on in each event kind the recorder writes
+# (recorder/_session.py, recorder/_topology.py, rebuild.py): one table, _EVENTS, checked for
+# every event of a known kind before it is joined. A field the table does not list, and an
+# event of a kind it does not list, is not checked: newer minor versions of the format may add
+# them. A user's value (state, inputs, writes, interrupts...) is any plain msgpack value.
 
 
-def _opt(event: dict[str, Any], key: str, types: type | tuple[type, ...], default: Any) -> Any:
-    value = event.get(key, default)
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+_Where = tuple[tuple[Any, ...], str, Any]  # (path inside the value, what was expected, found)
+
+
+class _Shape:
+    """An expected shape: ``ok`` is the fast check, :meth:`wrong` says where a value fails it.
+
+    A shape given ``types`` is exactly "a value of one of these types" (``ok`` is then
+    ``type(v) in types``, which records and containers check inline).
+    """
+
+    def __init__(
+        self, what: str, ok: Callable[[Any], bool] | None = None, types: Iterable[type] = ()
+    ) -> None:
+        self.what = what
+        self.types = exact = frozenset(types)
+
+        def exactly(v: Any) -> bool:
+            return type(v) in exact
+
+        self.ok: Callable[[Any], bool] = exactly if ok is None else ok
+
+    def wrong(self, value: Any) -> _Where | None:
+        return None if self.ok(value) else ((), self.what, value)
+
+
+class _Optional(_Shape):
+    """The shape, or null."""
+
+    def __init__(self, shape: _Shape) -> None:
+        what = f"{shape.what} or null"
+        if shape.types:
+            super().__init__(what, types=shape.types | {type(None)})
+        else:
+            check = shape.ok
+
+            def ok(v: Any) -> bool:
+                return v is None or check(v)
+
+            super().__init__(what, ok)
+        self.shape = shape
+
+    def wrong(self, value: Any) -> _Where | None:
+        return None if value is None else self.shape.wrong(value)
+
+
+class _Each(_Shape):
+    """A list, or a map, whose every item (every value of the map) has the shape ``item``."""
+
+    def __init__(self, container: type, item: _Shape, what: str) -> None:
+        types, check = item.types, item.ok
+        ok: Callable[[Any], bool]
+        if container is dict and types:
+            ok = lambda v: type(v) is dict and types.issuperset(map(type, v.values()))  # noqa: E731
+        elif container is dict:
+            ok = lambda v: type(v) is dict and all(map(check, v.values()))  # noqa: E731
+        elif types:
+            ok = lambda v: type(v) is list and types.issuperset(map(type, v))  # noqa: E731
+        else:
+            ok = lambda v: type(v) is list and all(map(check, v))  # noqa: E731
+        super().__init__(what, ok)
+        self.container, self.item = container, item
+
+    def wrong(self, value: Any) -> _Where | None:
+        if type(value) is not self.container:
+            return (), self.what, value
+        items: Any = value
+        for k, x in items.items() if self.container is dict else enumerate(items):
+            found = self.item.wrong(x)
+            if found is not None:
+                return (k, *found[0]), found[1], found[2]
+        return None
+
+
+class _Tuple(_Shape):
+    """A list of a fixed length, each position of its own shape (``[channel, value]``)."""
+
+    def __init__(self, what: str, *items: _Shape) -> None:
+        n = len(items)
+        typed = [(i, s.types) for i, s in enumerate(items) if s.types]
+        called = [(i, s.ok) for i, s in enumerate(items) if not s.types and s is not _VALUE]
+
+        def ok(v: Any) -> bool:
+            if type(v) is not list or len(v) != n:
+                return False
+            for i, types in typed:
+                if type(v[i]) not in types:
+                    return False
+            return all([check(v[i]) for i, check in called])
+
+        super().__init__(what, ok)
+        self.items = items
+
+    def wrong(self, value: Any) -> _Where | None:
+        if type(value) is not list or len(value) != len(self.items):
+            return (), self.what, value
+        for i, (shape, x) in enumerate(zip(self.items, value, strict=True)):
+            found = shape.wrong(x)
+            if found is not None:
+                return (i, *found[0]), found[1], found[2]
+        return None
+
+
+class _Record(_Shape):
+    """A map with known fields (``name!`` when required); other fields are not checked."""
+
+    def __init__(self, what: str, fields: dict[str, _Shape]) -> None:
+        self.fields = {
+            name.rstrip("!"): (shape, name.endswith("!")) for name, shape in fields.items()
+        }
+        required = frozenset(name for name, (_, req) in self.fields.items() if req)
+        typed = [
+            (name, shape.types | {_Missing})
+            for name, (shape, _) in self.fields.items()
+            if shape.types
+        ]
+        called = [
+            (name, shape.ok)
+            for name, (shape, _) in self.fields.items()
+            if not shape.types and shape is not _VALUE
+        ]
+
+        def ok(v: Any) -> bool:
+            if type(v) is not dict or not required <= v.keys():
+                return False
+            get = v.get
+            for name, types in typed:
+                if type(get(name, _MISSING)) not in types:
+                    return False
+            for name, check in called:
+                x = get(name, _MISSING)
+                if x is not _MISSING and not check(x):
+                    return False
+            return True
+
+        super().__init__(what, ok)
+
+    def wrong(self, value: Any) -> _Where | None:
+        if type(value) is not dict:
+            return (), self.what, value
+        for name, (shape, required) in self.fields.items():
+            x = value.get(name, _MISSING)
+            if x is _MISSING:
+                if required:
+                    return (name,), "present", _MISSING
+                continue
+            found = shape.wrong(x)
+            if found is not None:
+                return (name, *found[0]), found[1], found[2]
+        return None
+
+
+_VALUE = _Shape("any value", lambda v: True)  # a user's value: never restricted
+_STR = _Shape("a string", types=[str])
+_INT = _Shape("an integer", types=[int])  # not a bool
+_BOOL = _Shape("true or false", types=[bool])
+_MAP = _Shape("a map", types=[dict])
+_LIST = _Shape("a list", types=[list])
+_TIME = _Optional(
+    _Shape("a time in seconds", lambda v: type(v) is int or (type(v) is float and math.isfinite(v)))
+)
+_VERSION = _Shape("a channel version (a string or a number)", types=[str, int, float])
+_STRS = _Each(list, _STR, "a list of strings")
+_FAILURE = _Optional(_Record("an error map", {"type": _STR, "message": _STR}))
+_NODE = _Record("a node map", {"id!": _STR, "name": _STR, "subgraph": _BOOL, "metadata": _MAP})
+_EDGE = _Record(
+    "an edge map",
+    {"source!": _STR, "target!": _STR, "conditional": _BOOL, "label": _Optional(_STR)},
+)
+_DRAWN: dict[str, _Shape] = {
+    "nodes": _Each(list, _NODE, "a list of node maps"),
+    "edges": _Each(list, _EDGE, "a list of edge maps"),
+}
+_CHANNEL = _Record(
+    "a channel map",
+    {
+        "class": _STR,
+        "reducer": _STR,
+        "accumulate": _BOOL,
+        "names": _STRS,
+        "type": _STR,
+        "default": _VALUE,
+    },
+)
+_REASONS = _Each(
+    list,
+    _Tuple("a [channel, seen version, current version] list", _STR, _Optional(_VERSION), _VERSION),
+    "a list of [channel, seen version, current version] lists",
+)
+
+# kind -> field -> shape ("field!": the field must be there)
+_EVENTS: dict[str, dict[str, _Shape]] = {
+    "meta": {
+        "created": _STR,
+        "pregel_viz": _STR,
+        "langgraph": _STR,
+        "python": _STR,
+        "graph": _STR,
+        "timings": _STR,  # "unknown": a run rebuilt from a checkpointer
+    },
+    "graph": {
+        "key!": _STR,  # the graph's static path: "" for the root, "child", "mid|leaf"
+        "name": _STR,
+        "channels": _Each(dict, _CHANNEL, "a map of channel maps"),
+        "triggers": _Each(dict, _STRS, "a map of lists of channels"),
+        "state_channels": _Optional(
+            _Shape("a channel or a list of channels", lambda v: bool(_STR.ok(v) or _STRS.ok(v)))
+        ),
+        "error": _Optional(_STR),
+        **_DRAWN,
+        "xray": _Record("a map of nodes and edges", _DRAWN),
+    },
+    "call": {
+        "call!": _INT,
+        "thread!": _STR,
+        "thread_id": _STR,
+        "method": _STR,
+        "input": _VALUE,
+        "t": _TIME,
+    },
+    "end": {
+        "call!": _INT,
+        "thread": _STR,
+        "status!": _STR,
+        "interrupts": _LIST,
+        "error": _FAILURE,
+        "t": _TIME,
+    },
+    "checkpoint": {
+        "thread!": _STR,
+        "ns!": _STR,
+        "id!": _STR,
+        "parent": _Optional(_STR),
+        "step": _Optional(_INT),
+        "source": _Optional(_STR),
+        "parents": _MAP,
+        "full": _BOOL,
+        "versions": _Each(dict, _VERSION, "a map of channel versions"),
+        "values": _MAP,  # channel -> the user's value
+        "removed": _STRS,
+        "seen": _MAP,  # node -> channel -> version (nothing reads it)
+        "updated": _Optional(_STRS),
+        "why": _Each(dict, _REASONS, "a map of node -> [channel, seen, current] lists"),
+        "why_inferred": _BOOL,
+        "t": _TIME,
+    },
+    "writes": {
+        "thread!": _STR,
+        "ns!": _STR,
+        "cp": _Optional(_STR),
+        "task!": _STR,
+        "path": _STR,
+        "writes!": _Each(
+            list,
+            _Tuple("a [channel, value] pair", _STR, _VALUE),
+            "a list of [channel, value] pairs",
+        ),
+        "name": _STR,  # a rebuilt run's task name, where no attempt names it
+        "t": _TIME,
+    },
+    "task_start": {
+        "thread!": _STR,
+        "ns": _STR,
+        "task!": _STR,
+        "name!": _STR,
+        "step": _Optional(_INT),
+        "path": _LIST,  # LangGraph's task path: strings, numbers, nested paths
+        "triggers": _STRS,
+        "attempt": _INT,
+        "input": _VALUE,
+        "t": _TIME,
+    },
+    "task_end": {
+        "task!": _STR,
+        "attempt": _INT,
+        "status": _STR,
+        "error": _FAILURE,
+        "t": _TIME,
+    },
+}
+_SCHEMA = {kind: _Record(f"a {kind!r} event", fields) for kind, fields in _EVENTS.items()}
+
+
+def _describe(value: Any) -> str:
+    if value is _MISSING:
+        return "nothing"
     if value is None:
-        return default
-    if not isinstance(value, types):
-        raise CorruptLogError(f"field {key!r} has type {type(value).__name__}")
-    return value
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"[:60]
+    if isinstance(value, str):
+        return f"the string {value[:30]!r}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "a map"
+    return type(value).__name__  # bytes
 
 
-_NUM = (int, float)
-_STEP = int
+def _check(schema: _Shape, event: dict[str, Any]) -> None:
+    """Raise CorruptLogError naming the field when ``event`` does not fit the schema."""
+    found = schema.wrong(event) or ((), "what the schema says", event)
+    path, what, value = found
+    if not path:
+        raise CorruptLogError(f"it should be {what}")
+    field = str(path[0]) + "".join(f"[{p!r}]" for p in path[1:])
+    if value is _MISSING:
+        raise CorruptLogError(f"field {field!r} is missing")
+    raise CorruptLogError(f"field {field} should be {what}, got {_describe(value)}")
 
 
 class _Builder:
@@ -183,7 +495,8 @@ class _Builder:
     def thread(self, label: str) -> Thread:
         t = self.threads.get(label)
         if t is None:
-            t = self.threads[label] = Thread(label)
+            # every thread has its root graph's namespace, first, even when nothing ran there
+            t = self.threads[label] = Thread(label, {"": Namespace("")})
         return t
 
     def space(self, label: str, ns: str) -> Namespace:
@@ -196,66 +509,64 @@ class _Builder:
     def add(self, e: dict[str, Any]) -> None:
         self.seq += 1
         kind = e.get("k")
-        handler = getattr(self, f"_on_{kind}", None) if isinstance(kind, str) else None
-        if handler is None:
+        schema = _SCHEMA.get(kind) if type(kind) is str else None
+        if schema is None:
             self.unknown_kinds[str(kind)[:40]] = self.unknown_kinds.get(str(kind)[:40], 0) + 1
             return
-        handler(e)
+        if not schema.ok(e):
+            _check(schema, e)
+        getattr(self, f"_on_{kind}")(e)
 
-    # --- event kinds ------------------------------------------------------------------------
+    # --- event kinds: each has been checked against _EVENTS --------------------------------
 
     def _on_meta(self, e: dict[str, Any]) -> None:
         self.meta = {k: v for k, v in e.items() if k != "k"}
 
     def _on_graph(self, e: dict[str, Any]) -> None:
-        key = _get(e, "key", str)
-        _opt(e, "nodes", list, [])
-        _opt(e, "edges", list, [])
-        self.graphs[key] = {k: v for k, v in e.items() if k != "k"}
+        self.graphs[e["key"]] = {k: v for k, v in e.items() if k != "k"}
+        self._default_cache.clear()
 
     def _on_call(self, e: dict[str, Any]) -> None:
-        idx = _get(e, "call", int)
-        call = Call(idx, str(_opt(e, "method", str, "")), e.get("input"), _opt(e, "t", _NUM, None))
+        idx = e["call"]
+        call = Call(idx, e.get("method") or "", e.get("input"), e.get("t"))
         self.calls[idx] = call
-        self.thread(_get(e, "thread", str)).calls.append(call)
+        self.thread(e["thread"]).calls.append(call)
 
     def _on_end(self, e: dict[str, Any]) -> None:
-        call = self.calls.get(_get(e, "call", int))
+        call = self.calls.get(e["call"])
         if call is None:
             return
-        call.status = str(_get(e, "status", str))
-        call.end = _opt(e, "t", _NUM, None)
-        call.interrupts = [_interrupt_value(v) for v in _opt(e, "interrupts", list, [])]
-        call.error = _opt(e, "error", dict, None)
+        call.status = e["status"]
+        call.end = e.get("t")
+        call.interrupts = [_interrupt_value(v) for v in e.get("interrupts") or ()]
+        call.error = e.get("error")
 
     def _on_checkpoint(self, e: dict[str, Any]) -> None:
-        label = _get(e, "thread", str)
-        ns = _get(e, "ns", str)
+        label, ns, cp_id = e["thread"], e["ns"], e["id"]
         space = self.space(label, ns)
-        cp_id = _get(e, "id", str)
-        parent_id = _opt(e, "parent", str, None)
+        parent_id = e.get("parent")
         parent = space.checkpoints.get(parent_id) if parent_id else None
-        full = bool(e.get("full"))
+        full = e.get("full") is True
         versions = {} if full or parent is None else dict(parent.versions)
         channels = {} if full or parent is None else dict(parent.channels)
-        versions.update(_opt(e, "versions", dict, {}))
-        channels.update(_opt(e, "values", dict, {}))
-        for ch in _opt(e, "removed", list, []):
+        versions.update(e.get("versions") or {})
+        channels.update(e.get("values") or {})
+        for ch in e.get("removed") or ():
             channels.pop(ch, None)
-        updated = _opt(e, "updated", list, None)
+        step = e.get("step")
         cp = Checkpoint(
             id=cp_id,
             parent=parent_id,
-            step=int(_opt(e, "step", int, -1)),
-            source=str(_opt(e, "source", str, "loop")),
-            t=_opt(e, "t", _NUM, None),
+            step=-1 if step is None else step,
+            source=e.get("source") or "loop",
+            t=e.get("t"),
             versions=versions,
             channels=channels,
-            updated=None if updated is None else [str(c) for c in updated],
-            why=_opt(e, "why", dict, {}),
-            why_inferred=bool(e.get("why_inferred")),
+            updated=e.get("updated"),
+            why=e.get("why") or {},
+            why_inferred=e.get("why_inferred") is True,
             defaults=self._defaults(ns),
-            state_channels=self._state_channels(ns),
+            state_channels=(self.graphs.get(spec_key(ns)) or {}).get("state_channels"),
         )
         space.checkpoints[cp_id] = cp
         self.cp_order[cp_id] = self.seq
@@ -264,24 +575,14 @@ class _Builder:
         key = spec_key(ns)
         cached = self._default_cache.get(key)
         if cached is None:
-            channels = (self.graphs.get(key) or {}).get("channels")
-            cached = {}
-            if isinstance(channels, dict):
-                for name, info in channels.items():
-                    if isinstance(info, dict) and "default" in info and not is_internal_channel(
-                        str(name)
-                    ):
-                        cached[str(name)] = info["default"]
+            channels = (self.graphs.get(key) or {}).get("channels") or {}
+            cached = {
+                name: info["default"]
+                for name, info in channels.items()
+                if "default" in info and not is_internal_channel(name)
+            }
             self._default_cache[key] = cached
         return cached
-
-    def _state_channels(self, ns: str) -> list[str] | str | None:
-        sc = (self.graphs.get(spec_key(ns)) or {}).get("state_channels")
-        if isinstance(sc, str):
-            return sc
-        if isinstance(sc, list) and all(isinstance(c, str) for c in sc):
-            return sc
-        return None
 
     def _task(self, label: str, task_id: str) -> Task:
         key = (label, task_id)
@@ -292,22 +593,17 @@ class _Builder:
         return task
 
     def _on_writes(self, e: dict[str, Any]) -> None:
-        label = _get(e, "thread", str)
-        ns = _get(e, "ns", str)
-        cp = _opt(e, "cp", str, None)
-        task_id = _get(e, "task", str)
-        path = str(_opt(e, "path", str, ""))
-        writes = [list(w) for w in _get(e, "writes", list)]
-        for w in writes:
-            if len(w) != 2 or not isinstance(w[0], str):
-                raise CorruptLogError("a write is not a [channel, value] pair")
+        label, ns, task_id = e["thread"], e["ns"], e["task"]
+        cp = e.get("cp")
+        path = e.get("path") or ""
+        writes = [list(w) for w in e["writes"]]
         if task_id == _NULL_TASK or path.startswith("~__interrupt__") or path == "":
             self._input_writes.append((label, ns, cp, writes))
             return
         task = self._task(label, task_id)
         task.ns, task.checkpoint_id, task.path = ns, cp, path
         name = e.get("name")  # set by from_checkpointer, where no attempt names the task
-        if isinstance(name, str) and name and not task.name:
+        if name and not task.name:
             task.name = name
         for ch, value in writes:
             if ch == _ERROR:
@@ -322,34 +618,35 @@ class _Builder:
                 task.writes.append([ch, value])
 
     def _on_task_start(self, e: dict[str, Any]) -> None:
-        label = _get(e, "thread", str)
-        task = self._task(label, _get(e, "task", str))
-        task.name = _get(e, "name", str)
+        label = e["thread"]
+        task = self._task(label, e["task"])
+        task.name = e["name"]
         if not task.ns:
-            task.ns = str(_opt(e, "ns", str, ""))
+            task.ns = e.get("ns") or ""
         step = e.get("step")
-        task.step = step if isinstance(step, int) else task.step
-        path = _opt(e, "path", list, [])
+        task.step = step if step is not None else task.step
+        path = e.get("path") or []
         if not task.path:
             task.path = _path_str(path)
         task.kind = "push" if path and path[0] == "__pregel_push" else "pull"
         if "input" in e:
             task.input = e["input"]
         assert isinstance(task.attempts, list)
-        task.attempts.append(Attempt(int(_opt(e, "attempt", int, 1)), _opt(e, "t", _NUM, None)))
+        attempt = e.get("attempt")
+        task.attempts.append(Attempt(1 if attempt is None else attempt, e.get("t")))
         self._attempt_of[e["task"]] = (label, task)
 
     def _on_task_end(self, e: dict[str, Any]) -> None:
-        entry = self._attempt_of.get(_get(e, "task", str))
+        entry = self._attempt_of.get(e["task"])
         if entry is None:
             return
         task = entry[1]
         if not isinstance(task.attempts, list) or not task.attempts:
             return
         attempt = task.attempts[-1]
-        attempt.end = _opt(e, "t", _NUM, None)
-        attempt.status = str(_opt(e, "status", str, "ok"))
-        attempt.error = _opt(e, "error", dict, None)
+        attempt.end = e.get("t")
+        attempt.status = e.get("status") or "ok"
+        attempt.error = e.get("error")
 
     # --- joining ----------------------------------------------------------------------------
 

@@ -1,27 +1,22 @@
 """Fuzzing the reader: whatever the bytes, read_bytes returns a Run or raises a PregelVizError.
 
-And a Run it returns can be rendered (to_dict, summary, JSON) without raising anything.
+And a Run it returns goes through the whole pipeline (the viewer's document, narration,
+comparison, the side-by-side document, the HTML pages, the export) without raising anything:
+``fuzz_pipeline.py``. The number of inputs tried is written to the terminal at the end.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import operator
 import os
 import struct
-import warnings
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
 import ormsgpack
 import pytest
+from fuzz_pipeline import Tally, real_log, real_run, tally_fixture
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import Send, interrupt
 
-from pregel_viz import recording
-from pregel_viz.errors import PregelVizError, TruncatedLogWarning
 from pregel_viz.logfile import FORMAT_VERSION, MAGIC, frame_bytes
 from pregel_viz.model import Run
 from pregel_viz.reader import read_bytes
@@ -34,83 +29,19 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+COUNT = Tally()
+_tally = tally_fixture(
+    "reader fuzz (generated and damaged logs, whole pipeline)", COUNT, autouse=True
+)
 
 
 # --------------------------------------------------------------------------- the property
 
 
-def check(data: bytes) -> Run | None:
-    """Read ``data``; a Run must render, anything else must be a PregelVizError."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", TruncatedLogWarning)
-            run = read_bytes(data, source="fuzz")
-    except PregelVizError:
-        return None
-    assert isinstance(run, Run)
-    doc = run.to_dict()
-    json.dumps(doc)
-    assert isinstance(run.summary(), str)
-    repr(run)
-    for thread in run.threads.values():
-        for space in thread.namespaces.values():
-            space.edges_taken()
-            for s in space.supersteps:
-                _ = (s.values, s.updated, s.next_tasks, s.start, s.end)
-                for t in s.tasks:
-                    _ = (t.status, t.state_writes, t.duration)
-    return run
-
-
-# --------------------------------------------------------------------------- a real log
-
-
-class FuzzState(TypedDict, total=False):
-    items: list[str]
-    results: Annotated[list[str], operator.add]
-    answer: str
-    route: str
-
-
-def _graph() -> Any:
-    def plan(state: FuzzState) -> dict[str, Any]:
-        return {"items": ["a", "b"], "route": "ask"}
-
-    def fan_out(state: FuzzState) -> list[Send]:
-        return [Send("work", {"items": [i]}) for i in state["items"]]
-
-    def work(state: FuzzState) -> dict[str, Any]:
-        return {"results": [x.upper() for x in state["items"]]}
-
-    def ask(state: FuzzState) -> dict[str, Any]:
-        return {"answer": interrupt("ok? <script>alert(1)</script>")}
-
-    g = StateGraph(FuzzState)
-    g.add_node("plan", plan)
-    g.add_node("work", work)
-    g.add_node("ask", ask)
-    g.add_edge(START, "plan")
-    g.add_conditional_edges("plan", fan_out, ["work"])
-    g.add_edge("work", "ask")
-    g.add_edge("ask", END)
-    return g.compile()
-
-
-@functools.lru_cache(maxsize=1)
-def real_log() -> bytes:
-    """A real recording (Sends, a reducer, an interrupt and its resume), as bytes."""
-    from langgraph.checkpoint.memory import InMemorySaver
-    from langgraph.types import Command
-
-    graph = _graph()
-    graph = graph.copy(update={"checkpointer": InMemorySaver()})
-    config = {"configurable": {"thread_id": "fuzz"}}
-    with recording(graph) as rec:
-        graph.invoke({"items": []}, config)
-        graph.invoke(Command(resume="yes"), config)
-    data = rec.recorder.writer.getvalue()
-    assert check(data) is not None
-    return data
+def check(data: bytes, reference: Run | None = None) -> Run | None:
+    """Read ``data``; a Run must go through the whole pipeline, anything else must be a
+    PregelVizError."""
+    return COUNT.check(data, "fuzz", reference)
 
 
 def test_given_the_real_log_when_read_then_it_is_a_complete_run() -> None:
@@ -416,7 +347,7 @@ def test_given_real_events_mixed_with_arbitrary_ones_when_read_then_run_or_prege
             evs[i] = event
         else:
             evs.insert(i, data.draw(events()))
-    check(log_of(evs))
+    check(log_of(evs), reference=real_run())
 
 
 # --------------------------------------------------------------------------- found by fuzzing
