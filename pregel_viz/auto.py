@@ -92,12 +92,13 @@ class _Entry:
 
     def load(self) -> Run:
         if self.run is None:
+            from .logfile import LoadLimits
             from .model import Run
             from .reader import load
 
             if self.data is not None:
                 source = self.path or f"auto-{self.n}-{self.name}"
-                self.run = Run.from_bytes(self.data, source=source)
+                self.run = Run.from_bytes(self.data, source=source, limits=LoadLimits.unlimited())
                 self.data = None
             else:
                 assert self.path is not None

@@ -244,6 +244,20 @@ class LogWriter:
                 self._file.close()
                 self._file = None
 
+    def detach(self) -> None:
+        """Stop writing to the file (and close it), keeping the in-memory copy.
+
+        For a file that stopped accepting writes: writing on after a failed write could leave
+        a hole in the middle of the file (a disk that was full has room again), which no
+        reader can get past; stopping leaves a file that ends early, whose complete frames
+        load.
+        """
+        with self._io_lock:
+            fh, self._file = self._file, None
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                fh.close()
+
     @property
     def closed(self) -> bool:
         return self.path is not None and self._file is None
@@ -393,6 +407,11 @@ class LoadLimits:
     max_ratio: float | None = 200.0
     max_events: int | None = 1_000_000
     max_memory: int | None = field(default_factory=_default_memory)
+
+    @classmethod
+    def unlimited(cls) -> LoadLimits:
+        """No limit: for a log this process recorded itself and reads back (trusted input)."""
+        return cls(max_bytes=None, max_ratio=None, max_events=None, max_memory=None)
 
     @classmethod
     def from_env(cls, base: LoadLimits | None = None) -> LoadLimits:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .logfile import LoadLimits
 
 __all__ = [
     "UNKNOWN",
@@ -376,10 +379,13 @@ class Run:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, source: str = "log") -> Run:
+    def from_bytes(
+        cls, data: bytes, *, source: str = "log", limits: LoadLimits | None = None
+    ) -> Run:
+        """Read a whole log held in memory (see :func:`pregel_viz.reader.read_bytes`)."""
         from .reader import read_bytes
 
-        return read_bytes(data, source=source)
+        return read_bytes(data, source=source, limits=limits)
 
     @property
     def thread(self) -> Thread:

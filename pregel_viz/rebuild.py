@@ -53,6 +53,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from .errors import RecorderError
+from .logfile import LoadLimits
 from .model import Run
 from .recorder._lg import ERROR, INTERRUPT, NS_END, NS_SEP, NULL_TASK_ID, PULL, PUSH, TASKS
 from .recorder._session import Recorder
@@ -231,7 +232,11 @@ def from_checkpointer(
 
     _emit_call(rec, label, thread_id, by_ns.get("", []), ordered)
     rec.close()
-    return Run.from_bytes(rec.writer.getvalue(), source=f"{type(saver).__name__}:{thread_id}")
+    return Run.from_bytes(
+        rec.writer.getvalue(),
+        source=f"{type(saver).__name__}:{thread_id}",
+        limits=LoadLimits.unlimited(),  # written by this process: trusted
+    )
 
 
 def task_path_str(path: Any) -> str:

@@ -305,3 +305,28 @@ def test_a_cut_anywhere_keeps_every_complete_frame_and_names_where_the_cut_frame
         assert [type(w.message) for w in caught] == [TruncatedLogWarning]
         assert f"ends inside a frame at byte {starts[complete]} " in str(caught[0].message)
         assert run.warnings[-1] == str(caught[0].message)
+
+
+# --------------------------------------------------------------------------- trusted read-back
+
+
+def test_a_run_this_process_recorded_is_read_back_without_the_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limits guard files from elsewhere: a recording reading back its own log (record(),
+    recording().run, auto-recording, from_checkpointer) is never refused by them."""
+    from graphs import build_fanout_fanin
+
+    import pregel_viz
+
+    monkeypatch.setenv("PREGEL_VIZ_MAX_LOG_EVENTS", "5")
+    graph = build_fanout_fanin(None)
+    path = tmp_path / "own.pregel"
+    run = pregel_viz.record(graph, {"log": []}, path=path)
+    assert run.outcome["status"] == "completed"
+    assert len(run.events) > 5
+    with pregel_viz.recording(graph) as rec:
+        graph.invoke({"log": []})
+    assert len(rec.run.events) > 5
+    with pytest.raises(LogTooLargeError, match="PREGEL_VIZ_MAX_LOG_EVENTS"):
+        load(path)  # the same file, opened as a file from elsewhere

@@ -287,9 +287,14 @@ class Recording:
     def run(self) -> Run:
         """Everything recorded so far, as read back from the log (the in-memory copy, complete
         even when writing the file failed; ``run.warnings`` then says so)."""
+        from ..logfile import LoadLimits
         from ..model import Run
 
-        run = Run.from_bytes(self.recorder.writer.getvalue(), source=self.path or "recording")
+        run = Run.from_bytes(
+            self.recorder.writer.getvalue(),
+            source=self.path or "recording",
+            limits=LoadLimits.unlimited(),  # written by this process: trusted
+        )
         message = self.recorder.incomplete_message()
         if message:
             run.warnings.append(message)

@@ -147,7 +147,7 @@ class Recorder:
             if self.write_error is not None:
                 return
             self.write_error = f"{type(exc).__name__}: {safe_str(exc)}"
-        _detach_file(self.writer)
+        self.writer.detach()
 
     def warn_if_incomplete(self) -> None:
         """Issue the :class:`LogWriteWarning` once, if the log file could not be written."""
@@ -395,22 +395,6 @@ class Recorder:
             {"k": "task_end", "task": task_id, "attempt": n, "status": status,
              "error": detail, "t": t}
         )
-
-
-def _detach_file(writer: LogWriter) -> None:
-    """Make ``writer`` stop writing to its file (and close it), keeping its in-memory copy.
-
-    Writing on after a failed write could leave a hole in the middle of the file (a disk that
-    was full has room again), which no reader can get past; stopping leaves a file that ends
-    early, whose complete frames load.
-    """
-    lock = getattr(writer, "_io_lock", None)
-    with lock if lock is not None else contextlib.nullcontext():
-        fh = getattr(writer, "_file", None)
-        writer._file = None
-    if fh is not None:
-        with contextlib.suppress(Exception):
-            fh.close()
 
 
 def new_thread_id() -> str:
