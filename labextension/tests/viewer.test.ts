@@ -33,6 +33,14 @@ function noMarkup(root: Element): void {
 }
 
 describe("viewer", () => {
+  it("shows an empty run's notice (no thread at all) instead of a blank panel", async () => {
+    const empty = { ...loadSample(), threads: [], warnings: ["No supersteps recorded: the log holds no checkpoint to show."] } as Payload;
+    const v = await open(empty);
+    expect(v.root.querySelector(".pv-empty")?.textContent).toBe("No supersteps recorded: the log holds no checkpoint to show.");
+    const bare = await open({ ...loadSample(), threads: [], warnings: [] } as Payload);
+    expect(bare.root.querySelector(".pv-empty")?.textContent).toBe("No supersteps recorded.");
+  });
+
   it("exposes its position and the highlighted nodes as data attributes", async () => {
     const v = await open(undefined, { thread: "happy", step: 2 });
     expect(attr(v, "step")).toBe("2");

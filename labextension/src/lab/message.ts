@@ -3,7 +3,9 @@
 const TITLES: Record<string, string> = {
   NotALogError: "This file is not a pregel-viz log",
   LogVersionError: "This log was written by a newer version of pregel-viz",
+  NotAFileError: "This is not a log file",
   CorruptLogError: "This log is damaged",
+  LogTooLargeError: "This log is too large to open",
   LogFormatError: "This log cannot be read",
   NoServerExtension: "The pregel-viz server extension is missing",
   NetworkError: "The Jupyter server could not be reached",

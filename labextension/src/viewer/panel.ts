@@ -129,6 +129,13 @@ export class SidePanel {
   }
 
   /** Whether `key` differs from the one section `name` was last drawn from (then remembered). */
+  /** No thread to show (an empty log): the step summary says so, with the log's warnings. */
+  showEmpty(warnings: Json[]): void {
+    if (!this.changed("summary", ["empty", ...warnings])) return;
+    const texts = warnings.length ? warnings : ["No supersteps recorded."];
+    fill(this.summary.body, texts.map((w) => h("div", { class: "pv-muted pv-empty" }, typeof w === "string" ? w : renderValue(w))));
+  }
+
   private changed(name: string, key: unknown[]): boolean {
     const prev = this.keys.get(name);
     if (prev && sameList(prev, key)) return false;

@@ -405,7 +405,7 @@ export function createViewer(host: HTMLElement, payload: Payload, options: Viewe
         selected: selectedTask(),
         warnings: model.doc.warnings ?? [],
       });
-    }
+    } else panel.showEmpty(model.doc.warnings ?? []);
     timeline.render(index, selectedId);
     revealNode(reveal);
   }
