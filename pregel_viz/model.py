@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .events import BRANCH_TO, JOIN, PULL, TASKS, is_internal_channel, spec_key
+
 if TYPE_CHECKING:
     from .logfile import LoadLimits
 
@@ -53,17 +55,8 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 
-
-def spec_key(ns: str) -> str:
-    """A runtime namespace ``a:<task id>|b:<task id>`` as the static path ``a|b``."""
-    if not ns:
-        return ""
-    return "|".join(part.split(":", 1)[0] for part in ns.split("|"))
-
-
-def is_internal_channel(name: str) -> bool:
-    """Channels LangGraph adds for its own wiring, as opposed to the graph's state keys."""
-    return name.startswith(("__", "branch:to:", "join:")) or name in ("start:", "end:")
+# in a push task's path: the pull task that called it (a functional API task), named next
+_CALLED_FROM = f"~{PULL}, "
 
 
 @dataclass
@@ -507,19 +500,19 @@ def edges_of(supersteps: list[Superstep]) -> list[EdgeTaken]:
             for ch, value in t.writes:
                 ch = str(ch)
                 edge: tuple[str, str, str] | None = None
-                if ch.startswith("branch:to:"):
-                    edge = (t.name, ch[len("branch:to:") :], "route")
-                elif ch.startswith("join:"):
+                if ch.startswith(BRANCH_TO):
+                    edge = (t.name, ch[len(BRANCH_TO) :], "route")
+                elif ch.startswith(JOIN):
                     edge = (t.name, ch.rsplit(":", 1)[-1], "join")
-                elif ch == "__pregel_tasks" and isinstance(value, dict):
+                elif ch == TASKS and isinstance(value, dict):
                     fields = value.get("$fields")
                     node = fields.get("node") if isinstance(fields, dict) else None
                     if isinstance(node, str):
                         edge = (t.name, node, "send")
                 if edge is not None:
                     counts[edge] = counts.get(edge, 0) + 1
-            if t.kind == "push" and t.sent_by is None and "~__pregel_pull, " in t.path:
-                parent = t.path.split("~__pregel_pull, ", 1)[1].split(",", 1)[0].strip()
+            if t.kind == "push" and t.sent_by is None and _CALLED_FROM in t.path:
+                parent = t.path.split(_CALLED_FROM, 1)[1].split(",", 1)[0].strip()
                 key = (parent, t.name, "call")
                 counts[key] = counts.get(key, 0) + 1
     return [EdgeTaken(s, t, k, n) for (s, t, k), n in counts.items()]

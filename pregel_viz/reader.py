@@ -5,22 +5,35 @@ are grouped into tasks by task id, tasks into supersteps by the checkpoint they 
 each task gets its why (trigger channels, versions, who wrote them). Unknown event kinds and
 unknown fields are skipped, so newer minor versions of the format still load; an event of a
 known kind with the wrong shape is a :class:`~pregel_viz.errors.CorruptLogError` naming the event
-and the field. The shapes are one table, ``_EVENTS``, checked before an event is joined, so what
-the reader lets through is what the viewer's document, narration and comparison rely on. A
-user's values (state, inputs, writes, interrupts) are any plain msgpack data.
+and the field. The shapes are one table, :data:`pregel_viz.events.EVENTS` (the log's schema),
+checked before an event is joined, so what the reader lets through is what the viewer's
+document, narration and comparison rely on. A user's values (state, inputs, writes,
+interrupts) are any plain msgpack data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import math
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import CorruptLogError, PregelVizError, TruncatedLogWarning
+from .events import (
+    ERROR,
+    INTERRUPT,
+    NULL_TASK_ID,
+    PULL,
+    PUSH,
+    RESUME,
+    SCHEMA,
+    TASKS,
+    check,
+    is_internal_channel,
+    spec_key,
+)
 from .logfile import LoadLimits, out_of_memory, read_file, read_frames
 from .model import (
     UNKNOWN,
@@ -33,17 +46,12 @@ from .model import (
     Task,
     Thread,
     Trigger,
-    is_internal_channel,
-    spec_key,
 )
 
 __all__ = ["LoadLimits", "build_run", "load", "read_bytes", "read_log"]
 
-_TASKS = "__pregel_tasks"
-_ERROR = "__error__"
-_INTERRUPT = "__interrupt__"
-_RESUME = "__resume__"
-_NULL_TASK = "00000000-0000-0000-0000-000000000000"
+# the task path of update_state's writes: filed with the input's writes, as no task made them
+_UPDATE_PATH = f"~{INTERRUPT}"
 
 
 def load(path: str | os.PathLike[str], *, limits: LoadLimits | None = None) -> Run:
@@ -148,333 +156,6 @@ def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
     return run
 
 
-# --- the schema -------------------------------------------------------------------------------
-#
-# What the rest of pregel-viz relies on in each event kind the recorder writes
-# (recorder/_session.py, recorder/_topology.py, rebuild.py): one table, _EVENTS, checked for
-# every event of a known kind before it is joined. A field the table does not list, and an
-# event of a kind it does not list, is not checked: newer minor versions of the format may add
-# them. A user's value (state, inputs, writes, interrupts...) is any plain msgpack value.
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING: Any = _Missing()
-_Where = tuple[tuple[Any, ...], str, Any]  # (path inside the value, what was expected, found)
-
-
-class _Shape:
-    """An expected shape: ``ok`` is the fast check, :meth:`wrong` says where a value fails it.
-
-    A shape given ``types`` is exactly "a value of one of these types" (``ok`` is then
-    ``type(v) in types``, which records and containers check inline).
-    """
-
-    def __init__(
-        self, what: str, ok: Callable[[Any], bool] | None = None, types: Iterable[type] = ()
-    ) -> None:
-        self.what = what
-        self.types = exact = frozenset(types)
-
-        def exactly(v: Any) -> bool:
-            return type(v) in exact
-
-        self.ok: Callable[[Any], bool] = exactly if ok is None else ok
-
-    def wrong(self, value: Any) -> _Where | None:
-        return None if self.ok(value) else ((), self.what, value)
-
-
-class _Optional(_Shape):
-    """The shape, or null."""
-
-    def __init__(self, shape: _Shape) -> None:
-        what = f"{shape.what} or null"
-        if shape.types:
-            super().__init__(what, types=shape.types | {type(None)})
-        else:
-            check = shape.ok
-
-            def ok(v: Any) -> bool:
-                return v is None or check(v)
-
-            super().__init__(what, ok)
-        self.shape = shape
-
-    def wrong(self, value: Any) -> _Where | None:
-        return None if value is None else self.shape.wrong(value)
-
-
-class _Each(_Shape):
-    """A list, or a map, whose every item (every value of the map) has the shape ``item``."""
-
-    def __init__(self, container: type, item: _Shape, what: str) -> None:
-        types, check = item.types, item.ok
-        ok: Callable[[Any], bool]
-        if container is dict and types:
-            ok = lambda v: type(v) is dict and types.issuperset(map(type, v.values()))  # noqa: E731
-        elif container is dict:
-            ok = lambda v: type(v) is dict and all(map(check, v.values()))  # noqa: E731
-        elif types:
-            ok = lambda v: type(v) is list and types.issuperset(map(type, v))  # noqa: E731
-        else:
-            ok = lambda v: type(v) is list and all(map(check, v))  # noqa: E731
-        super().__init__(what, ok)
-        self.container, self.item = container, item
-
-    def wrong(self, value: Any) -> _Where | None:
-        if type(value) is not self.container:
-            return (), self.what, value
-        items: Any = value
-        for k, x in items.items() if self.container is dict else enumerate(items):
-            found = self.item.wrong(x)
-            if found is not None:
-                return (k, *found[0]), found[1], found[2]
-        return None
-
-
-class _Tuple(_Shape):
-    """A list of a fixed length, each position of its own shape (``[channel, value]``)."""
-
-    def __init__(self, what: str, *items: _Shape) -> None:
-        n = len(items)
-        typed = [(i, s.types) for i, s in enumerate(items) if s.types]
-        called = [(i, s.ok) for i, s in enumerate(items) if not s.types and s is not _VALUE]
-
-        def ok(v: Any) -> bool:
-            if type(v) is not list or len(v) != n:
-                return False
-            for i, types in typed:
-                if type(v[i]) not in types:
-                    return False
-            return all([check(v[i]) for i, check in called])
-
-        super().__init__(what, ok)
-        self.items = items
-
-    def wrong(self, value: Any) -> _Where | None:
-        if type(value) is not list or len(value) != len(self.items):
-            return (), self.what, value
-        for i, (shape, x) in enumerate(zip(self.items, value, strict=True)):
-            found = shape.wrong(x)
-            if found is not None:
-                return (i, *found[0]), found[1], found[2]
-        return None
-
-
-class _Record(_Shape):
-    """A map with known fields (``name!`` when required); other fields are not checked."""
-
-    def __init__(self, what: str, fields: dict[str, _Shape]) -> None:
-        self.fields = {
-            name.rstrip("!"): (shape, name.endswith("!")) for name, shape in fields.items()
-        }
-        required = frozenset(name for name, (_, req) in self.fields.items() if req)
-        typed = [
-            (name, shape.types | {_Missing})
-            for name, (shape, _) in self.fields.items()
-            if shape.types
-        ]
-        called = [
-            (name, shape.ok)
-            for name, (shape, _) in self.fields.items()
-            if not shape.types and shape is not _VALUE
-        ]
-
-        def ok(v: Any) -> bool:
-            if type(v) is not dict or not required <= v.keys():
-                return False
-            get = v.get
-            for name, types in typed:
-                if type(get(name, _MISSING)) not in types:
-                    return False
-            for name, check in called:
-                x = get(name, _MISSING)
-                if x is not _MISSING and not check(x):
-                    return False
-            return True
-
-        super().__init__(what, ok)
-
-    def wrong(self, value: Any) -> _Where | None:
-        if type(value) is not dict:
-            return (), self.what, value
-        for name, (shape, required) in self.fields.items():
-            x = value.get(name, _MISSING)
-            if x is _MISSING:
-                if required:
-                    return (name,), "present", _MISSING
-                continue
-            found = shape.wrong(x)
-            if found is not None:
-                return (name, *found[0]), found[1], found[2]
-        return None
-
-
-_VALUE = _Shape("any value", lambda v: True)  # a user's value: never restricted
-_STR = _Shape("a string", types=[str])
-_INT = _Shape("an integer", types=[int])  # not a bool
-_BOOL = _Shape("true or false", types=[bool])
-_MAP = _Shape("a map", types=[dict])
-_LIST = _Shape("a list", types=[list])
-_TIME = _Optional(
-    _Shape("a time in seconds", lambda v: type(v) is int or (type(v) is float and math.isfinite(v)))
-)
-_VERSION = _Shape("a channel version (a string or a number)", types=[str, int, float])
-_STRS = _Each(list, _STR, "a list of strings")
-_FAILURE = _Optional(_Record("an error map", {"type": _STR, "message": _STR}))
-_NODE = _Record("a node map", {"id!": _STR, "name": _STR, "subgraph": _BOOL, "metadata": _MAP})
-_EDGE = _Record(
-    "an edge map",
-    {"source!": _STR, "target!": _STR, "conditional": _BOOL, "label": _Optional(_STR)},
-)
-_DRAWN: dict[str, _Shape] = {
-    "nodes": _Each(list, _NODE, "a list of node maps"),
-    "edges": _Each(list, _EDGE, "a list of edge maps"),
-}
-_CHANNEL = _Record(
-    "a channel map",
-    {
-        "class": _STR,
-        "reducer": _STR,
-        "accumulate": _BOOL,
-        "names": _STRS,
-        "type": _STR,
-        "default": _VALUE,
-    },
-)
-_REASONS = _Each(
-    list,
-    _Tuple("a [channel, seen version, current version] list", _STR, _Optional(_VERSION), _VERSION),
-    "a list of [channel, seen version, current version] lists",
-)
-
-# kind -> field -> shape ("field!": the field must be there)
-_EVENTS: dict[str, dict[str, _Shape]] = {
-    "meta": {
-        "created": _STR,
-        "pregel_viz": _STR,
-        "langgraph": _STR,
-        "python": _STR,
-        "graph": _STR,
-        "timings": _STR,  # "unknown": a run rebuilt from a checkpointer
-    },
-    "graph": {
-        "key!": _STR,  # the graph's static path: "" for the root, "child", "mid|leaf"
-        "name": _STR,
-        "channels": _Each(dict, _CHANNEL, "a map of channel maps"),
-        "triggers": _Each(dict, _STRS, "a map of lists of channels"),
-        "state_channels": _Optional(
-            _Shape("a channel or a list of channels", lambda v: bool(_STR.ok(v) or _STRS.ok(v)))
-        ),
-        "error": _Optional(_STR),
-        **_DRAWN,
-        "xray": _Record("a map of nodes and edges", _DRAWN),
-    },
-    "call": {
-        "call!": _INT,
-        "thread!": _STR,
-        "thread_id": _STR,
-        "method": _STR,
-        "input": _VALUE,
-        "t": _TIME,
-    },
-    "end": {
-        "call!": _INT,
-        "thread": _STR,
-        "status!": _STR,
-        "interrupts": _LIST,
-        "error": _FAILURE,
-        "t": _TIME,
-    },
-    "checkpoint": {
-        "thread!": _STR,
-        "ns!": _STR,
-        "id!": _STR,
-        "parent": _Optional(_STR),
-        "step": _Optional(_INT),
-        "source": _Optional(_STR),
-        "parents": _MAP,
-        "full": _BOOL,
-        "versions": _Each(dict, _VERSION, "a map of channel versions"),
-        "values": _MAP,  # channel -> the user's value
-        "removed": _STRS,
-        "seen": _MAP,  # node -> channel -> version (nothing reads it)
-        "updated": _Optional(_STRS),
-        "why": _Each(dict, _REASONS, "a map of node -> [channel, seen, current] lists"),
-        "why_inferred": _BOOL,
-        "t": _TIME,
-    },
-    "writes": {
-        "thread!": _STR,
-        "ns!": _STR,
-        "cp": _Optional(_STR),
-        "task!": _STR,
-        "path": _STR,
-        "writes!": _Each(
-            list,
-            _Tuple("a [channel, value] pair", _STR, _VALUE),
-            "a list of [channel, value] pairs",
-        ),
-        "name": _STR,  # a rebuilt run's task name, where no attempt names it
-        "t": _TIME,
-    },
-    "task_start": {
-        "thread!": _STR,
-        "ns": _STR,
-        "task!": _STR,
-        "name!": _STR,
-        "step": _Optional(_INT),
-        "path": _LIST,  # LangGraph's task path: strings, numbers, nested paths
-        "triggers": _STRS,
-        "attempt": _INT,
-        "input": _VALUE,
-        "t": _TIME,
-    },
-    "task_end": {
-        "task!": _STR,
-        "attempt": _INT,
-        "status": _STR,
-        "error": _FAILURE,
-        "t": _TIME,
-    },
-}
-_SCHEMA = {kind: _Record(f"a {kind!r} event", fields) for kind, fields in _EVENTS.items()}
-
-
-def _describe(value: Any) -> str:
-    if value is _MISSING:
-        return "nothing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"[:60]
-    if isinstance(value, str):
-        return f"the string {value[:30]!r}"
-    if isinstance(value, list):
-        return f"a list of {len(value)} item(s)"
-    if isinstance(value, dict):
-        return "a map"
-    return type(value).__name__  # bytes
-
-
-def _check(schema: _Shape, event: dict[str, Any]) -> None:
-    """Raise CorruptLogError naming the field when ``event`` does not fit the schema."""
-    found = schema.wrong(event) or ((), "what the schema says", event)
-    path, what, value = found
-    if not path:
-        raise CorruptLogError(f"it should be {what}")
-    field = str(path[0]) + "".join(f"[{p!r}]" for p in path[1:])
-    if value is _MISSING:
-        raise CorruptLogError(f"field {field!r} is missing")
-    raise CorruptLogError(f"field {field} should be {what}, got {_describe(value)}")
-
-
 class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -509,15 +190,15 @@ class _Builder:
     def add(self, e: dict[str, Any]) -> None:
         self.seq += 1
         kind = e.get("k")
-        schema = _SCHEMA.get(kind) if type(kind) is str else None
+        schema = SCHEMA.get(kind) if type(kind) is str else None
         if schema is None:
             self.unknown_kinds[str(kind)[:40]] = self.unknown_kinds.get(str(kind)[:40], 0) + 1
             return
         if not schema.ok(e):
-            _check(schema, e)
+            check(schema, e)
         getattr(self, f"_on_{kind}")(e)
 
-    # --- event kinds: each has been checked against _EVENTS --------------------------------
+    # --- event kinds: each has been checked against events.EVENTS --------------------------------
 
     def _on_meta(self, e: dict[str, Any]) -> None:
         self.meta = {k: v for k, v in e.items() if k != "k"}
@@ -597,7 +278,7 @@ class _Builder:
         cp = e.get("cp")
         path = e.get("path") or ""
         writes = [list(w) for w in e["writes"]]
-        if task_id == _NULL_TASK or path.startswith("~__interrupt__") or path == "":
+        if task_id == NULL_TASK_ID or path.startswith(_UPDATE_PATH) or path == "":
             self._input_writes.append((label, ns, cp, writes))
             return
         task = self._task(label, task_id)
@@ -606,13 +287,13 @@ class _Builder:
         if name and not task.name:
             task.name = name
         for ch, value in writes:
-            if ch == _ERROR:
+            if ch == ERROR:
                 task.error = _error_of(value)
-            elif ch == _INTERRUPT:
+            elif ch == INTERRUPT:
                 task.interrupts.extend(
                     _interrupt_value(v) for v in (value if isinstance(value, list) else [value])
                 )
-            elif ch == _RESUME:
+            elif ch == RESUME:
                 task.resumes.extend(value if isinstance(value, list) else [value])
             else:
                 task.writes.append([ch, value])
@@ -628,7 +309,7 @@ class _Builder:
         path = e.get("path") or []
         if not task.path:
             task.path = _path_str(path)
-        task.kind = "push" if path and path[0] == "__pregel_push" else "pull"
+        task.kind = "push" if path and path[0] == PUSH else "pull"
         if "input" in e:
             task.input = e["input"]
         assert isinstance(task.attempts, list)
@@ -683,10 +364,10 @@ class _Builder:
                     task.checkpoint_id = cand.id
                     break
         parts = _path_parts(task.path)
-        if parts and parts[0] == "__pregel_push":
+        if parts and parts[0] == PUSH:
             task.kind = "push"
         if not task.name:
-            task.name = parts[1] if len(parts) > 1 and parts[0] == "__pregel_pull" else "?"
+            task.name = parts[1] if len(parts) > 1 and parts[0] == PULL else "?"
         cp = space.checkpoints.get(task.checkpoint_id or "")
         if cp is not None:
             task.step = cp.step + 1
@@ -733,7 +414,7 @@ class _Builder:
         if start is None:
             return
         writers = self._writers(start, ran_from)
-        sends = start.channels.get(_TASKS) or []
+        sends = start.channels.get(TASKS) or []
         for task in s.tasks:
             if task.kind == "pull":
                 reasons = start.why.get(task.name)
@@ -774,12 +455,12 @@ class _Builder:
             if idx < len(sends):
                 packet = sends[idx]
                 for other in ran_from.get(cp.parent, ()):
-                    if [_TASKS, packet] in other.writes:
+                    if [TASKS, packet] in other.writes:
                         return other.name
                 if cp.source != "loop":
                     return "(input)"
-        if "__pregel_pull" in parts:
-            i = parts.index("__pregel_pull")
+        if PULL in parts:
+            i = parts.index(PULL)
             return parts[i + 1] if i + 1 < len(parts) else None
         return None
 

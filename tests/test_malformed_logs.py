@@ -21,9 +21,10 @@ from fuzz_pipeline import consume, real_log, small_viewer
 import pregel_viz
 from pregel_viz.cli import main
 from pregel_viz.errors import CorruptLogError
+from pregel_viz.events import _VALUE, EVENTS
 from pregel_viz.logfile import FORMAT_VERSION, MAGIC, frame_bytes, read_frames
 from pregel_viz.payload import EMPTY_NOTICE, build_payload
-from pregel_viz.reader import _EVENTS, _VALUE, read_bytes
+from pregel_viz.reader import read_bytes
 from pregel_viz.server import build_response
 
 HEADER = MAGIC + struct.pack(">HHB", *FORMAT_VERSION, 0)  # uncompressed body
@@ -124,7 +125,7 @@ def _wrong_value(shape: Any) -> Any:
 
 FIELDS = [
     (kind, name.rstrip("!"), shape)
-    for kind, fields in _EVENTS.items()
+    for kind, fields in EVENTS.items()
     for name, shape in fields.items()
     if shape is not _VALUE
 ]
@@ -151,7 +152,7 @@ def test_given_any_known_field_of_the_wrong_type_when_loaded_then_corrupt_log_er
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [(k, n.rstrip("!")) for k, fields in _EVENTS.items() for n in fields if n.endswith("!")],
+    [(k, n.rstrip("!")) for k, fields in EVENTS.items() for n in fields if n.endswith("!")],
 )
 def test_given_a_required_field_missing_when_loaded_then_corrupt_log_error_says_so(
     kind: str, name: str
