@@ -21,8 +21,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .events import (
+    BRANCH_TO,
+    END,
+    ERROR,
+    INTERRUPT,
+    JOIN,
+    PREVIOUS,
+    RESUME,
+    START,
+    TASKS,
+    is_internal_channel,
+    spec_key,
+)
 from .export import json_safe
-from .model import UNKNOWN, Namespace, Run, Superstep, Task, Thread, is_internal_channel, spec_key
+from .model import UNKNOWN, Namespace, Run, Superstep, Task, Thread
 from .narrate import describe_value
 
 __all__ = [
@@ -40,7 +53,7 @@ __all__ = [
 KINDS = ("source", "tasks", "outcome", "writes", "values", "missing")
 """The kinds of divergence, in the order they are looked for within one step."""
 
-_WRITES_SKIPPED = ("__interrupt__", "__resume__", "__error__")
+_WRITES_SKIPPED = (INTERRUPT, RESUME, ERROR)
 
 
 # --------------------------------------------------------------------------- result types
@@ -588,15 +601,15 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
         return None
     ca, cb = _by_channel(wa), _by_channel(wb)
     parts: list[str] = []
-    routes_a = [ch[len("branch:to:") :] for ch in ca if ch.startswith("branch:to:")]
-    routes_b = [ch[len("branch:to:") :] for ch in cb if ch.startswith("branch:to:")]
+    routes_a = [ch[len(BRANCH_TO) :] for ch in ca if ch.startswith(BRANCH_TO)]
+    routes_b = [ch[len(BRANCH_TO) :] for ch in cb if ch.startswith(BRANCH_TO)]
     if routes_a != routes_b:
         ra = ", ".join(routes_a) or "nowhere"
         rb = ", ".join(routes_b) or "nowhere"
         parts.append(f"routed to {ra} in {_A} but to {rb} in {_B}")
     for ch in _unique([*ca, *cb]):
         va, vb = ca.get(ch), cb.get(ch)
-        if va == vb or ch.startswith("branch:to:"):
+        if va == vb or ch.startswith(BRANCH_TO):
             continue
         label = _channel_label(ch)
         if va is None:
@@ -616,11 +629,11 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
 
 
 def _channel_label(ch: str) -> str:
-    if ch.startswith("branch:to:"):
-        return f"routed to {ch[len('branch:to:') :]}"
-    if ch == "__pregel_tasks":
+    if ch.startswith(BRANCH_TO):
+        return f"routed to {ch[len(BRANCH_TO) :]}"
+    if ch == TASKS:
         return "sent"
-    if ch.startswith("join:"):
+    if ch.startswith(JOIN):
         return f"reported to the barrier of {ch.rsplit(':', 1)[-1]}"
     return f"wrote {ch}"
 
@@ -662,7 +675,7 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
     if len(state) > 4:
         parts.append(f"and {len(state) - 4} more state keys")
     lead = "after the step, "
-    if "__start__" in differ and sa.source == "input":
+    if START in differ and sa.source == "input":
         lead = ""
         parts.insert(
             0,
@@ -684,7 +697,7 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
 
 
 _ABSENT: Any = object()
-_KEPT_INTERNAL = ("__start__", "__end__", "__previous__")
+_KEPT_INTERNAL = (START, END, PREVIOUS)
 
 
 def _compared_channels(s: Superstep) -> dict[str, Any]:

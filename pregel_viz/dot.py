@@ -20,11 +20,10 @@ from typing import Any
 
 import graphviz
 
+from .events import END, START
 from .model import EdgeTaken
 
 __all__ = ["graph_view"]
-
-_START, _END = "__start__", "__end__"
 
 
 def _text(s: str) -> str:
@@ -74,8 +73,8 @@ def graph_view(
     }
     extra = [*task_names, *(e.source for e in taken), *(e.target for e in taken)]
     names = _node_names(structure, extra)
-    if structure is None and names and _START not in names:
-        names.insert(0, _START)
+    if structure is None and names and START not in names:
+        names.insert(0, START)
     node_ids = {name: f"n{i}" for i, name in enumerate(names)}
 
     dot = graphviz.Digraph("pregel", strict=False)
@@ -97,10 +96,10 @@ def graph_view(
         is_sub = bool(info.get("subgraph")) or name in subgraph_keys
         classes = ["pv-node"]
         attrs: dict[str, str] = {}
-        if name == _START:
+        if name == START:
             classes.append("pv-start")
             attrs.update(shape="circle", label="start", width="0.5", fixedsize="true")
-        elif name == _END:
+        elif name == END:
             classes.append("pv-end")
             attrs.update(shape="doublecircle", label="end", width="0.45", fixedsize="true")
         else:

@@ -18,6 +18,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .events import (
+    BRANCH_TO,
+    CALL,
+    CALL_END,
+    CHECKPOINT,
+    END,
+    JOIN,
+    PREVIOUS,
+    PULL,
+    RETURN,
+    ROOT,
+    START,
+    TASK_START,
+    TASKS,
+    is_internal_channel,
+    spec_key,
+)
 from .model import (
     Attempt,
     Call,
@@ -26,8 +43,6 @@ from .model import (
     Superstep,
     Task,
     Thread,
-    is_internal_channel,
-    spec_key,
 )
 
 __all__ = [
@@ -42,9 +57,6 @@ __all__ = [
 NO_STEPS = "No supersteps recorded."
 """What the narration of a namespace where nothing ran says."""
 
-_TASKS = "__pregel_tasks"
-_BRANCH = "branch:to:"
-_JOIN = "join:"
 _MISSING: Any = object()
 
 
@@ -245,20 +257,20 @@ class _CallMap:
             kind = e.get("k")
             if e.get("thread") not in (label, None):
                 continue
-            if kind == "call" and e.get("thread") == label:
+            if kind == CALL and e.get("thread") == label:
                 idx = e.get("call")
                 current = idx if isinstance(idx, int) else None
-            elif kind == "checkpoint" and e.get("ns") == ns:
+            elif kind == CHECKPOINT and e.get("ns") == ns:
                 cp = e.get("id")
                 last_cp = cp if isinstance(cp, str) else last_cp
-            elif kind == "task_start" and e.get("thread") == label and e.get("ns") == ns:
+            elif kind == TASK_START and e.get("thread") == label and e.get("ns") == ns:
                 task = e.get("task")
                 if isinstance(task, str) and current is not None:
                     pos = seen.get(task, 0)
                     seen[task] = pos + 1
                     attempt_call[(task, pos)] = current
                     started.setdefault(current, []).append((task, pos))
-            elif kind == "end" and e.get("thread") == label:
+            elif kind == CALL_END and e.get("thread") == label:
                 idx = e.get("call")
                 if isinstance(idx, int) and last_cp is not None:
                     # a call that started no task from its last checkpoint ended between steps
@@ -446,7 +458,7 @@ def _attempts(task: Task) -> list[Attempt]:
 
 def _is_call(task: Task) -> bool:
     """A functional-API ``@task`` call (a push task made by a running node, not a Send)."""
-    return task.kind == "push" and "__pregel_pull" in task.path
+    return task.kind == "push" and PULL in task.path
 
 
 # --------------------------------------------------------------------------- the story
@@ -487,7 +499,7 @@ def _tell_input(s: Superstep, ctx: _Context) -> list[str]:
     out: list[str] = []
     if cp is None:
         return ["An input arrived, but no checkpoint was saved for it."]
-    value = cp.channels.get("__start__", _MISSING)
+    value = cp.channels.get(START, _MISSING)
     if value is _MISSING:
         out.append("A call started this thread again without new input.")
     else:
@@ -514,9 +526,9 @@ def _tell_update(s: Superstep, ctx: _Context) -> list[str]:
     else:
         out.append(f"update_state saved a new checkpoint{base} without changing the state.")
     routed = [
-        ch[len(_BRANCH) :]
+        ch[len(BRANCH_TO) :]
         for ch in (s.checkpoint.channels if s.checkpoint is not None else {})
-        if ch.startswith(_BRANCH)
+        if ch.startswith(BRANCH_TO)
     ]
     if routed:
         out.append(
@@ -598,9 +610,9 @@ def _pull_reason(task: Task, ctx: _Context) -> str:
         ch = trig.channel
         writers = _writer_names(trig.written_by) if trig.written_by else "an earlier step"
         cls = ctx.cls(ch)
-        if ch == "__start__":
+        if ch == START:
             parts.append("the input arrived on __start__")
-        elif ch.startswith(_BRANCH):
+        elif ch.startswith(BRANCH_TO):
             if cls == "LastValueAfterFinish":
                 parts.append(
                     f"{writers} routed to {{them}} and, as a deferred node (defer=True), "
@@ -612,7 +624,7 @@ def _pull_reason(task: Task, ctx: _Context) -> str:
                 parts.append("the checkpoint it was replayed from had {them} scheduled")
             else:
                 parts.append(f"{writers} routed to {{them}}{{detail:{ch}}}")
-        elif ch.startswith(_JOIN):
+        elif ch.startswith(JOIN):
             names = _join_names(ch, ctx.info(ch))
             deferred = " and nothing else was left to run" if cls and "AfterFinish" in cls else ""
             parts.append(f"the barrier {ch} had heard from all of {_names(names)}{deferred}")
@@ -899,20 +911,20 @@ def _sort_writes(task: Task) -> _Writes:
     w = _Writes()
     for ch, value in task.writes:
         ch = str(ch)
-        if ch.startswith(_BRANCH):
-            if ch[len(_BRANCH) :] not in w.routes:
-                w.routes.append(ch[len(_BRANCH) :])
-        elif ch.startswith(_JOIN):
+        if ch.startswith(BRANCH_TO):
+            if ch[len(BRANCH_TO) :] not in w.routes:
+                w.routes.append(ch[len(BRANCH_TO) :])
+        elif ch.startswith(JOIN):
             if _join_target(ch) not in w.barriers:
                 w.barriers.append(_join_target(ch))
-        elif ch == _TASKS:
+        elif ch == TASKS:
             node = "?"
             if isinstance(value, dict) and isinstance(value.get("$fields"), dict):
                 node = str(value["$fields"].get("node", "?"))
             w.sends[node] = w.sends.get(node, 0) + 1
-        elif ch in ("__return__", "__end__"):
+        elif ch in (RETURN, END):
             w.returned.append(_show(value))
-        elif ch == "__previous__":
+        elif ch == PREVIOUS:
             continue
         elif is_internal_channel(ch):
             w.other.append(f"{ch}={_show(value)}")
@@ -942,7 +954,7 @@ def _subgraph_story(task: Task, ctx: _Context) -> list[str]:
             out.append(f"{task.name} ran a subgraph (namespace {ns}).")
             continue
         loop = [x for x in space.supersteps if x.source == "loop"]
-        names = _unique(t.name for x in loop for t in x.tasks if t.name != "__start__")
+        names = _unique(t.name for x in loop for t in x.tasks if t.name != START)
         inside = f": {_names(names)}" if names else ""
         out.append(
             f"{task.name} ran a subgraph with its own {_count(len(loop), 'superstep')}{inside} "
@@ -1027,7 +1039,7 @@ def _channel_story(s: Superstep, ctx: _Context) -> list[str]:
     names = list(writes)
     names.extend(ch for ch in (*before, *after, *s.updated) if ch not in writes)
     for ch in _unique(names):
-        if ch in ("__start__", _TASKS, "__return__", "__end__", "__previous__", "__root__"):
+        if ch in (START, TASKS, RETURN, END, PREVIOUS, ROOT):
             continue
         w = writes.get(ch, [])
         old = before.get(ch, _MISSING)
@@ -1051,9 +1063,9 @@ def _combine(
     s: Superstep,
 ) -> str | None:
     cls, info = ctx.cls(ch), ctx.info(ch)
-    if ch.startswith(_BRANCH):
+    if ch.startswith(BRANCH_TO):
         return _branch_channel(ch, cls, writes, old, new)
-    if ch.startswith(_JOIN):
+    if ch.startswith(JOIN):
         return _barrier(ch, cls, info, writes, old, new, _barrier_seen(s, ch, ctx))
     if is_internal_channel(ch):
         return None
@@ -1250,7 +1262,7 @@ def _branch_channel(
 ) -> str | None:
     if cls != "LastValueAfterFinish":
         return None
-    node = ch[len(_BRANCH) :]
+    node = ch[len(BRANCH_TO) :]
     done_before = isinstance(old, list) and len(old) == 2 and old[1] is True
     done = isinstance(new, list) and len(new) == 2 and new[1] is True
     if done and not done_before:
@@ -1366,10 +1378,10 @@ def _next_nodes(s: Superstep, ctx: _Context) -> list[str]:
     assert s.checkpoint is not None
     out: list[str] = []
     for node, reasons in s.checkpoint.why.items():
-        if node == "__start__" and s.source != "input":
+        if node == START and s.source != "input":
             continue
         chans = [str(r[0]) for r in reasons if isinstance(r, list) and r]
-        joins = [c for c in chans if c.startswith(_JOIN)]
+        joins = [c for c in chans if c.startswith(JOIN)]
         if joins and len(joins) == len(chans):
             complete = False
             for c in joins:
@@ -1393,7 +1405,7 @@ def _next(s: Superstep, ctx: _Context) -> list[str]:
     sends: dict[str, int] = {}
     for task in s.tasks:
         for ch, value in task.writes:
-            if ch == _TASKS and isinstance(value, dict):
+            if ch == TASKS and isinstance(value, dict):
                 fields = value.get("$fields")
                 if isinstance(fields, dict):
                     node = str(fields.get("node", "?"))
@@ -1419,7 +1431,7 @@ def _call_ends(s: Superstep, ctx: _Context) -> list[str]:
             continue
         idx = ctx.num(index)
         if call.status == "interrupted":
-            waiting = [n for n in s.checkpoint.why if n != "__start__"]
+            waiting = [n for n in s.checkpoint.why if n != START]
             before = f" before {_names(waiting)} started" if waiting else ""
             out.append(
                 f"Call {idx} stopped here at a breakpoint (interrupt_before/interrupt_after)"

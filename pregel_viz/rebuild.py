@@ -53,11 +53,12 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from .errors import RecorderError
+from .events import BRANCH_TO, CALL, CALL_END, INPUT, JOIN, SNAPSHOT_BUMPS, START, spec_key
 from .logfile import LoadLimits
 from .model import Run
 from .recorder._lg import ERROR, INTERRUPT, NS_END, NS_SEP, NULL_TASK_ID, PULL, PUSH, TASKS
 from .recorder._session import Recorder
-from .recorder._topology import GraphSpec, explain, spec_key
+from .recorder._topology import GraphSpec, explain
 from .values import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 __all__ = ["from_checkpointer", "open_sqlite", "strict_serde", "task_path_str"]
 
 # versions_seen keys that are LangGraph bookkeeping, not node names
-_SEEN_RESERVED = frozenset({"__input__", "__interrupt__", "__snapshot_bumps__"})
+_SEEN_RESERVED = frozenset({INPUT, INTERRUPT, SNAPSHOT_BUMPS})
 # trigger sets tried per node when the graph is unknown: all subsets of at most this many channels
 _MAX_POOL = 8
 _UNNAMED = ("?", "~?")
@@ -275,7 +276,7 @@ def _emit_call(
     first = min(root, key=lambda t: str(t.checkpoint["id"]))
     first_values = first.checkpoint.get("channel_values") or {}
     source = (first.metadata or {}).get("source")
-    call_input = first_values.get("__start__") if source == "input" else None
+    call_input = first_values.get(START) if source == "input" else None
 
     error: dict[str, Any] | None = None
     interrupts: list[Any] = []
@@ -303,12 +304,12 @@ def _emit_call(
     else:
         status = "completed"
     rec.writer.append(
-        {"k": "call", "call": 1, "thread": label, "thread_id": thread_id,
+        {"k": CALL, "call": 1, "thread": label, "thread_id": thread_id,
          "method": "from_checkpointer", "input": call_input, "t": None},
         rec.limits,
     )
     rec.writer.append(
-        {"k": "end", "call": 1, "thread": label, "status": status,
+        {"k": CALL_END, "call": 1, "thread": label, "status": status,
          "interrupts": interrupts if status == "interrupted" else [], "error": error, "t": None},
         rec.limits,
     )
@@ -316,9 +317,9 @@ def _emit_call(
 
 def _barrier_ready(channel: str, values: Mapping[str, Any]) -> bool:
     """Without channel specs: is StateGraph's ``join:a+b:node`` barrier complete?"""
-    if not channel.startswith("join:"):
+    if not channel.startswith(JOIN):
         return channel in values
-    names = channel[len("join:") :].rsplit(":", 1)[0].split("+")
+    names = channel[len(JOIN) :].rsplit(":", 1)[0].split("+")
     got = values.get(channel)
     return isinstance(got, (set, frozenset, list, tuple)) and all(n in got for n in names)
 
@@ -644,19 +645,19 @@ class _Namer:
                         seen.setdefault(str(node), set()).update(str(c) for c in chans)
             nodes = set(seen)
             for ch in channels:
-                if ch.startswith("branch:to:"):
-                    nodes.add(ch[len("branch:to:") :])
-                elif ch.startswith("join:"):
+                if ch.startswith(BRANCH_TO):
+                    nodes.add(ch[len(BRANCH_TO) :])
+                elif ch.startswith(JOIN):
                     nodes.add(ch.rsplit(":", 1)[-1])
-            nodes.add("__start__")
+            nodes.add(START)
             for node in sorted(nodes):
-                pool = set(seen.get(node, ())) | {f"branch:to:{node}"}
+                pool = set(seen.get(node, ())) | {f"{BRANCH_TO}{node}"}
                 pool |= {
                     c for c in channels
-                    if c == node or (c.startswith("join:") and c.endswith(f":{node}"))
+                    if c == node or (c.startswith(JOIN) and c.endswith(f":{node}"))
                 }
-                if node == "__start__" or "__start__" in channels:
-                    pool.add("__start__")
+                if node == START or START in channels:
+                    pool.add(START)
                 pools[node] = _subsets(sorted(pool))
         self._pools[ns] = pools
         return pools

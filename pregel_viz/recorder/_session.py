@@ -29,6 +29,7 @@ from langgraph.errors import GraphDrained
 
 from .._version import __version__
 from ..errors import LogWriteWarning
+from ..events import CALL, CALL_END, CHECKPOINT, META, TASK_END, TASK_START, WRITES
 from ..logfile import LogWriter
 from ..values import DEFAULT_LIMITS, Limits, safe_str
 from ._callbacks import attempt_status
@@ -95,7 +96,7 @@ class Recorder:
         self.specs: dict[str, GraphSpec] = graph_specs(graph) if graph is not None else {}
         self._emit(
             {
-                "k": "meta",
+                "k": META,
                 "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                 "pregel_viz": __version__,
                 "langgraph": LANGGRAPH_VERSION,
@@ -206,7 +207,7 @@ class Recorder:
             with self._lock:
                 self._root_interrupts[label] = []
             self._emit(
-                {"k": "call", "call": call, "thread": label, "thread_id": thread,
+                {"k": CALL, "call": call, "thread": label, "thread_id": thread,
                  "method": method, "input": input, "t": self.now()}
             )
         except Exception as exc:
@@ -237,7 +238,7 @@ class Recorder:
         else:
             status, err = "error", {"type": type(error).__name__, "message": safe_str(error)}
         self._emit(
-            {"k": "end", "call": call, "thread": label, "status": status,
+            {"k": CALL_END, "call": call, "thread": label, "status": status,
              "interrupts": interrupts, "error": err, "t": self.now()}
         )
         self._flush()
@@ -293,7 +294,7 @@ class Recorder:
                 self._root_pending[label] = pending
         self._emit(
             {
-                "k": "checkpoint",
+                "k": CHECKPOINT,
                 "thread": label,
                 "ns": ns,
                 "id": cp_id,
@@ -338,7 +339,7 @@ class Recorder:
                             v if isinstance(v, (list, tuple)) else [v]
                         )
         event: dict[str, Any] = {
-            "k": "writes",
+            "k": WRITES,
             "thread": label,
             "ns": ns,
             "cp": conf.get("checkpoint_id"),
@@ -371,7 +372,7 @@ class Recorder:
             self._attempts[task_id] = n
             self._starts[task_id] = t
         event: dict[str, Any] = {
-            "k": "task_start",
+            "k": TASK_START,
             "thread": thread,
             "ns": ns,
             "task": task_id,
@@ -392,7 +393,7 @@ class Recorder:
         with self._lock:
             n = self._attempts.get(task_id, 0)
         self._emit(
-            {"k": "task_end", "task": task_id, "attempt": n, "status": status,
+            {"k": TASK_END, "task": task_id, "attempt": n, "status": status,
              "error": detail, "t": t}
         )
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import spec_key
+from ..events import BRANCH_TO, GRAPH, JOIN, START, spec_key
 
 __all__ = ["GraphSpec", "explain", "graph_specs", "spec_key", "structure_event"]
 
@@ -120,7 +120,7 @@ def _state_channels(graph: Any) -> Any:
 def structure_event(key: str, graph: Any) -> dict[str, Any]:
     """The ``graph`` event for one compiled graph: drawn structure, channels, triggers."""
     event: dict[str, Any] = {
-        "k": "graph",
+        "k": GRAPH,
         "key": key,
         "name": str(getattr(graph, "name", "") or ""),
         "channels": {n: _channel_info(n, ch) for n, ch in graph.channels.items()},
@@ -155,11 +155,11 @@ def _inferred_triggers(
 ) -> dict[str, tuple[str, ...]]:
     """Triggers of a graph we could not inspect, read off StateGraph's channel naming."""
     out: dict[str, list[str]] = {name: [] for name in seen_all if not name.startswith("__")}
-    out["__start__"] = ["__start__"]
+    out[START] = [START]
     for ch in versions:
-        if ch.startswith("branch:to:"):
-            out.setdefault(ch[len("branch:to:") :], []).append(ch)
-        elif ch.startswith("join:"):
+        if ch.startswith(BRANCH_TO):
+            out.setdefault(ch[len(BRANCH_TO) :], []).append(ch)
+        elif ch.startswith(JOIN):
             out.setdefault(ch.rsplit(":", 1)[-1], []).append(ch)
     return {k: tuple(v) for k, v in out.items()}
 
@@ -169,7 +169,7 @@ def _present(channel: str, values: Mapping[str, Any]) -> bool:
     (``join:a+b:node``) has seen every name its channel name lists."""
     if channel not in values:
         return False
-    if channel.startswith("join:"):
+    if channel.startswith(JOIN):
         names = set(channel.split(":")[1].split("+"))
         seen = values[channel]
         return isinstance(seen, (set, frozenset, list, tuple)) and names <= set(seen)
