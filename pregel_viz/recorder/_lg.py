@@ -4,13 +4,20 @@ LangGraph's reserved channel names and task-path markers live in a private modul
 (``langgraph._internal._constants``). We read them from there when it exists, fall back to the
 values they have had since langgraph 0.3, and check the installed version against the range this
 module was tested with. No other module of pregel-viz imports anything private from LangGraph.
+
+The log's schema (:mod:`pregel_viz.events`) keeps its own copy of the reserved names, so that a
+log reads without LangGraph; :func:`reserved_name_differences` compares that copy with the
+installed LangGraph's, and :func:`check_version` warns when they differ.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import warnings
 from importlib import metadata
 
+from .. import events
 from ..errors import PregelVizWarning
 
 __all__ = [
@@ -30,6 +37,8 @@ __all__ = [
     "TASKS",
     "TESTED_RANGE",
     "async_only_nodes",
+    "check_version",
+    "reserved_name_differences",
 ]
 
 try:
@@ -41,17 +50,17 @@ except metadata.PackageNotFoundError:  # pragma: no cover - langgraph is a depen
 TESTED_RANGE = ((1, 0), (1, 2))
 
 _FALLBACK = {
-    "TASKS": "__pregel_tasks",
-    "INTERRUPT": "__interrupt__",
-    "RESUME": "__resume__",
-    "ERROR": "__error__",
-    "NO_WRITES": "__no_writes__",
-    "RETURN": "__return__",
-    "PUSH": "__pregel_push",
-    "PULL": "__pregel_pull",
-    "NS_SEP": "|",
-    "NS_END": ":",
-    "NULL_TASK_ID": "00000000-0000-0000-0000-000000000000",
+    "TASKS": events.TASKS,
+    "INTERRUPT": events.INTERRUPT,
+    "RESUME": events.RESUME,
+    "ERROR": events.ERROR,
+    "NO_WRITES": events.NO_WRITES,
+    "RETURN": events.RETURN,
+    "PUSH": events.PUSH,
+    "PULL": events.PULL,
+    "NS_SEP": events.NS_SEP,
+    "NS_END": events.NS_END,
+    "NULL_TASK_ID": events.NULL_TASK_ID,
     # the config key through which a parent graph lends its saver to a subgraph
     "CONFIG_KEY_CHECKPOINTER": "__pregel_checkpointer",
     # set in the config of every task: a graph run with it is run by another graph's task
@@ -89,7 +98,8 @@ def _major_minor(version: str) -> tuple[int, int]:
 
 
 def check_version() -> None:
-    """Warn once when the installed langgraph is outside the tested range."""
+    """Warn once when the installed langgraph is outside the tested range, or names a reserved
+    channel otherwise than the log's schema does."""
     mm = _major_minor(LANGGRAPH_VERSION)
     low, high = TESTED_RANGE
     if not (low <= mm <= high):
@@ -100,6 +110,71 @@ def check_version() -> None:
             ),
             stacklevel=3,
         )
+    differ = reserved_name_differences()
+    if differ:
+        named = ", ".join(
+            f"{k} is {theirs!r}, not {ours!r}" for k, (ours, theirs) in differ.items()
+        )
+        warnings.warn(
+            PregelVizWarning(
+                f"langgraph {LANGGRAPH_VERSION} spells reserved names otherwise than the log "
+                f"schema ({named}); recordings may be read wrongly"
+            ),
+            stacklevel=3,
+        )
+
+
+# events.py's name -> where the installed LangGraph defines it (module, attribute)
+_THEIRS = {
+    "START": ("langgraph.constants", "START"),
+    "END": ("langgraph.constants", "END"),
+    **{
+        name: ("langgraph._internal._constants", name)
+        for name in (
+            "INPUT",
+            "INTERRUPT",
+            "RESUME",
+            "ERROR",
+            "NO_WRITES",
+            "TASKS",
+            "RETURN",
+            "PREVIOUS",
+            "SNAPSHOT_BUMPS",
+            "PUSH",
+            "PULL",
+            "NS_SEP",
+            "NS_END",
+            "NULL_TASK_ID",
+        )
+    },
+    # a format string, "branch:to:{}"
+    "BRANCH_TO": ("langgraph.graph.state", "_CHANNEL_BRANCH_TO"),
+}
+
+
+@functools.cache
+def reserved_name_differences() -> dict[str, tuple[str, str]]:
+    """The reserved names :mod:`pregel_viz.events` spells otherwise than the installed LangGraph:
+    ``{name: (ours, langgraph's)}``, empty when they agree.
+
+    A name this LangGraph does not define where :data:`_THEIRS` looks (an older or newer layout)
+    is not compared. ``JOIN`` and ``ROOT`` are spelled inline in LangGraph, not as constants:
+    the recorder's tests compare them with a compiled graph's channels.
+    """
+    differ: dict[str, tuple[str, str]] = {}
+    for name, (module, attr) in _THEIRS.items():
+        try:
+            theirs = getattr(importlib.import_module(module), attr, None)
+        except ImportError:
+            continue
+        if not isinstance(theirs, str):
+            continue
+        if name == "BRANCH_TO":
+            theirs = theirs.format("")
+        ours: str = getattr(events, name)
+        if theirs != ours:
+            differ[name] = (ours, theirs)
+    return differ
 
 
 def async_only_nodes(graph: object) -> list[str]:
