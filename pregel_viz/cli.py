@@ -435,7 +435,7 @@ def _ns_arg(run: Any, thread: str | None, ns: str) -> str:
     """A namespace as given, or the first subgraph run whose node path (``child``) matches."""
     from .model import spec_key
 
-    spaces = run._thread(thread).namespaces
+    spaces = run.get_thread(thread).namespaces
     if ns in spaces:
         return ns
     for key in spaces:

@@ -32,7 +32,6 @@ from .events import (
     START,
     TASKS,
     is_internal_channel,
-    spec_key,
 )
 from .export import json_safe
 from .model import UNKNOWN, Namespace, Run, Superstep, Task, Thread
@@ -46,6 +45,7 @@ __all__ = [
     "branches",
     "compare",
     "compare_fork",
+    "differing_nodes",
     "fork_branches",
     "main_branch",
 ]
@@ -210,39 +210,10 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 def branches(namespace: Namespace) -> list[list[Superstep]]:
-    """The root-to-leaf branches of a namespace's supersteps, following parent checkpoints.
-
-    A thread that was never forked has one branch. ``update_state`` on a past checkpoint, or a
-    call resumed from one, starts another. Branches are ordered by when their last superstep
-    was recorded, so the last one is the thread's current (main) branch.
+    """The root-to-leaf branches of a namespace's supersteps: :meth:`Namespace.branches
+    <pregel_viz.model.Namespace.branches>` (the last one is the thread's current, main, branch).
     """
-    steps = namespace.supersteps
-    owner: dict[str, int] = {}
-    for i, s in enumerate(steps):
-        if s.checkpoint is not None:
-            owner[s.checkpoint.id] = i
-    parent_of: dict[int, int | None] = {}
-    has_child: set[int] = set()
-    for i, s in enumerate(steps):
-        p = owner.get(s.parent.id) if s.parent is not None else None
-        if p == i:
-            p = None
-        parent_of[i] = p
-        if p is not None:
-            has_child.add(p)
-    out: list[list[Superstep]] = []
-    for i in range(len(steps)):
-        if i in has_child:
-            continue
-        chain: list[int] = []
-        node: int | None = i
-        guard: set[int] = set()
-        while node is not None and node not in guard:
-            guard.add(node)
-            chain.append(node)
-            node = parent_of.get(node)
-        out.append([steps[j] for j in reversed(chain)])
-    return out
+    return namespace.branches()
 
 
 def main_branch(namespace: Namespace) -> list[Superstep]:
@@ -281,10 +252,10 @@ def compare(
         A :class:`Comparison`: ``identical``, the ``first`` :class:`Divergence`, per-step
         ``rows`` and every difference.
     """
-    ta, tb = run_a._thread(thread_a), run_b._thread(thread_b)
-    space_a, space_b = _namespace(ta, ns), _namespace(tb, ns)
-    steps_a = _pick_branch(space_a, branch_a)
-    steps_b = _pick_branch(space_b, branch_b)
+    ta, tb = run_a.get_thread(thread_a), run_b.get_thread(thread_b)
+    space_a, space_b = ta.get_namespace(ns), tb.get_namespace(ns)
+    steps_a = space_a.get_branch(branch_a)
+    steps_b = space_b.get_branch(branch_b)
     ctx = _Ctx(ta, tb)
     rows, diffs = _compare_steps(steps_a, steps_b, ctx, "")
     whole_threads = branch_a is None and branch_b is None and not ns and ta is not tb
@@ -322,8 +293,8 @@ def compare_fork(
     the start (the earliest such branch on a tie). With a single branch the comparison is of
     the branch with itself, and ``identical``.
     """
-    th = run._thread(thread)
-    space = _namespace(th, ns)
+    th = run.get_thread(thread)
+    space = th.get_namespace(ns)
     if not branches(space):
         return Comparison(True, None, [], [], "parent", "fork")
     parent, index = fork_branches(run, thread=th.thread_id, ns=space.ns, branch=branch)
@@ -348,7 +319,7 @@ def fork_branches(
     sharing the longest run of supersteps with it from the start. A namespace with one branch
     gives ``(0, 0)``.
     """
-    found = branches(_namespace(run._thread(thread), ns))
+    found = run.get_thread(thread).get_namespace(ns).branches()
     if not found:
         raise IndexError(f"no supersteps in namespace {ns!r}: nothing to compare")
     index = branch % len(found)
@@ -367,6 +338,43 @@ def fork_branches(
     return best, index
 
 
+def differing_nodes(
+    sa: Superstep | None, sb: Superstep | None, thread_a: Thread, thread_b: Thread
+) -> list[list[str]]:
+    """The nodes of each side whose tasks differ at one aligned step (each name once).
+
+    ``sa`` and ``sb`` are the step's supersteps on each side (``None`` where a side has none),
+    ``thread_a`` and ``thread_b`` the threads they belong to (for their subgraph runs). A node
+    differs when it ran a different number of tasks, or a task of it ended otherwise, wrote
+    otherwise or ran a subgraph that diverged; with one side missing, or supersteps of
+    different sources, every node of each side differs.
+    """
+
+    def names(s: Superstep | None) -> list[str]:
+        return list(dict.fromkeys(t.name for t in s.tasks)) if s is not None else []
+
+    if sa is None or sb is None or sa.source != sb.source:
+        return [names(sa), names(sb)]
+    ctx = _Ctx(thread_a, thread_b)
+    count_a: dict[str, int] = {}
+    count_b: dict[str, int] = {}
+    for t in sa.tasks:
+        count_a[t.name] = count_a.get(t.name, 0) + 1
+    for t in sb.tasks:
+        count_b[t.name] = count_b.get(t.name, 0) + 1
+    differ = {n for n in {*count_a, *count_b} if count_a.get(n, 0) != count_b.get(n, 0)}
+    for ta, tb in _pair(sa.tasks, sb.tasks):
+        if ta.name in differ:
+            continue
+        if (
+            _task_result(ta) != _task_result(tb)
+            or _writes(ta) != _writes(tb)
+            or _subgraphs(ta, tb, ctx, "", sa.step)
+        ):
+            differ.add(ta.name)
+    return [[n for n in names(sa) if n in differ], [n for n in names(sb) if n in differ]]
+
+
 # --------------------------------------------------------------------------- internals
 
 
@@ -374,34 +382,6 @@ def fork_branches(
 class _Ctx:
     thread_a: Thread
     thread_b: Thread
-
-
-def _namespace(thread: Thread, ns: str) -> Namespace:
-    if ns in thread.namespaces:
-        return thread.namespaces[ns]
-    if not ns:  # a thread where the root graph ran nothing
-        return thread.root
-    for key, space in thread.namespaces.items():
-        if key and spec_key(key) == spec_key(ns):
-            return space
-    raise KeyError(
-        f"no namespace {ns!r} in thread {thread.thread_id!r}; namespaces: "
-        f"{sorted({spec_key(k) for k in thread.namespaces})}"
-    )
-
-
-def _pick_branch(space: Namespace, index: int | None) -> list[Superstep]:
-    found = branches(space)
-    if not found:
-        return []
-    if index is None:
-        return found[-1]
-    try:
-        return found[index]
-    except IndexError:
-        raise IndexError(
-            f"no branch {index} in namespace {space.ns!r}: it has {len(found)}"
-        ) from None
 
 
 _A = "\x00A\x00"  # stand-ins for the sides' labels in details, put in by _relabel

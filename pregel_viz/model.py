@@ -303,6 +303,90 @@ class Namespace:
     def edges_taken(self) -> list[EdgeTaken]:
         return edges_of(self.supersteps)
 
+    def _parents(self) -> list[int | None]:
+        """Per superstep, the index of the superstep that saved the checkpoint it started from
+        (``None`` when no superstep of this namespace saved it, or it started from its own)."""
+        owner: dict[str, int] = {}
+        for i, s in enumerate(self.supersteps):
+            if s.checkpoint is not None:
+                owner.setdefault(s.checkpoint.id, i)
+        out: list[int | None] = []
+        for i, s in enumerate(self.supersteps):
+            p = owner.get(s.parent.id) if s.parent is not None else None
+            out.append(None if p == i else p)
+        return out
+
+    def branches(self) -> list[list[Superstep]]:
+        """The root-to-leaf branches of the supersteps, following parent checkpoints.
+
+        A thread that was never forked has one branch. ``update_state`` on a past checkpoint, or
+        a call resumed from one, starts another. Branches are ordered by when their last
+        superstep was recorded, so the last one is the thread's current (main) branch.
+        """
+        steps = self.supersteps
+        parent_of = self._parents()
+        has_child = {p for p in parent_of if p is not None}
+        out: list[list[Superstep]] = []
+        for i in range(len(steps)):
+            if i in has_child:
+                continue
+            chain: list[int] = []
+            node: int | None = i
+            guard: set[int] = set()
+            while node is not None and node not in guard:
+                guard.add(node)
+                chain.append(node)
+                node = parent_of[node]
+            out.append([steps[j] for j in reversed(chain)])
+        return out
+
+    def get_branch(self, index: int | None = None) -> list[Superstep]:
+        """The branch ``index`` of :meth:`branches` (default: the main one, the last).
+
+        A namespace with no superstep gives ``[]``; an index past the branches raises
+        ``IndexError``.
+        """
+        found = self.branches()
+        if not found:
+            return []
+        if index is None:
+            return found[-1]
+        try:
+            return found[index]
+        except IndexError:
+            raise IndexError(
+                f"no branch {index} in namespace {self.ns!r}: it has {len(found)}"
+            ) from None
+
+    def branch_numbers(self) -> list[tuple[int, int | None]]:
+        """Per superstep: its branch number and, for the first superstep of a branch, the index
+        of the superstep it forks from (else ``None``).
+
+        Supersteps follow their parent checkpoint: the first one saved on top of a checkpoint
+        continues that checkpoint's branch; a later one (an ``update_state`` on a past
+        checkpoint, a replay from it) starts a new branch, numbered in recording order (0 is the
+        first). A superstep whose parent checkpoint was saved later, or by none of this
+        namespace's supersteps, continues the branch of the superstep before it.
+        """
+        continued: set[int] = set()
+        out: list[tuple[int, int | None]] = []
+        top = 0
+        for i, (s, p) in enumerate(zip(self.supersteps, self._parents(), strict=True)):
+            if p is not None and p > i:
+                p = None
+            if p is None:
+                out.append((out[i - 1][0] if i else 0, None))
+            elif p not in continued:
+                out.append((out[p][0], None))
+                if s.checkpoint is not None:
+                    continued.add(p)
+            else:
+                top += 1
+                out.append((top, p))
+                if s.checkpoint is not None:
+                    continued.add(p)
+        return out
+
 
 @dataclass
 class Call:
@@ -347,6 +431,24 @@ class Thread:
 
     def diff(self, a: int, b: int, ns: str = "") -> dict[str, Any]:
         return self.namespaces[ns].diff(a, b)
+
+    def get_namespace(self, ns: str = "") -> Namespace:
+        """The namespace ``ns``: ``""`` for the root graph, a runtime namespace, or a subgraph's
+        node path (``child``, ``mid|leaf``), which picks the first run of that subgraph.
+
+        Raises ``KeyError`` naming the thread's namespaces when there is no such one.
+        """
+        if ns in self.namespaces:
+            return self.namespaces[ns]
+        if not ns:  # a thread where the root graph ran nothing
+            return self.root
+        for key, space in self.namespaces.items():
+            if key and spec_key(key) == spec_key(ns):
+                return space
+        raise KeyError(
+            f"no namespace {ns!r} in thread {self.thread_id!r}; namespaces: "
+            f"{sorted({spec_key(k) for k in self.namespaces})}"
+        )
 
     def tasks(self) -> Iterator[Task]:
         for space in self.namespaces.values():
@@ -400,12 +502,17 @@ class Run:
 
     def state_at(self, step: int, *, thread: str | None = None, ns: str = "") -> dict[str, Any]:
         """The state after superstep ``step`` (of the last thread unless one is named)."""
-        return self._thread(thread).state_at(step, ns)
+        return self.get_thread(thread).state_at(step, ns)
 
     def diff(self, a: int, b: int, *, thread: str | None = None, ns: str = "") -> dict[str, Any]:
-        return self._thread(thread).diff(a, b, ns)
+        return self.get_thread(thread).diff(a, b, ns)
 
-    def _thread(self, thread: str | None) -> Thread:
+    def get_thread(self, id: str | None = None) -> Thread:
+        """The thread ``id`` (a key of :attr:`threads`); by default :attr:`thread`, the last one.
+
+        Raises ``KeyError`` naming the run's threads when there is no such thread.
+        """
+        thread = id
         if thread is None or (thread == "" and not self.threads):  # "": an empty run's thread
             return self.thread
         try:
@@ -414,7 +521,7 @@ class Run:
             raise KeyError(f"no thread {thread!r}; threads: {list(self.threads)}") from None
 
     def edges_taken(self, *, thread: str | None = None, ns: str = "") -> list[EdgeTaken]:
-        return self._thread(thread).namespaces[ns].edges_taken()
+        return self.get_thread(thread).namespaces[ns].edges_taken()
 
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write this run as a `.pregel` log; returns the path."""

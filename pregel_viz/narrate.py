@@ -152,7 +152,7 @@ def narrate(
     th: Thread | None = None
     if isinstance(target, Run):
         run = target
-        th = run._thread(thread)
+        th = run.get_thread(thread)
         space = th.namespaces.get(ns) or (th.root if not ns else None)
         if space is None:  # a node path (``child``): its first run
             ns = next((k for k in th.namespaces if k and spec_key(k) == spec_key(ns)), ns)

@@ -28,7 +28,7 @@ HTML export, JupyterLab) renders the same document.
             "updated": [channel], "next": {node: [[channel, seen, current]]},
             "edges": [[source, target, kind]],               # taken in this step
             "narration": [sentence],                         # plain text (pregel_viz.narrate)
-            "branch": 0, "fork_of": null | index,             # see _branches
+            "branch": 0, "fork_of": null | index,             # Namespace.branch_numbers
             "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
                        "writes", "error", "interrupts", "resumes", "attempts", "input",
                        "subgraphs"}]
@@ -57,7 +57,7 @@ from typing import Any
 
 from .dot import graph_view
 from .export import json_safe, task_dict
-from .model import EdgeTaken, Run, Superstep, Task, Thread, edges_of, spec_key
+from .model import EdgeTaken, Namespace, Run, Task, Thread, edges_of, spec_key
 from .narrate import narrate_run
 
 __all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
@@ -73,35 +73,6 @@ def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "set": {k: v for k, v in new.items() if k not in old or old[k] != v},
         "del": [k for k in old if k not in new],
     }
-
-
-def _branches(supersteps: list[Superstep]) -> list[tuple[int, int | None]]:
-    """Per entry: its branch number and, for the first entry of a branch, the entry it forks.
-
-    Entries follow their parent checkpoint: the first entry saved on top of a checkpoint
-    continues that checkpoint's branch; a later one (an ``update_state`` on a past checkpoint,
-    a replay from it) starts a new branch, numbered in recording order (0 is the first).
-    """
-    owner: dict[str, int] = {}
-    continued: set[int] = set()
-    out: list[tuple[int, int | None]] = []
-    top = 0
-    for i, s in enumerate(supersteps):
-        p = owner.get(s.parent.id) if s.parent is not None else None
-        if p is None:
-            out.append((out[i - 1][0] if i else 0, None))
-        elif p not in continued:
-            out.append((out[p][0], None))
-            if s.checkpoint is not None:
-                continued.add(p)
-        else:
-            top += 1
-            out.append((top, p))
-            if s.checkpoint is not None:
-                continued.add(p)
-        if s.checkpoint is not None:
-            owner.setdefault(s.checkpoint.id, i)
-    return out
 
 
 # LangGraph's savers number channel versions "<32-digit counter>.<random fraction>"; the viewer
@@ -125,9 +96,10 @@ def _task(task: Task) -> dict[str, Any]:
     return doc
 
 
-def _steps(supersteps: list[Superstep], narration: list[list[str]]) -> list[dict[str, Any]]:
+def _steps(space: Namespace, narration: list[list[str]]) -> list[dict[str, Any]]:
     out = []
-    branch = _branches(supersteps)
+    supersteps = space.supersteps
+    branch = space.branch_numbers()
     state: dict[str, Any] = {}
     versions: dict[str, Any] = {}
     for i, s in enumerate(supersteps):
@@ -183,7 +155,7 @@ def _thread(thread: Thread, narration: dict[str, list[list[str]]]) -> dict[str, 
                 "node": space.node,
                 "parent_ns": space.parent_ns,
                 "parent_task": space.parent_task_id,
-                "steps": _steps(space.supersteps, narration.get(ns, [])),
+                "steps": _steps(space, narration.get(ns, [])),
             }
             for ns, space in thread.namespaces.items()
         ],

@@ -39,19 +39,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .compare import (
-    Comparison,
-    _Ctx,
-    _namespace,
-    _pair,
-    _pick_branch,
-    _subgraphs,
-    _task_result,
-    _writes,
-    branches,
-    compare,
-    fork_branches,
-)
+from .compare import Comparison, branches, compare, differing_nodes, fork_branches
 from .export import json_safe
 from .model import Namespace, Run, Superstep, Thread
 from .payload import build_payload
@@ -84,9 +72,9 @@ class _Side:
 
 
 def _side(run: Run, thread: str | None, ns: str, branch: int | None) -> _Side:
-    th = run._thread(thread)
-    space = _namespace(th, ns)
-    return _Side(run, th, space, branch, _pick_branch(space, branch))
+    th = run.get_thread(thread)
+    space = th.get_namespace(ns)
+    return _Side(run, th, space, branch, space.get_branch(branch))
 
 
 def _side_run(side: _Side) -> tuple[Run, list[Superstep], bool]:
@@ -108,33 +96,6 @@ def _side_run(side: _Side) -> tuple[Run, list[Superstep], bool]:
     thread = replace(side.thread, namespaces=namespaces)
     run = replace(side.run, threads={label: thread}, events=[])
     return run, shown, cut
-
-
-def _row_nodes(sa: Superstep | None, sb: Superstep | None, ctx: _Ctx) -> list[list[str]]:
-    """The nodes of each side whose tasks differ at this step (each name once)."""
-
-    def names(s: Superstep | None) -> list[str]:
-        return list(dict.fromkeys(t.name for t in s.tasks)) if s is not None else []
-
-    if sa is None or sb is None or sa.source != sb.source:
-        return [names(sa), names(sb)]
-    count_a: dict[str, int] = {}
-    count_b: dict[str, int] = {}
-    for t in sa.tasks:
-        count_a[t.name] = count_a.get(t.name, 0) + 1
-    for t in sb.tasks:
-        count_b[t.name] = count_b.get(t.name, 0) + 1
-    differ = {n for n in {*count_a, *count_b} if count_a.get(n, 0) != count_b.get(n, 0)}
-    for ta, tb in _pair(sa.tasks, sb.tasks):
-        if ta.name in differ:
-            continue
-        if (
-            _task_result(ta) != _task_result(tb)
-            or _writes(ta) != _writes(tb)
-            or _subgraphs(ta, tb, ctx, "", sa.step)
-        ):
-            differ.add(ta.name)
-    return [[n for n in names(sa) if n in differ], [n for n in names(sb) if n in differ]]
 
 
 def build_side_by_side(
@@ -164,7 +125,6 @@ def build_side_by_side(
     )
     sides = [_side(run_a, thread_a, ns, branch_a), _side(run_b, thread_b, ns, branch_b)]
     cut = [_side_run(s) for s in sides]
-    ctx = _Ctx(sides[0].thread, sides[1].thread)
     by_step = [{s.step: s for s in side.steps} for side in sides]
     index_of = [{id(s): i for i, s in enumerate(shown)} for _, shown, _ in cut]
     data = result.to_dict()
@@ -185,7 +145,13 @@ def build_side_by_side(
             None if s is None else {"step": s.step, "index": index_of[k].get(id(s))}
             for k, s in enumerate(supersteps)
         ]
-        out["nodes"] = [[], []] if row.same else _row_nodes(supersteps[0], supersteps[1], ctx)
+        out["nodes"] = (
+            [[], []]
+            if row.same
+            else differing_nodes(
+                supersteps[0], supersteps[1], sides[0].thread, sides[1].thread
+            )
+        )
         if not row.same and first_row is None:
             first_row = i
     data["first_row"] = first_row
@@ -229,8 +195,8 @@ def side_by_side_payload(
 def _build_fork(
     run: Run, *, thread: str | None, ns: str, branch: int
 ) -> tuple[Comparison, dict[str, Any]]:
-    th = run._thread(thread)
-    space = _namespace(th, ns)
+    th = run.get_thread(thread)
+    space = th.get_namespace(ns)
     parent: int | None = None
     fork: int | None = None
     if branches(space):
