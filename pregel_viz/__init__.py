@@ -43,16 +43,17 @@ _LAZY = {
     "compare_view": ".side_by_side",
     "fork_view": ".side_by_side",
     "Debugger": ".widget",
-    "LiveDebugger": ".widget",
-    "debug": ".widget",
+    "LiveDebugger": ".live_widget",
+    "debug": ".live_widget",
     "show": ".widget",
 }
 
 if TYPE_CHECKING:
+    from .live_widget import LiveDebugger, debug
     from .rebuild import from_checkpointer
     from .recorder import Recording, arecord, record, recording
     from .side_by_side import CompareDebugger, compare_view, fork_view
-    from .widget import Debugger, LiveDebugger, debug, show
+    from .widget import Debugger, show
 
 
 def __getattr__(name: str) -> Any:

@@ -16,9 +16,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .assets import viewer_assets
 from .model import Run
 from .payload import payload_json
-from .widget import viewer_assets
 
 __all__ = ["compare_to_html", "to_html", "write_compare_html", "write_html"]
 

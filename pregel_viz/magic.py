@@ -246,7 +246,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
         """
         from IPython.display import display
 
-        from .widget import debug
+        from .live_widget import debug
 
         try:
             widget = debug(

@@ -48,7 +48,7 @@ from .model import (
     Trigger,
 )
 
-__all__ = ["LoadLimits", "build_run", "load", "read_bytes", "read_log"]
+__all__ = ["LoadLimits", "as_run", "build_run", "load", "read_bytes", "read_log"]
 
 # the task path of update_state's writes: filed with the input's writes, as no task made them
 _UPDATE_PATH = f"~{INTERRUPT}"
@@ -70,6 +70,15 @@ def load(path: str | os.PathLike[str], *, limits: LoadLimits | None = None) -> R
             frames, a log too big for the memory it may use).
     """
     return read_log(path, source=os.fspath(path), limits=limits)
+
+
+def as_run(run: Run | str | os.PathLike[str]) -> Run:
+    """``run`` itself, or the log at that path read (what the viewers take)."""
+    if isinstance(run, Run):
+        return run
+    if isinstance(run, (str, os.PathLike)):
+        return load(run)
+    raise TypeError(f"expected a pregel_viz.Run or the path of a .pregel log, got {type(run)!r}")
 
 
 def read_bytes(data: bytes, *, source: str = "log", limits: LoadLimits | None = None) -> Run:

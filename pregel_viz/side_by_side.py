@@ -39,11 +39,12 @@ from typing import Any
 import anywidget
 import traitlets
 
+from .assets import viewer_assets, with_document
 from .compare import Comparison, branches, compare, differing_nodes, fork_branches
 from .export import json_safe
 from .model import Namespace, Run, Superstep, Thread
 from .payload import build_payload
-from .widget import _as_run, viewer_assets, with_document
+from .reader import as_run
 
 __all__ = [
     "COMPARE_MIME",
@@ -339,8 +340,8 @@ def compare_view(
     Returns:
         A :class:`CompareDebugger`; ``.comparison`` is the :class:`~pregel_viz.Comparison`.
     """
-    run_a = _as_run(a)
-    run_b = run_a if b is None else _as_run(b)
+    run_a = as_run(a)
+    run_b = run_a if b is None else as_run(b)
     pair = tuple(labels)
     if len(pair) != 2:
         raise ValueError(f"labels: expected two names, got {len(pair)}")
@@ -370,5 +371,5 @@ def fork_view(
     The branches are those :func:`~pregel_viz.compare_fork` compares; each side's viewer is
     positioned on its own branch.
     """
-    result, data = _build_fork(_as_run(run), thread=thread, ns=ns, branch=branch)
+    result, data = _build_fork(as_run(run), thread=thread, ns=ns, branch=branch)
     return CompareDebugger(data, comparison=result, row=row)

@@ -21,10 +21,10 @@ from markup_run import record_markup_run
 
 import pregel_viz
 import pregel_viz.html
+from pregel_viz.assets import viewer_assets
 from pregel_viz.html import compare_to_html, to_html
 from pregel_viz.payload import payload_json
 from pregel_viz.side_by_side import side_by_side_payload
-from pregel_viz.widget import viewer_assets
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample.pregel"
 UNSAFE = ("<", ">", "&", "\u2028", "\u2029")

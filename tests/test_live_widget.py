@@ -16,8 +16,9 @@ from langgraph.types import interrupt
 from test_live import _slow_loop, _two_askers
 
 import pregel_viz
+from pregel_viz.assets import MIME, WIDGET_VIEW_MIME
 from pregel_viz.live import LiveSession
-from pregel_viz.widget import MIME, WIDGET_VIEW_MIME, LiveDebugger
+from pregel_viz.live_widget import LiveDebugger
 
 TIMEOUT = 20.0
 

@@ -150,7 +150,7 @@ LIVE_TIMEOUT = 20.0
 
 
 def _live() -> Any:
-    from pregel_viz.widget import LiveDebugger
+    from pregel_viz.live_widget import LiveDebugger
 
     widget = PregelMagics.last_live
     assert isinstance(widget, LiveDebugger)

@@ -55,11 +55,27 @@ def test_debugger_rejects_misspelled_arguments_and_unknown_threads(run: pregel_v
 def test_debugger_without_a_built_viewer_says_how_to_build_it(
     run: pregel_viz.Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import pregel_viz.widget as widget
+    import pregel_viz.assets as assets
 
-    monkeypatch.setattr(widget, "STATIC", tmp_path)
+    monkeypatch.setattr(assets, "STATIC", tmp_path)
     with pytest.raises(PregelVizError, match="npm run build"):
         Debugger(run)
+
+
+def test_the_widget_imports_no_langgraph_and_the_html_export_no_widget() -> None:
+    """The live debugger, which runs graphs, is apart (live_widget.py); the page needs no
+    notebook stack."""
+    code = (
+        "import sys, pregel_viz.html\n"
+        "print('pregel_viz.widget' in sys.modules)\n"
+        "import pregel_viz.widget\n"
+        "print([m for m in ('langgraph', 'langchain_core') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "[]"]
 
 
 def test_run_displays_as_the_widget_with_a_text_summary(run: pregel_viz.Run) -> None:
@@ -86,9 +102,9 @@ def test_displays_carry_the_payload_for_saved_notebooks(run: pregel_viz.Run) -> 
 def test_a_run_still_shows_its_payload_when_the_widget_cannot_be_built(
     run: pregel_viz.Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import pregel_viz.widget as widget
+    import pregel_viz.assets as assets
 
-    monkeypatch.setattr(widget, "STATIC", tmp_path)  # no viewer bundle: no widget
+    monkeypatch.setattr(assets, "STATIC", tmp_path)  # no viewer bundle: no widget
     data, _ = run._repr_mimebundle_()
     assert set(data) == {"application/vnd.pregel-viz+json", "text/plain"}
 

@@ -26,8 +26,8 @@ from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
 import pregel_viz
+from pregel_viz.assets import MIME, WIDGET_VIEW_MIME
 from pregel_viz.side_by_side import COMPARE_MIME
-from pregel_viz.widget import MIME, WIDGET_VIEW_MIME
 
 pytestmark = pytest.mark.ui
 

@@ -38,8 +38,8 @@ from playwright.sync_api import expect
 from viewer_driver import SAMPLE, ViewerDriver
 
 import pregel_viz
+from pregel_viz.assets import MIME
 from pregel_viz.side_by_side import COMPARE_MIME
-from pregel_viz.widget import MIME
 
 pytestmark = pytest.mark.ui
 

@@ -28,7 +28,7 @@ export interface LiveInterrupt {
   value: Json;
 }
 
-/** What Python publishes (pregel_viz/widget.py, LiveDebugger.live). */
+/** What Python publishes (pregel_viz/live_widget.py, LiveDebugger.live). */
 export interface LiveState {
   status: string; // paused | running | interrupted | completed | error | stopped
   message: string;
