@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import PregelVizError
 
-__all__ = ["MIME", "STATIC", "WIDGET_VIEW_MIME", "viewer_assets", "with_document"]
+__all__ = ["MIME", "STATIC", "WIDGET_VIEW_MIME", "bundle_file", "viewer_assets", "with_document"]
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The output type of a saved run: the data is the viewer's payload (pregel_viz/payload.py);
@@ -33,6 +33,15 @@ def viewer_assets() -> tuple[Path, Path]:
             "(pip install -e .) or by `npm run build` in labextension/"
         )
     return js, css
+
+
+def bundle_file(name: str) -> Path | str:
+    """``STATIC / name`` as a widget's ``_esm`` or ``_css`` (a class attribute): anywidget reads
+    the file and, with ``ANYWIDGET_HMR=1`` in an editable install, watches it so a rebuilt bundle
+    reloads. ``""`` when it is not built, so the widget modules still import; the widgets then
+    raise :func:`viewer_assets`'s error."""
+    path = STATIC / name
+    return path if path.is_file() else ""
 
 
 def with_document(

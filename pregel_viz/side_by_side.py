@@ -39,7 +39,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .assets import viewer_assets, with_document
+from .assets import bundle_file, viewer_assets, with_document
 from .compare import Comparison, branches, compare, differing_nodes, fork_branches
 from .export import json_safe
 from .model import Namespace, Run, Superstep, Thread
@@ -241,8 +241,8 @@ class CompareDebugger(anywidget.AnyWidget):  # type: ignore[misc]
     ``widget.row`` follows the shared step control, and setting it moves both sides.
     """
 
-    _esm = traitlets.Unicode().tag(sync=True)
-    _css = traitlets.Unicode().tag(sync=True)
+    _esm = bundle_file("viewer.js")  # files, as Debugger's (pregel_viz/widget.py)
+    _css = bundle_file("viewer.css")
     _view = traitlets.Unicode("compare").tag(sync=True)
     _payload_a = traitlets.Bytes().tag(sync=True)
     _payload_b = traitlets.Bytes().tag(sync=True)
@@ -256,7 +256,7 @@ class CompareDebugger(anywidget.AnyWidget):  # type: ignore[misc]
         comparison: Comparison | None = None,
         row: int | None = None,
     ) -> None:
-        js, css = viewer_assets()
+        viewer_assets()  # a clear error when the bundle is not built
         rows = data["comparison"].get("rows") or []
         if row is None:
             first = data["comparison"].get("first_row")
@@ -266,8 +266,6 @@ class CompareDebugger(anywidget.AnyWidget):  # type: ignore[misc]
         self.data = data
         self.comparison = comparison
         super().__init__(
-            _esm=js.read_text(encoding="utf-8"),
-            _css=css.read_text(encoding="utf-8") if css.is_file() else "",
             _payload_a=_json_bytes(data["a"]),
             _payload_b=_json_bytes(data["b"]),
             _comparison=_json_bytes(data["comparison"]),

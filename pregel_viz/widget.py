@@ -18,7 +18,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .assets import MIME, viewer_assets, with_document
+from .assets import MIME, bundle_file, viewer_assets, with_document
 from .model import Run
 from .payload import payload_json
 from .reader import as_run
@@ -39,8 +39,10 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
     ``widget.step`` follows the view, and setting it moves the view.
     """
 
-    _esm = traitlets.Unicode().tag(sync=True)
-    _css = traitlets.Unicode().tag(sync=True)
+    # files, not their text: anywidget reads them, and with ANYWIDGET_HMR=1 (an editable install)
+    # watches them, so a rebuilt bundle reloads in the open widgets
+    _esm = bundle_file("viewer.js")
+    _css = bundle_file("viewer.css")
     _payload = traitlets.Bytes().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     thread = traitlets.Unicode("").tag(sync=True)
@@ -54,7 +56,7 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
         thread: str | None = None,
         ns: str = "",
     ) -> None:
-        js, css = viewer_assets()
+        viewer_assets()  # a clear error when the bundle is not built
         self.run = as_run(run)
         chosen = thread if thread is not None else self.run.thread.thread_id
         if chosen not in self.run.threads and self.run.threads:
@@ -65,8 +67,6 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
         steps = [s.step for s in space.supersteps] if space is not None else []
         first = steps[-1] if steps else 0
         super().__init__(
-            _esm=js.read_text(encoding="utf-8"),
-            _css=css.read_text(encoding="utf-8") if css.is_file() else "",
             _payload=payload_json(self.run).encode("utf-8"),
             step=first if step is None else step,
             thread=chosen,

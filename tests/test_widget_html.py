@@ -78,6 +78,28 @@ def test_the_widget_imports_no_langgraph_and_the_html_export_no_widget() -> None
     assert result.stdout.split() == ["False", "[]"]
 
 
+def test_the_widgets_take_the_bundle_as_files_for_hot_reload(run: pregel_viz.Run) -> None:
+    """``_esm``/``_css`` are given as paths: anywidget reads the files and, with ANYWIDGET_HMR=1,
+    watches them; a change it reports reaches the open widgets."""
+    from pregel_viz.assets import bundle_file, viewer_assets
+    from pregel_viz.side_by_side import CompareDebugger
+
+    js, css = viewer_assets()
+    assert bundle_file("viewer.js") == js
+    w = Debugger(run)
+    assert w._esm == js.read_text(encoding="utf-8")
+    if css.is_file():
+        assert w._css == css.read_text(encoding="utf-8")
+    for cls in (Debugger, CompareDebugger):
+        assert str(cls.__dict__["_esm"]) == w._esm  # the file's contents, not the path
+    source = Debugger.__dict__["_esm"]
+    source.changed.emit("export default {};")  # what anywidget's watcher does on a change
+    try:
+        assert w._esm == "export default {};"
+    finally:
+        source.changed.emit(js.read_text(encoding="utf-8"))
+
+
 def test_run_displays_as_the_widget_with_a_text_summary(run: pregel_viz.Run) -> None:
     data, _ = run._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
