@@ -45,14 +45,20 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
-
-from .recorder import with_callback
-from .recorder._callbacks import AttemptHandler
-from .recorder._calls import delegating, effective_configurable, relaying, saver_would_change
-from .recorder._lg import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_TASK_ID
-from .recorder._saver import NullSaver, RecordingSaver
-from .recorder._session import Recorder
+from .recorder import (
+    AttemptHandler,
+    NullSaver,
+    Recorder,
+    RecordingSaver,
+    delegating,
+    effective_configurable,
+    is_nested_call,
+    lend_saver,
+    own_saver,
+    relaying,
+    saver_would_change,
+    with_callback,
+)
 from .values import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -284,11 +290,9 @@ def _patched(name: str, orig: Any) -> Any:
 def _skip_reason(
     graph: Any, input: Any, kwargs: Mapping[str, Any], conf: Mapping[str, Any]
 ) -> str | None:
-    if CONFIG_KEY_TASK_ID in conf:
-        # run by a task of another graph: a subgraph, or a graph invoked in a node's body
-        return "nested"
-    if CONFIG_KEY_CHECKPOINTER in conf:
-        # a saver lent by an enclosing graph, or by an explicit pregel_viz.recording()
+    if is_nested_call(conf):
+        # run by a task of another graph (a subgraph, a graph invoked in a node's body), or
+        # under a saver lent by an enclosing graph or by an explicit pregel_viz.recording()
         return "nested"
     if isinstance(getattr(graph, "checkpointer", None), RecordingSaver):
         return "recorded explicitly"
@@ -364,15 +368,11 @@ class _Call:
             self.recorder = Recorder(graph, self.path, limits=st.limits)
             thread_id = conf.get("thread_id")
             self.label = f"run-{self.n}" if thread_id is None else str(thread_id)
-            own = graph.checkpointer
-            inner = own if isinstance(own, BaseCheckpointSaver) else NullSaver()
+            own = own_saver(graph)
+            inner = own if own is not None else NullSaver()
             saver = _GuardedSaver(inner, self.recorder, self.label, st)
             handler = _GuardedHandler(self.recorder, self.label, st)
-            cfg = dict(config or {})
-            configurable = dict(cfg.get("configurable") or {})
-            configurable[CONFIG_KEY_CHECKPOINTER] = saver
-            cfg["configurable"] = configurable
-            self.config = with_callback(cfg, handler)
+            self.config = with_callback(lend_saver(config, saver), handler)
             self.call = self.recorder.begin_call(self.label, self.label, method, input)
         except BaseException:
             if self.path is not None:

@@ -144,6 +144,8 @@ def load_graph(spec: str) -> Any:
     """Import ``MODULE:ATTR``: a compiled graph, or a zero-argument function returning one."""
     from langgraph.pregel import Pregel
 
+    from .recorder import as_compiled
+
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"expected MODULE:ATTR (for example my_app.graph:app), got {spec!r}")
@@ -162,14 +164,7 @@ def load_graph(spec: str) -> Any:
         raise GraphLoadError(f"{spec} is the pregel-viz command itself; name your graph instead")
     if not isinstance(obj, Pregel) and callable(obj) and not hasattr(obj, "compile"):
         obj = _call_factory(obj, spec)
-    if not isinstance(obj, Pregel):
-        hint = (
-            "; it looks like a StateGraph builder: export builder.compile()"
-            if hasattr(obj, "compile")
-            else ""
-        )
-        raise GraphLoadError(f"{spec} is a {type(obj).__name__}, not a LangGraph graph{hint}")
-    return obj
+    return as_compiled(obj, what=spec, error=GraphLoadError)
 
 
 def _check_module_name(module_name: str, attr: str) -> None:

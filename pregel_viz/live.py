@@ -25,8 +25,7 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command, Overwrite
 
 from .errors import PregelVizError
-from .recorder import Recording, _thread_config, _with_saver
-from .recorder._lg import async_only_nodes
+from .recorder import Recording, async_only_nodes, thread_config, with_saver
 
 if TYPE_CHECKING:
     from langgraph.types import StateSnapshot
@@ -117,9 +116,9 @@ class LiveSession:
         _check_saver(graph)
         # a copy (sharing the saver): several sessions, and the user's own calls, may use the
         # same graph at once, each recorded on its own
-        saved = _with_saver(graph)
+        saved = with_saver(graph)
         self.graph = saved if saved is not graph else graph.copy()
-        self.config: dict[str, Any] = _thread_config(config)
+        self.config: dict[str, Any] = thread_config(config)
         self.thread_id = str(self.config["configurable"]["thread_id"])
         self.nodes = [n for n in self.graph.nodes if not n.startswith("__")]
         self.channels = sorted(

@@ -32,7 +32,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .errors import PregelVizError
-from .recorder._lg import async_only_nodes
+from .recorder import as_compiled, async_only_nodes
 
 __all__ = ["Options", "PregelMagics", "load_ipython_extension", "parse_line"]
 
@@ -168,8 +168,6 @@ class PregelMagics(Magics):  # type: ignore[misc]
         return ns
 
     def _graph(self, name: str) -> Any:
-        from langgraph.pregel import Pregel
-
         ns = self._user_ns()
         head, *attrs = name.split(".")
         if head not in ns:
@@ -180,17 +178,10 @@ class PregelMagics(Magics):  # type: ignore[misc]
                 obj = getattr(obj, attr)
             except AttributeError:
                 raise UsageError(f"{name}: no attribute {attr!r}") from None
-        if not isinstance(obj, Pregel) and callable(getattr(obj, "compile", None)):
-            try:
-                obj = obj.compile()
-            except Exception as exc:
-                raise UsageError(f"compiling {name} failed: {exc}") from None
-        if not isinstance(obj, Pregel):
-            raise UsageError(
-                f"{name} is a {type(obj).__name__}, not a LangGraph graph "
-                "(pass a compiled graph or a StateGraph)"
-            )
-        return obj
+        try:
+            return as_compiled(obj, what=name, compile=True)
+        except PregelVizError as exc:
+            raise UsageError(str(exc)) from None
 
     def _run(self, opts: Options) -> Any:
         from .recorder import arecord, record

@@ -11,6 +11,21 @@ block, which begin with an empty context (run the thread's target with
 ``contextvars.copy_context().run`` to have its calls recorded). So several recordings of one
 graph can run at once, in different threads or tasks, each holding exactly its own calls; within
 one context, recordings of one graph do not nest.
+
+Only this package touches LangGraph's and LangChain's internals. Besides the recording API, it
+offers the rest of pregel-viz what it builds on:
+
+* :func:`as_compiled` checks (and, asked to, compiles) a graph: the CLI, the magic and
+  :func:`recording` all use it.
+* :func:`with_saver`, :func:`thread_config` and :func:`async_only_nodes`: what a run needs to
+  be driven step by step (:mod:`pregel_viz.live`).
+* For :mod:`pregel_viz.auto`, which records every call of every graph: the :class:`Recorder`
+  session that writes a log, the saver that records checkpoints (:class:`RecordingSaver`, over
+  :class:`NullSaver` for a graph without one), the callback handler that records attempts
+  (:class:`AttemptHandler`), the wrappers that keep a patched ``stream``/``astream`` exact
+  (:func:`delegating`, :func:`relaying`), and what decides whether a call can be recorded
+  unchanged (:func:`effective_configurable`, :func:`saver_would_change`,
+  :func:`is_nested_call`, :func:`own_saver`, :func:`lend_saver`).
 """
 
 from __future__ import annotations
@@ -29,18 +44,38 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from ..errors import RecorderError
+from ..errors import PregelVizError, RecorderError
 from ..values import DEFAULT_LIMITS, Limits
 from ._callbacks import AttemptHandler
 from ._calls import delegating, effective_configurable, relaying, saver_would_change
-from ._lg import CONFIG_KEY_CHECKPOINTER, NS_END, NS_SEP
+from ._lg import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_TASK_ID, NS_END, NS_SEP, async_only_nodes
 from ._saver import KeepingSerializer, NullSaver, RecordingSaver
 from ._session import Recorder, new_thread_id
 
 if TYPE_CHECKING:
     from ..model import Run
 
-__all__ = ["Recording", "arecord", "record", "recording"]
+__all__ = [
+    "AttemptHandler",
+    "NullSaver",
+    "Recorder",
+    "Recording",
+    "RecordingSaver",
+    "arecord",
+    "as_compiled",
+    "async_only_nodes",
+    "delegating",
+    "effective_configurable",
+    "is_nested_call",
+    "lend_saver",
+    "own_saver",
+    "record",
+    "recording",
+    "relaying",
+    "saver_would_change",
+    "thread_config",
+    "with_saver",
+]
 
 logger = logging.getLogger("pregel_viz")
 
@@ -73,16 +108,71 @@ def with_callback(config: Any, handler: Any) -> dict[str, Any]:
     return out
 
 
-def _check_graph(graph: Any) -> None:
+def as_compiled(
+    obj: Any,
+    *,
+    what: str | None = None,
+    compile: bool = False,
+    error: type[PregelVizError] = RecorderError,
+) -> Any:
+    """``obj`` as a compiled LangGraph graph (a ``Pregel``: ``StateGraph.compile()``, an
+    ``@entrypoint``...), or an ``error`` saying what it is instead.
+
+    Args:
+        obj: the graph.
+        what: how the caller names ``obj`` in the message (``MODULE:ATTR``, a notebook
+            variable); ``None`` for the recorder's own wording.
+        compile: compile a builder (anything with a ``compile()``, a ``StateGraph``) instead of
+            refusing it; a failing ``compile()`` raises ``error`` naming ``what``.
+        error: the :class:`~pregel_viz.errors.PregelVizError` subclass to raise.
+    """
     from langgraph.pregel import Pregel
 
-    if not isinstance(graph, Pregel):
+    if isinstance(obj, Pregel):
+        return obj
+    label = what if what is not None else type(obj).__name__
+    if compile and callable(getattr(obj, "compile", None)):
+        try:
+            obj = obj.compile()
+        except Exception as exc:
+            raise error(f"compiling {label} failed: {exc}") from None
+        if isinstance(obj, Pregel):
+            return obj
+    kind = type(obj).__name__
+    if what is None:
         hint = ""
-        if hasattr(graph, "compile") and callable(graph.compile):
+        if hasattr(obj, "compile") and callable(obj.compile):
             hint = "; it looks like a builder: pass graph.compile()"
-        raise RecorderError(
-            f"pregel-viz records compiled LangGraph graphs, got {type(graph).__name__}{hint}"
-        )
+        raise error(f"pregel-viz records compiled LangGraph graphs, got {kind}{hint}")
+    if compile:
+        hint = " (pass a compiled graph or a StateGraph)"
+    elif hasattr(obj, "compile"):
+        hint = "; it looks like a StateGraph builder: export builder.compile()"
+    else:
+        hint = ""
+    raise error(f"{what} is a {kind}, not a LangGraph graph{hint}")
+
+
+def is_nested_call(configurable: Any) -> bool:
+    """Whether a call with this effective ``configurable`` (:func:`effective_configurable`)
+    runs inside another: by a task of another graph (a subgraph, a graph invoked in a node's
+    body), or under a saver lent by an enclosing graph or by a :func:`recording`."""
+    return CONFIG_KEY_TASK_ID in configurable or CONFIG_KEY_CHECKPOINTER in configurable
+
+
+def own_saver(graph: Any) -> Any:
+    """The checkpointer ``graph`` was compiled with, or ``None`` when it has none of its own."""
+    saver = getattr(graph, "checkpointer", None)
+    return saver if isinstance(saver, BaseCheckpointSaver) else None
+
+
+def lend_saver(config: Any, saver: Any) -> dict[str, Any]:
+    """A copy of ``config`` that runs the graph with ``saver`` as its checkpointer."""
+    cfg = dict(config or {})
+    configurable = dict(cfg.get("configurable") or {})
+    configurable[CONFIG_KEY_CHECKPOINTER] = saver
+    cfg["configurable"] = configurable
+    return cfg
 
 
 def _current(graph: Any) -> Recording | None:
@@ -167,7 +257,7 @@ class Recording:
         path: str | os.PathLike[str] | None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
-        _check_graph(graph)
+        as_compiled(graph)
         self.graph = graph
         self.path = None if path is None else os.fspath(path)
         self.recorder = Recorder(graph, path, limits=limits)
@@ -335,7 +425,7 @@ def recording(
         RecorderError: ``graph`` is not a compiled graph, or is already being recorded in this
             context.
     """
-    _check_graph(graph)
+    as_compiled(graph)
     if _current(graph) is not None:
         raise RecorderError(
             "this graph is already being recorded in this context; nest no recordings"
@@ -353,15 +443,19 @@ def _rounds(input: Any, resume: Sequence[Any]) -> list[Any]:
     return [input] + [None if r is None else Command(resume=r) for r in resume]
 
 
-def _with_saver(graph: Any) -> Any:
-    _check_graph(graph)
+def with_saver(graph: Any) -> Any:
+    """``graph``, checked (:func:`as_compiled`); without a checkpointer of its own, a copy with
+    an in-memory one whose serializer never fails (what LangGraph cannot serialize is kept by
+    reference), so that interrupts can be resumed and past checkpoints forked."""
+    as_compiled(graph)
     if isinstance(graph.checkpointer, BaseCheckpointSaver):
         return graph
     # its serializer never fails: a state LangGraph cannot serialize is kept by reference
     return graph.copy(update={"checkpointer": InMemorySaver(serde=KeepingSerializer())})
 
 
-def _thread_config(config: Any) -> dict[str, Any]:
+def thread_config(config: Any) -> dict[str, Any]:
+    """A copy of ``config`` with a new ``thread_id`` when it names none."""
     out: dict[str, Any] = dict(config or {})
     configurable = dict(out.get("configurable") or {})
     configurable.setdefault("thread_id", new_thread_id())
@@ -378,7 +472,7 @@ def _prepare(
         kwargs["interrupt_before"] = list(before)
     if after:
         kwargs["interrupt_after"] = list(after)
-    return _with_saver(graph), _thread_config(config), kwargs
+    return with_saver(graph), thread_config(config), kwargs
 
 
 def record(
