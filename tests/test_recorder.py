@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from typing import Annotated, Any, TypedDict
 
 import pytest
@@ -197,6 +199,34 @@ def test_functional_tasks_are_push_tasks_called_by_the_entrypoint() -> None:
     assert {t.kind for t in squares} == {"push"}
     assert {t.sent_by for t in squares} == {"squares_workflow"}
     assert run.state_at(run.supersteps[-1].step)
+
+
+def test_task_calls_starting_at_once_are_each_named_and_timed(monkeypatch: Any) -> None:
+    """LangGraph gives every @task call its caller's callback manager and writes the call's
+    metadata into it just before reporting the call's start, so calls starting at once can all
+    be reported with the last one's metadata: one call timed twice, another never (and unnamed).
+    Forced here: each square call waits until all four have written their metadata."""
+    from langgraph._internal import _runnable
+
+    real = _runnable.get_callback_manager_for_config
+    barrier = threading.Barrier(4)
+
+    def racing(config: Any, tags: Any = None) -> Any:
+        manager = real(config, tags)
+        if config.get("run_name") == "square":
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+        return manager
+
+    monkeypatch.setattr(_runnable, "get_callback_manager_for_config", racing)
+    run = _record(CASES["functional_tasks"])
+    assert not barrier.broken
+    squares = _tasks(run, "square")
+    assert len(squares) == 4 and not _tasks(run, "?")
+    assert sorted(t.input["n"] for t in squares) == [1, 2, 3, 4]
+    for t in squares:
+        assert [a.index for a in t.attempts] == [1]
+        assert t.writes == [["__return__", t.input["n"] ** 2]]
 
 
 def test_channel_classes_and_reducers_are_recorded() -> None:

@@ -9,6 +9,7 @@ nested inside a node (its own runnables, routing functions) are ignored.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langgraph.errors import GraphBubbleUp, GraphInterrupt, ParentCommand
 
 from ..values import safe_str
-from ._lg import NS_END, NS_SEP
+from ._lg import NS_END, NS_SEP, running_task
 
 if TYPE_CHECKING:
     from ._session import Recorder
@@ -35,6 +36,11 @@ def attempt_status(error: BaseException | None) -> tuple[str, dict[str, Any] | N
     if isinstance(error, GraphBubbleUp):
         return "bubble", {"type": type(error).__name__, "message": safe_str(error)}
     return "error", {"type": type(error).__name__, "message": safe_str(error)}
+
+
+def _is_call(path: Any) -> bool:
+    """Is this ``langgraph_path`` a functional ``@task`` call's (``(PUSH, caller's path, ...)``)?"""
+    return isinstance(path, (list, tuple)) and len(path) > 1 and isinstance(path[1], (list, tuple))
 
 
 class AttemptHandler(BaseCallbackHandler):
@@ -60,7 +66,15 @@ class AttemptHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        md = metadata or {}
+        md: Mapping[str, Any] = metadata or {}
+        if _is_call(md.get("langgraph_path")):
+            # a functional @task call reports its start through its caller's callback manager,
+            # which sibling calls starting at the same time overwrite: trust its own config
+            running = running_task()
+            if running is not None:
+                if running[0] != kwargs.get("name"):
+                    return  # a runnable inside the caller, not the start of a call
+                md = running[1]
         node = md.get("langgraph_node")
         if node is None or kwargs.get("name") != node:
             return
@@ -68,7 +82,7 @@ class AttemptHandler(BaseCallbackHandler):
         ns, _, last = cns.rpartition(NS_SEP)
         task_id = last.partition(NS_END)[2]
         path: Any = md.get("langgraph_path") or ()
-        if len(path) > 1 and isinstance(path[1], (list, tuple)):
+        if _is_call(path):
             # a functional @task called from another task inherits that task's namespace
             # entry: the graph's namespace is one level further up
             ns = ns.rpartition(NS_SEP)[0] if NS_SEP in ns else ""

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 import warnings
+from collections.abc import Mapping
 from importlib import metadata
+from types import FrameType
+from typing import Any
 
 from .. import events
 from ..errors import PregelVizWarning
@@ -39,6 +43,7 @@ __all__ = [
     "async_only_nodes",
     "check_version",
     "reserved_name_differences",
+    "running_task",
 ]
 
 try:
@@ -194,3 +199,40 @@ def async_only_nodes(graph: object) -> list[str]:
         elif getattr(bound, "nodes", None) and bound is not graph:  # a compiled subgraph
             found.extend(f"{name}{NS_SEP}{child}" for child in async_only_nodes(bound))
     return found
+
+
+# LangGraph runs every attempt of a task as run_with_retry(task, ...) (private, in
+# langgraph.pregel._retry), or arun_with_retry when async
+_RUN_TASK = frozenset({"run_with_retry", "arun_with_retry"})
+_MAX_FRAMES = 64
+
+
+def running_task() -> tuple[str, Mapping[str, Any]] | None:
+    """``(name, metadata)`` of the task whose attempt runs in the calling thread (or coroutine):
+    the nearest ``run_with_retry`` up the stack. ``None`` when there is none within reach (a
+    LangGraph that runs its tasks otherwise).
+
+    A task's config is its own; the callback manager a functional ``@task`` call reports its
+    start through is not: it is the caller's, shared by every call the caller makes, and LangGraph
+    writes each call's metadata into it just before reporting the call's start. Calls that start
+    at once can then all be reported with the metadata of the last one.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    try:
+        for _ in range(_MAX_FRAMES):
+            if frame is None:
+                return None
+            if frame.f_code.co_name in _RUN_TASK and str(
+                frame.f_globals.get("__name__", "")
+            ).startswith("langgraph."):
+                task = frame.f_locals.get("task")
+                name = getattr(task, "name", None)
+                config = getattr(task, "config", None)
+                md = config.get("metadata") if isinstance(config, Mapping) else None
+                if not isinstance(name, str) or not isinstance(md, Mapping):
+                    return None
+                return name, md
+            frame = frame.f_back
+        return None
+    finally:
+        del frame
