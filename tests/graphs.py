@@ -428,8 +428,9 @@ def build_parallel_error(checkpointer: Any) -> Any:
 
     def boom(state: LogState) -> dict[str, list[str]]:
         # fail after the siblings are done, so that every run saves the same sibling writes
-        # (a task still running when one fails may or may not get to commit)
-        time.sleep(0.05)
+        # (a task still running when one fails may or may not get to commit); 50 ms was not
+        # always enough on a loaded 2-core machine (3 lost sibling writes in ~1,200 runs)
+        time.sleep(0.25)
         raise ValueError("boom: deliberate failure")
 
     g = StateGraph(LogState)
