@@ -22,6 +22,8 @@ import nbformat
 from playwright.sync_api import expect
 
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+# the viewer inside the open .pregel document
+DOC = ".jp-PregelViz-documentWidget:not(.lm-mod-hidden) .jp-PregelViz-document"
 XSS_FLAG_SCRIPT = "window.__xss = 0; window.alert = () => { window.__xss = 1; };"
 # Notebook 7.6.5 itself throws these on its pages, with or without this extension.
 NB7_NOISE = (

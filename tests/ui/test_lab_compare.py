@@ -19,6 +19,7 @@ import nbformat
 import pytest
 from graphs import CASES
 from helpers import forked_run
+from lab_driver import PANEL as LAB_PANEL
 from lab_driver import goto, guarded, open_without_kernel, write_saved_output
 from nbclient import NotebookClient
 from nbformat.sign import NotebookNotary
@@ -32,7 +33,6 @@ from pregel_viz.side_by_side import COMPARE_MIME
 pytestmark = pytest.mark.ui
 
 DIR = "cmp"  # everything this module writes is under <lab root>/cmp
-LAB_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 @pytest.fixture(scope="module")

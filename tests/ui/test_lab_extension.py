@@ -19,12 +19,16 @@ from typing import Any
 
 import pytest
 from lab_driver import (
+    DOC,
     Notebook,
     goto,
     guarded,
     open_without_kernel,
     write_notebook,
     write_saved_output,
+)
+from lab_driver import (
+    PANEL as LAB_PANEL,
 )
 from log_variants import (
     SAMPLE,
@@ -46,8 +50,6 @@ pytestmark = pytest.mark.ui
 
 TESTS = Path(__file__).resolve().parents[1]
 DIR = "ext"  # everything this module writes is under <lab root>/ext
-DOC = ".jp-PregelViz-documentWidget:not(.lm-mod-hidden) .jp-PregelViz-document"
-LAB_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 TAB = ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current"
 BIG_STEPS = 10_000
 

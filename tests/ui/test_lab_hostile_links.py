@@ -26,12 +26,16 @@ from hostile_links import (
     with_hostile_links,
 )
 from lab_driver import (
+    DOC,
     Notebook,
     goto,
     guarded,
     open_without_kernel,
     write_notebook,
     write_saved_output,
+)
+from lab_driver import (
+    PANEL as LAB_PANEL,
 )
 from link_driver import Watch, assert_inert, click_every_link
 from playwright.sync_api import expect
@@ -45,8 +49,6 @@ pytestmark = pytest.mark.ui
 
 TESTS = Path(__file__).resolve().parents[1]
 DIR = "links"  # everything this module writes is under <lab root>/links
-LAB_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-DOC = ".jp-PregelViz-documentWidget:not(.lm-mod-hidden) .jp-PregelViz-document"
 
 
 @pytest.fixture(scope="module")
