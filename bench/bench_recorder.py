@@ -38,7 +38,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
 import pregel_viz
-from pregel_viz.export import json_safe
+from pregel_viz.analysis.export import json_safe
 from pregel_viz.logfile import read_frames
 
 __all__ = [

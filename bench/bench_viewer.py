@@ -57,7 +57,7 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 
 import pregel_viz
-from pregel_viz.payload import payload_json
+from pregel_viz.views.payload import payload_json
 
 __all__ = [
     "CHROMIUM",

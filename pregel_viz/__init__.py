@@ -14,7 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .compare import Comparison, Divergence, branches, compare, compare_fork
+from .analysis.compare import Comparison, Divergence, branches, compare, compare_fork
+from .analysis.narrate import Narration, narrate
 from .errors import (
     CorruptLogError,
     LogFormatError,
@@ -28,35 +29,42 @@ from .errors import (
 )
 from .logfile import LoadLimits
 from .model import Run
-from .narrate import Narration, narrate
 from .reader import load
 
 # Imported on first use: they pull in LangGraph/LangChain or the notebook stack (about a
 # second), which reading a log (the Jupyter server extension, the CLI's readers) never needs.
 _LAZY = {
-    "from_checkpointer": ".rebuild",
+    "from_checkpointer": ".recorder.rebuild",
     "Recording": ".recorder",
     "arecord": ".recorder",
     "record": ".recorder",
     "recording": ".recorder",
-    "CompareDebugger": ".side_by_side",
-    "compare_view": ".side_by_side",
-    "fork_view": ".side_by_side",
-    "Debugger": ".widget",
-    "LiveDebugger": ".live_widget",
-    "debug": ".live_widget",
-    "show": ".widget",
+    "CompareDebugger": ".views.compare_view",
+    "compare_view": ".views.compare_view",
+    "fork_view": ".views.compare_view",
+    "Debugger": ".views.widget",
+    "LiveDebugger": ".views.live_widget",
+    "debug": ".views.live_widget",
+    "show": ".views.widget",
 }
 
 if TYPE_CHECKING:
-    from .live_widget import LiveDebugger, debug
-    from .rebuild import from_checkpointer
     from .recorder import Recording, arecord, record, recording
-    from .side_by_side import CompareDebugger, compare_view, fork_view
-    from .widget import Debugger, show
+    from .recorder.rebuild import from_checkpointer
+    from .views.compare_view import CompareDebugger, compare_view, fork_view
+    from .views.live_widget import LiveDebugger, debug
+    from .views.widget import Debugger, show
+
+
+# Modules known by a short name: ``pregel_viz.auto.enable()``.
+_LAZY_MODULES = {"auto": ".recorder.auto"}
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(_LAZY_MODULES[name], __name__)
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'pregel_viz' has no attribute {name!r}")
@@ -66,7 +74,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -395,7 +395,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_html(args: argparse.Namespace) -> int:
-    from .html import write_html
+    from .views.html import write_html
 
     run = _load(args.file)
     out = args.output if args.output is not None else os.path.splitext(args.file)[0] + ".html"
@@ -408,7 +408,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
 
 
 def _cmd_narrate(args: argparse.Namespace) -> int:
-    from .narrate import narrate
+    from .analysis.narrate import narrate
 
     run = _load(args.file)
     thread = _thread_arg(run, args.thread)
@@ -441,7 +441,7 @@ def _ns_arg(run: Any, thread: str | None, ns: str) -> str:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from .analysis.compare import compare
 
     run_a = _load(args.a)
     run_b = run_a if os.path.abspath(args.b) == os.path.abspath(args.a) else _load(args.b)
@@ -459,8 +459,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     }
     try:
         if args.html:
-            from .html import write_compare_html
-            from .side_by_side import build_side_by_side
+            from .views.compare_view import build_side_by_side
+            from .views.html import write_compare_html
 
             result, page = build_side_by_side(run_a, run_b, **kwargs)
         else:

@@ -185,7 +185,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
 
     def _run(self, opts: Options) -> Any:
         from .recorder import arecord, record
-        from .widget import show
+        from .views.widget import show
 
         graph = self._graph(opts.graph)
         ns = self._user_ns()
@@ -237,7 +237,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
         """
         from IPython.display import display
 
-        from .live_widget import debug
+        from .views.live_widget import debug
 
         try:
             widget = debug(
@@ -266,7 +266,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
 
     def _subcommand(self, words: list[str]) -> Any:
         from .reader import load
-        from .widget import show
+        from .views.widget import show
 
         cmd, args = words[0], words[1:]
         if cmd == "show":
@@ -287,7 +287,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
             if last is None and PregelMagics.last_live is not None:
                 last = PregelMagics.last_live.session.run
             if last is None:
-                from . import auto
+                from .recorder import auto
 
                 recorded = auto.runs()
                 last = recorded[-1] if recorded else None
@@ -298,7 +298,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
         if cmd == "auto":
             return self._auto(args)
         if cmd == "runs":
-            from . import auto
+            from .recorder import auto
 
             recorded = auto.runs()
             if not recorded:
@@ -312,7 +312,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
     def _auto(self, args: list[str]) -> Any:
         if args not in (["on"], ["off"]):
             raise UsageError("usage: %pregel auto on|off")
-        from . import auto
+        from .recorder import auto
 
         if args == ["on"]:
             auto.enable()
@@ -331,7 +331,7 @@ def load_ipython_extension(ipython: Any) -> None:
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext pregel_viz``: stops automatic recording if it was on."""
     try:
-        from . import auto
+        from .recorder import auto
 
         if auto.is_enabled():
             auto.disable()

@@ -536,12 +536,12 @@ class Run:
         return os.fspath(path)
 
     def to_dict(self) -> dict[str, Any]:
-        from .export import run_to_dict
+        from .analysis.export import run_to_dict
 
         return run_to_dict(self)
 
     def summary(self) -> str:
-        from .export import summary
+        from .analysis.export import summary
 
         return summary(self)
 
@@ -550,7 +550,7 @@ class Run:
 
         Returns the page's text; with ``path``, also writes it there.
         """
-        from .html import to_html, write_html
+        from .views.html import to_html, write_html
 
         if path is not None:
             write_html(self, path)
@@ -565,7 +565,7 @@ class Run:
         data: dict[str, Any] = {}
         meta: dict[str, Any] = {}
         try:
-            from .widget import Debugger
+            from .views.widget import Debugger
 
             result = Debugger(self)._repr_mimebundle_(include=include, exclude=exclude)
             if isinstance(result, tuple):
@@ -574,12 +574,12 @@ class Run:
                 data = dict(result)
         except Exception:  # no widget front-end, or the viewer is not built: no widget
             data, meta = {}, {}
-        from .widget import MIME
+        from .views.widget import MIME
 
         wanted = (include is None or MIME in include) and not (exclude and MIME in exclude)
         if MIME not in data and wanted:
             try:
-                from .payload import build_payload
+                from .views.payload import build_payload
 
                 data[MIME] = build_payload(self)
             except Exception:  # the text summary below is always there

@@ -2,7 +2,7 @@
 
 Enable it for one run with ``pytest -p pregel_viz.pytest_plugin`` (it is not registered as an
 entry point, so it never loads by itself). Every top-level graph call made by the tests is
-recorded by :mod:`pregel_viz.auto` into ``--pregel-viz-dir`` (default: the directory in the
+recorded by :mod:`pregel_viz.recorder.auto` into ``--pregel-viz-dir`` (default: the directory in the
 ``PREGEL_VIZ_AUTO`` environment variable, else a new temporary directory). At the end of the
 session every log written is read back with :func:`pregel_viz.load`; the terminal summary gives
 the counts, and a log that does not load fails the session.
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from . import auto
+from .recorder import auto
 
 ENV_VAR = "PREGEL_VIZ_AUTO"
 _SHOW = 10  # failures listed in the summary
@@ -161,8 +161,9 @@ class _Plugin:
         for reason, n in sorted(s.get("skipped_reasons", {}).items()):
             tr.write_line(f"  {n:6d}  {reason}")
         if s.get("recorder_errors"):
-            tr.write_line(f"recorder errors (logged, not raised): {s['recorder_errors']}",
-                          yellow=True)
+            tr.write_line(
+                f"recorder errors (logged, not raised): {s['recorder_errors']}", yellow=True
+            )
             for message in s.get("errors", [])[:_SHOW]:
                 tr.write_line(f"  {message}")
         for path, message in failures[:_SHOW]:

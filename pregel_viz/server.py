@@ -2,8 +2,8 @@
 
 ``GET {base_url}pregel-viz/payload?path=<contents API path>`` reads the log (from disk in pieces,
 or through the server's contents manager), loads it with :func:`pregel_viz.load`'s reader and
-answers the payload of :func:`pregel_viz.payload.build_payload`. The JupyterLab document viewer
-(``labextension/src/lab.ts``) never decodes the log itself: Python keeps the only
+answers the payload of :func:`pregel_viz.views.payload.build_payload`. The JupyterLab document
+viewer (``labextension/src/lab.ts``) never decodes the log itself: Python keeps the only
 implementation of the model.
 
 Answers:
@@ -48,8 +48,8 @@ from tornado import web
 
 from .errors import LogTooLargeError, NotAFileError, PregelVizError
 from .logfile import LoadLimits, out_of_memory
-from .payload import build_payload
 from .reader import read_log
+from .views.payload import build_payload
 
 __all__ = ["ROUTE", "PayloadHandler", "build_response"]
 

@@ -95,8 +95,19 @@ def fetch_sdist(version: str, cache: Path) -> Path:
         return sdist
     log(f"downloading the langgraph {version} sdist into {cache}")
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               f"langgraph=={version}", "-d", tmp, "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"langgraph=={version}",
+            "-d",
+            tmp,
+            "--quiet",
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         found = list(Path(tmp).glob("langgraph-*.tar.gz"))
         if proc.returncode != 0 or not found:
@@ -120,7 +131,7 @@ def extract_tests(sdist: Path, version: str, cache: Path) -> Path:
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if m.name.startswith(prefix)]
         for m in members:
-            m.name = m.name[len(f"langgraph-{version}/"):]
+            m.name = m.name[len(f"langgraph-{version}/") :]
         if hasattr(tarfile, "data_filter"):
             tar.extractall(work, members=members, filter="data")
         else:  # pragma: no cover - Python without extraction filters
@@ -187,8 +198,18 @@ def run_pytest(
     work: Path, files: list[str], k: str, jobs: int, out: Path, label: str, extra: list[str]
 ) -> tuple[int, dict[str, str], float, str]:
     junit = out / f"{label}.xml"
-    cmd = [sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
-           "-o", "console_output_style=classic", f"--junitxml={junit}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *files,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "console_output_style=classic",
+        f"--junitxml={junit}",
+    ]
     if k:
         cmd += ["-k", k]
     if jobs > 1:
@@ -215,21 +236,43 @@ def counts(results: dict[str, str]) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--files", nargs="+", default=DEFAULT_FILES,
-                    help="test files or node ids, relative to the sdist (default: %(default)s)")
+    ap.add_argument(
+        "--files",
+        nargs="+",
+        default=DEFAULT_FILES,
+        help="test files or node ids, relative to the sdist (default: %(default)s)",
+    )
     ap.add_argument("-k", default=DEFAULT_K, help='pytest -k expression (default: "%(default)s")')
-    ap.add_argument("--jobs", "-n", type=int, default=min(2, os.cpu_count() or 1),
-                    help="pytest-xdist workers; 1 runs without xdist (default: %(default)s)")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="where the sdist and its extracted tests are kept "
-                    "(default: $PREGEL_VIZ_CACHE or ~/.cache/pregel-viz/langgraph-suite)")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="where the reports, pytest logs and recorded .pregel logs go "
-                    "(default: a new temporary directory)")
-    ap.add_argument("--no-install", action="store_true",
-                    help="do not pip install missing test requirements")
-    ap.add_argument("--only", choices=("plain", "recorded"), default=None,
-                    help="run one of the two sessions only")
+    ap.add_argument(
+        "--jobs",
+        "-n",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="pytest-xdist workers; 1 runs without xdist (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="where the sdist and its extracted tests are kept "
+        "(default: $PREGEL_VIZ_CACHE or ~/.cache/pregel-viz/langgraph-suite)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where the reports, pytest logs and recorded .pregel logs go "
+        "(default: a new temporary directory)",
+    )
+    ap.add_argument(
+        "--no-install", action="store_true", help="do not pip install missing test requirements"
+    )
+    ap.add_argument(
+        "--only",
+        choices=("plain", "recorded"),
+        default=None,
+        help="run one of the two sessions only",
+    )
     ap.add_argument("--json", type=Path, default=None, help="write the comparison as JSON")
     args = ap.parse_args(argv)
 
@@ -259,8 +302,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sessions = {
         "plain": [],
-        "recorded": ["-p", "pregel_viz.pytest_plugin", f"--pregel-viz-dir={logs}",
-                     f"--pregel-viz-report={report}"],
+        "recorded": [
+            "-p",
+            "pregel_viz.pytest_plugin",
+            f"--pregel-viz-dir={logs}",
+            f"--pregel-viz-report={report}",
+        ],
     }
     runs: dict[str, tuple[int, dict[str, str], float, str]] = {}
     for label, extra in sessions.items():

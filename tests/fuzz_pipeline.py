@@ -24,14 +24,14 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, Send, interrupt
 
 from pregel_viz import recording
-from pregel_viz.compare import compare, compare_fork
+from pregel_viz.analysis.compare import compare, compare_fork
+from pregel_viz.analysis.narrate import narrate
 from pregel_viz.errors import PregelVizError, PregelVizWarning
-from pregel_viz.html import compare_to_html, to_html
 from pregel_viz.model import Run
-from pregel_viz.narrate import narrate
-from pregel_viz.payload import build_payload
 from pregel_viz.reader import read_bytes
-from pregel_viz.side_by_side import fork_payload, side_by_side_payload
+from pregel_viz.views.compare_view import fork_payload, side_by_side_payload
+from pregel_viz.views.html import compare_to_html, to_html
+from pregel_viz.views.payload import build_payload
 
 
 class Tally:
@@ -149,7 +149,7 @@ def small_viewer() -> Iterator[None]:
         js, css = Path(tmp) / "viewer.js", Path(tmp) / "viewer.css"
         js.write_text("export function mount() {}\n", encoding="utf-8")
         css.write_text("", encoding="utf-8")
-        with mock.patch("pregel_viz.html.viewer_assets", return_value=(js, css)):
+        with mock.patch("pregel_viz.views.html.viewer_assets", return_value=(js, css)):
             yield
 
 

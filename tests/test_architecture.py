@@ -18,28 +18,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pregel_viz"
 
 # (importing module, module imported from, name) -> why it is allowed
 ALLOWED: dict[tuple[str, str, str], str] = {
-    ("pregel_viz.recorder._session", "pregel_viz._version", "__version__"): (
-        "the build backend reads the version from pregel_viz/_version.py; importing it from "
-        "the package itself would run pregel_viz/__init__ first"
-    ),
     **{
-        ("pregel_viz.rebuild", "pregel_viz.recorder._lg", name): (
-            "TODO(#11): rebuild.py re-derives LangGraph's task ids and moves into recorder/"
+        (module, "pregel_viz._version", "__version__"): (
+            "the build backend reads the version from pregel_viz/_version.py; importing it from "
+            "the package itself would run pregel_viz/__init__ first"
         )
-        for name in ("ERROR", "INTERRUPT", "NS_END", "NS_SEP", "NULL_TASK_ID", "PULL", "PUSH")
+        for module in ("pregel_viz.recorder._session", "pregel_viz.views.html")
     },
-    ("pregel_viz.rebuild", "pregel_viz.recorder._lg", "TASKS"): (
-        "TODO(#11): rebuild.py re-derives LangGraph's task ids and moves into recorder/"
-    ),
-    ("pregel_viz.rebuild", "pregel_viz.recorder._session", "Recorder"): (
-        "TODO(#11): rebuild.py subclasses the recorder's session and moves into recorder/"
-    ),
-    ("pregel_viz.rebuild", "pregel_viz.recorder._topology", "GraphSpec"): (
-        "TODO(#11): rebuild.py moves into recorder/"
-    ),
-    ("pregel_viz.rebuild", "pregel_viz.recorder._topology", "explain"): (
-        "TODO(#11): rebuild.py moves into recorder/"
-    ),
 }
 
 

@@ -1,5 +1,5 @@
-"""pregel_viz.auto: every graph run recorded, nothing changed; the opt-in pytest plugin; and
-LangGraph's own test suite run with and without recording (slow)."""
+"""pregel_viz.recorder.auto: every graph run recorded, nothing changed; the opt-in pytest
+plugin; and LangGraph's own test suite run with and without recording (slow)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from langgraph.pregel import Pregel
 from langgraph.types import Command, interrupt
 
 import pregel_viz
-from pregel_viz import auto
 from pregel_viz.logfile import decode_payload, encode_event
 from pregel_viz.model import Run
+from pregel_viz.recorder import auto
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,8 +87,13 @@ def _run_case(case: Case, *, checkpointer: Any, thread_id: str | None) -> tuple[
 
 
 def _task_names(run: Run) -> set[str]:
-    return {t.name for th in run.threads.values() for ns in th.namespaces.values()
-            for t in ns.tasks.values() if not t.name.startswith("__")}
+    return {
+        t.name
+        for th in run.threads.values()
+        for ns in th.namespaces.values()
+        for t in ns.tasks.values()
+        if not t.name.startswith("__")
+    }
 
 
 class LogState(TypedDict):
@@ -268,8 +273,11 @@ def test_directory_gets_one_loadable_log_per_call(tmp_path: Path) -> None:
     assert loaded[2].thread.thread_id == "t"
     # the user's saver holds the thread, as without recording
     assert asker.get_state(cfg).values == {"log": ["Ada"]}
-    assert [r.thread.calls[0].status for r in auto.runs()] == ["completed", "interrupted",
-                                                                 "completed"]
+    assert [r.thread.calls[0].status for r in auto.runs()] == [
+        "completed",
+        "interrupted",
+        "completed",
+    ]
 
 
 def test_runs_are_bounded() -> None:
@@ -403,8 +411,9 @@ def test_nodes_see_no_made_up_thread_id_and_the_graph_keeps_its_saver() -> None:
     saver = InMemorySaver()
 
     def node(state: LogState, config: RunnableConfig) -> dict[str, list[str]]:
-        seen.append((config["configurable"].get("thread_id"),
-                     config.get("metadata", {}).get("thread_id")))
+        seen.append(
+            (config["configurable"].get("thread_id"), config.get("metadata", {}).get("thread_id"))
+        )
         return {"log": ["n"]}
 
     def build(checkpointer: Any) -> Any:
@@ -479,7 +488,7 @@ _PLUGIN_TEST = textwrap.dedent(
 
     from langgraph.graph import START, StateGraph
 
-    from pregel_viz import auto
+    from pregel_viz.recorder import auto
 
 
     class S(TypedDict):
@@ -508,13 +517,27 @@ _PLUGIN_TEST = textwrap.dedent(
 )
 
 
-def _pytest_in(tmp_path: Path, *args: str, corrupt: bool = False,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _pytest_in(
+    tmp_path: Path, *args: str, corrupt: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_plugged.py").write_text(f"CORRUPT = {corrupt}\n{_PLUGIN_TEST}")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-         "pregel_viz.pytest_plugin", "test_plugged.py", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "pregel_viz.pytest_plugin",
+            "test_plugged.py",
+            *args,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, **(env or {})},
     )
 
@@ -550,9 +573,15 @@ def test_plugin_is_opt_in() -> None:
     text = (ROOT / "pyproject.toml").read_text()
     assert "pytest11" not in text
     proc = subprocess.run(
-        [sys.executable, "-c", "import importlib.metadata as m; "
-         "print([e.value for e in m.entry_points(group='pytest11')])"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import importlib.metadata as m; "
+            "print([e.value for e in m.entry_points(group='pytest11')])",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert "pregel_viz" not in proc.stdout
 
@@ -568,9 +597,19 @@ SUITE_K = "(interrupt or subgraph or send or retry or history) and not sqlite"
 def test_langgraph_suite_subset_same_outcomes_with_recording(tmp_path: Path) -> None:
     out = tmp_path / "suite.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "langgraph_suite.py"), "-k", SUITE_K,
-         "--json", str(out), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "langgraph_suite.py"),
+            "-k",
+            SUITE_K,
+            "--json",
+            str(out),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if proc.returncode == 3:
         pytest.skip(f"the langgraph sdist cannot be downloaded: {proc.stdout[-500:]}")

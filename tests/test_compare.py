@@ -17,7 +17,7 @@ from langgraph.errors import GraphRecursionError
 from langgraph.graph import END, START, MessagesState, StateGraph
 
 import pregel_viz
-from pregel_viz.compare import KINDS, _norm, branches, compare, compare_fork, main_branch
+from pregel_viz.analysis.compare import KINDS, _norm, branches, compare, compare_fork, main_branch
 from pregel_viz.model import Run
 
 

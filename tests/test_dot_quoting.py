@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hostile_links import HOSTILE_NAMES, HOSTILE_ROUTE
 
-from pregel_viz.dot import graph_view
+from pregel_viz.views.dot import graph_view
 
 LABEXT = Path(__file__).resolve().parent.parent / "labextension"
 SVG = "{http://www.w3.org/2000/svg}"

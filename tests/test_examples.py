@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 import pregel_viz
-from pregel_viz.compare import branches
+from pregel_viz.analysis.compare import branches
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

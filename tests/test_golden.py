@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pregel_viz.export import json_safe
+from pregel_viz.analysis.export import json_safe
 from pregel_viz.logfile import read_frames, read_header
 from pregel_viz.model import Run
 from pregel_viz.reader import load

@@ -20,11 +20,11 @@ from helpers import run_cli
 from markup_run import record_markup_run
 
 import pregel_viz
-import pregel_viz.html
-from pregel_viz.assets import viewer_assets
-from pregel_viz.html import compare_to_html, to_html
-from pregel_viz.payload import payload_json
-from pregel_viz.side_by_side import side_by_side_payload
+import pregel_viz.views.html
+from pregel_viz.views.assets import viewer_assets
+from pregel_viz.views.compare_view import side_by_side_payload
+from pregel_viz.views.html import compare_to_html, to_html
+from pregel_viz.views.payload import payload_json
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample.pregel"
 UNSAFE = ("<", ">", "&", "\u2028", "\u2029")
@@ -110,7 +110,7 @@ def test_the_bundle_and_the_styles_come_back_whatever_they_hold(
     js.write_bytes(b'export const s = "</script><!--<script>\r\n\x00"; // </SCRIPT>\r\n')
     css = tmp_path / "viewer.css"
     css.write_text('/* </style><script>alert(1)</script> */ .a::before { content: "</style>"; }')
-    monkeypatch.setattr(pregel_viz.html, "viewer_assets", lambda: (js, css))
+    monkeypatch.setattr(pregel_viz.views.html, "viewer_assets", lambda: (js, css))
     run = pregel_viz.load(SAMPLE)
     parts = _check_page(to_html(run), json.loads(payload_json(run)), bundle=js)
     assert ".a::before" in parts["style"]  # the style element did not end early

@@ -14,7 +14,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from pregel_viz.live import LiveSession, debug_session, parse_breakpoints
+from pregel_viz.recorder.live import LiveSession, debug_session, parse_breakpoints
 
 TIMEOUT = 20.0
 

@@ -16,9 +16,9 @@ from langgraph.types import interrupt
 from test_live import _slow_loop, _two_askers
 
 import pregel_viz
-from pregel_viz.assets import MIME, WIDGET_VIEW_MIME
-from pregel_viz.live import LiveSession
-from pregel_viz.live_widget import LiveDebugger
+from pregel_viz.recorder.live import LiveSession
+from pregel_viz.views.assets import MIME, WIDGET_VIEW_MIME
+from pregel_viz.views.live_widget import LiveDebugger
 
 TIMEOUT = 20.0
 
@@ -429,7 +429,7 @@ def test_every_action_answers_with_a_new_state(widgets: list[LiveDebugger]) -> N
 def test_compare_sends_the_fork_beside_the_branch_it_left(
     widgets: list[LiveDebugger],
 ) -> None:
-    from pregel_viz.side_by_side import fork_payload
+    from pregel_viz.views.compare_view import fork_payload
 
     w = _case(widgets, "fanout_fanin")
     sent: list[Any] = []

@@ -126,7 +126,7 @@ def test_mistakes_are_one_line_usage_errors(ip: Any, line: str, message: str) ->
 def test_auto_records_plain_invokes_until_switched_off(ip: Any, capsys: Any) -> None:
     from langgraph.pregel import Pregel
 
-    from pregel_viz import auto
+    from pregel_viz.recorder import auto
 
     before = dict(Pregel.__dict__)
     PregelMagics.last_run = None
@@ -150,7 +150,7 @@ LIVE_TIMEOUT = 20.0
 
 
 def _live() -> Any:
-    from pregel_viz.live_widget import LiveDebugger
+    from pregel_viz.views.live_widget import LiveDebugger
 
     widget = PregelMagics.last_live
     assert isinstance(widget, LiveDebugger)
@@ -214,9 +214,7 @@ def test_live_async_graphs_and_the_async_flag(ip: Any) -> None:
         widget.close()
 
 
-def test_live_writes_its_log_as_it_runs_and_the_page_when_stopped(
-    ip: Any, tmp_path: Path
-) -> None:
+def test_live_writes_its_log_as_it_runs_and_the_page_when_stopped(ip: Any, tmp_path: Path) -> None:
     log, page = tmp_path / "live.pregel", tmp_path / "live.html"
     ip.run_line_magic("pregel", f"--live -o {log} --html {page} fan {{'log': []}}")
     widget = _live()

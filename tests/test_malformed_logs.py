@@ -23,9 +23,9 @@ from pregel_viz.cli import main
 from pregel_viz.errors import CorruptLogError
 from pregel_viz.events import _VALUE, EVENTS
 from pregel_viz.logfile import FORMAT_VERSION, MAGIC, frame_bytes, read_frames
-from pregel_viz.payload import EMPTY_NOTICE, build_payload
 from pregel_viz.reader import read_bytes
 from pregel_viz.server import build_response
+from pregel_viz.views.payload import EMPTY_NOTICE, build_payload
 
 HEADER = MAGIC + struct.pack(">HHB", *FORMAT_VERSION, 0)  # uncompressed body
 

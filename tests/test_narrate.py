@@ -20,8 +20,8 @@ from langgraph.errors import GraphRecursionError
 from langgraph.graph import START, StateGraph
 
 import pregel_viz
+from pregel_viz.analysis.narrate import describe_value, narrate, narrate_run, narrate_superstep
 from pregel_viz.model import Run, is_internal_channel
-from pregel_viz.narrate import describe_value, narrate, narrate_run, narrate_superstep
 
 _cache: dict[str, Run] = {}
 

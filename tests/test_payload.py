@@ -11,8 +11,8 @@ import pytest
 from graphs import CASES
 
 import pregel_viz
-from pregel_viz.dot import graph_view
-from pregel_viz.payload import PAYLOAD_VERSION, build_payload, payload_json
+from pregel_viz.views.dot import graph_view
+from pregel_viz.views.payload import PAYLOAD_VERSION, build_payload, payload_json
 
 FIXTURES = Path(__file__).parent / "fixtures"
 XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "</textarea>"]

@@ -17,10 +17,10 @@ from langgraph.graph import END, START, StateGraph
 
 import pregel_viz
 from pregel_viz import RecorderError, from_checkpointer
-from pregel_viz import rebuild as rebuild_mod
 from pregel_viz.model import UNKNOWN, Run, Task
-from pregel_viz.rebuild import open_sqlite, strict_serde, task_path_str
+from pregel_viz.recorder import rebuild as rebuild_mod
 from pregel_viz.recorder._topology import spec_key
+from pregel_viz.recorder.rebuild import open_sqlite, strict_serde, task_path_str
 
 COMPARED = [
     "conditional_path_map",
@@ -446,15 +446,21 @@ def test_open_sqlite_never_constructs_classes(sqlite_path: str) -> None:
     SIDE_EFFECTS.clear()
     for rebuilt in (
         from_checkpointer(open_sqlite(sqlite_path), CFG),
-        from_checkpointer(_tripwire_graph(None).copy(update={"checkpointer": InMemorySaver()}),
-                          CFG, checkpointer=open_sqlite(sqlite_path)),
+        from_checkpointer(
+            _tripwire_graph(None).copy(update={"checkpointer": InMemorySaver()}),
+            CFG,
+            checkpointer=open_sqlite(sqlite_path),
+        ),
     ):
         assert SIDE_EFFECTS == []
         state = rebuilt.supersteps[-1].values
         assert state["trip"] == {"label": "armed"}  # the raw fields, as plain data
         assert state["log"] == ["arm", "after"]
         assert [sorted(t.name for t in s.tasks) for s in rebuilt.supersteps] == [
-            [], ["__start__"], ["arm"], ["after"]
+            [],
+            ["__start__"],
+            ["arm"],
+            ["after"],
         ]
         assert rebuilt.outcome["status"] == "completed"
 

@@ -30,10 +30,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
 import pregel_viz
-from pregel_viz import auto
 from pregel_viz.errors import LogWriteWarning, RecorderError
 from pregel_viz.logfile import encode_event
 from pregel_viz.model import Run
+from pregel_viz.recorder import auto
 from pregel_viz.values import Limits, tag, to_safe
 
 
@@ -428,7 +428,7 @@ import json, resource, signal, sys, warnings
 from typing import TypedDict
 from langgraph.graph import END, START, StateGraph
 import pregel_viz
-from pregel_viz import auto
+from pregel_viz.recorder import auto
 
 class Count(TypedDict):
     n: int
@@ -465,7 +465,9 @@ def test_a_file_size_limit_changes_nothing_but_the_file(tmp_path: Path) -> None:
     """The real thing: the kernel refuses writes past RLIMIT_FSIZE (EFBIG, SIGXFSZ ignored)."""
     proc = subprocess.run(
         [sys.executable, "-c", _FSIZE_SCRIPT, str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])

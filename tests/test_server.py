@@ -37,7 +37,7 @@ from log_variants import (
 )
 
 import pregel_viz
-from pregel_viz.payload import build_payload
+from pregel_viz.views.payload import build_payload
 
 TOKEN = "pregel-viz-server-test"
 

@@ -12,15 +12,15 @@ from graphs import CASES, HOSTILE_IMG, HOSTILE_SCRIPT, HOSTILE_TEXTAREA
 from helpers import forked_run, run_cli
 
 import pregel_viz
-from pregel_viz.compare import branches, compare_fork, fork_branches
-from pregel_viz.html import compare_to_html, write_compare_html
+from pregel_viz.analysis.compare import branches, compare_fork, fork_branches
 from pregel_viz.model import Run
-from pregel_viz.side_by_side import (
+from pregel_viz.views.compare_view import (
     COMPARE_MIME,
     CompareDebugger,
     fork_payload,
     side_by_side_payload,
 )
+from pregel_viz.views.html import compare_to_html, write_compare_html
 
 
 def _record(name: str, inp: Any = None) -> Run:

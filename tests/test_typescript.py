@@ -17,9 +17,7 @@ def _npm(*args: str) -> subprocess.CompletedProcess[str]:
         pytest.fail("npm is needed to build and test the viewer (node 20+)")
     if not (LABEXT / "node_modules").is_dir():
         pytest.fail("labextension/node_modules is missing: pip install -e . runs npm install")
-    return subprocess.run(
-        [npm, *args], cwd=LABEXT, capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([npm, *args], cwd=LABEXT, capture_output=True, text=True, timeout=600)
 
 
 def test_viewer_typechecks_strictly() -> None:

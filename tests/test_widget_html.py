@@ -12,7 +12,7 @@ import pytest
 
 import pregel_viz
 from pregel_viz import Debugger, PregelVizError
-from pregel_viz.payload import build_payload
+from pregel_viz.views.payload import build_payload
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample.pregel"
 XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "</textarea>"]
@@ -55,7 +55,7 @@ def test_debugger_rejects_misspelled_arguments_and_unknown_threads(run: pregel_v
 def test_debugger_without_a_built_viewer_says_how_to_build_it(
     run: pregel_viz.Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import pregel_viz.assets as assets
+    import pregel_viz.views.assets as assets
 
     monkeypatch.setattr(assets, "STATIC", tmp_path)
     with pytest.raises(PregelVizError, match="npm run build"):
@@ -66,9 +66,9 @@ def test_the_widget_imports_no_langgraph_and_the_html_export_no_widget() -> None
     """The live debugger, which runs graphs, is apart (live_widget.py); the page needs no
     notebook stack."""
     code = (
-        "import sys, pregel_viz.html\n"
-        "print('pregel_viz.widget' in sys.modules)\n"
-        "import pregel_viz.widget\n"
+        "import sys, pregel_viz.views.html\n"
+        "print('pregel_viz.views.widget' in sys.modules)\n"
+        "import pregel_viz.views.widget\n"
         "print([m for m in ('langgraph', 'langchain_core') if m in sys.modules])\n"
     )
     result = subprocess.run(
@@ -81,8 +81,8 @@ def test_the_widget_imports_no_langgraph_and_the_html_export_no_widget() -> None
 def test_the_widgets_take_the_bundle_as_files_for_hot_reload(run: pregel_viz.Run) -> None:
     """``_esm``/``_css`` are given as paths: anywidget reads the files and, with ANYWIDGET_HMR=1,
     watches them; a change it reports reaches the open widgets."""
-    from pregel_viz.assets import bundle_file, viewer_assets
-    from pregel_viz.side_by_side import CompareDebugger
+    from pregel_viz.views.assets import bundle_file, viewer_assets
+    from pregel_viz.views.compare_view import CompareDebugger
 
     js, css = viewer_assets()
     assert bundle_file("viewer.js") == js
@@ -124,7 +124,7 @@ def test_displays_carry_the_payload_for_saved_notebooks(run: pregel_viz.Run) -> 
 def test_a_run_still_shows_its_payload_when_the_widget_cannot_be_built(
     run: pregel_viz.Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import pregel_viz.assets as assets
+    import pregel_viz.views.assets as assets
 
     monkeypatch.setattr(assets, "STATIC", tmp_path)  # no viewer bundle: no widget
     data, _ = run._repr_mimebundle_()

@@ -18,13 +18,13 @@ offers the rest of pregel-viz what it builds on:
 * :func:`as_compiled` checks (and, asked to, compiles) a graph: the CLI, the magic and
   :func:`recording` all use it.
 * :func:`with_saver`, :func:`thread_config` and :func:`async_only_nodes`: what a run needs to
-  be driven step by step (:mod:`pregel_viz.live`).
-* For :mod:`pregel_viz.auto`, which records every call of every graph: the :class:`Recorder`
-  session that writes a log, the saver that records checkpoints (:class:`RecordingSaver`, over
-  :class:`NullSaver` for a graph without one), the callback handler that records attempts
-  (:class:`AttemptHandler`), the wrappers that keep a patched ``stream``/``astream`` exact
-  (:func:`delegating`, :func:`relaying`), and what decides whether a call can be recorded
-  unchanged (:func:`effective_configurable`, :func:`saver_would_change`,
+  be driven step by step (:mod:`pregel_viz.recorder.live`).
+* For :mod:`pregel_viz.recorder.auto`, which records every call of every graph: the
+  :class:`Recorder` session that writes a log, the saver that records checkpoints
+  (:class:`RecordingSaver`, over :class:`NullSaver` for a graph without one), the callback
+  handler that records attempts (:class:`AttemptHandler`), the wrappers that keep a patched
+  ``stream``/``astream`` exact (:func:`delegating`, :func:`relaying`), and what decides whether
+  a call can be recorded unchanged (:func:`effective_configurable`, :func:`saver_would_change`,
   :func:`is_nested_call`, :func:`own_saver`, :func:`lend_saver`).
 """
 
@@ -315,8 +315,10 @@ class Recording:
             # Lent through the config, as LangGraph lends a saver to a subgraph: the graph
             # object is not changed, and concurrent calls each keep their own. A call that
             # inherits a saver from an enclosing graph keeps it.
-            out["configurable"] = {**(out.get("configurable") or {}),
-                                   CONFIG_KEY_CHECKPOINTER: saver}
+            out["configurable"] = {
+                **(out.get("configurable") or {}),
+                CONFIG_KEY_CHECKPOINTER: saver,
+            }
         return with_callback(out, AttemptHandler(self.recorder, label)), thread, label
 
     def _for_update(self, config: Any) -> tuple[Any, Any]:

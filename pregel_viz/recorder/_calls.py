@@ -49,8 +49,10 @@ def effective_configurable(graph: Any, config: Any) -> dict[str, Any]:
 
 def _stream_modes(graph: Any, kwargs: Mapping[str, Any]) -> set[str]:
     modes: set[str] = set()
-    for value in (kwargs.get("stream_mode") or getattr(graph, "stream_mode", None),
-                  kwargs.get("print_mode")):
+    for value in (
+        kwargs.get("stream_mode") or getattr(graph, "stream_mode", None),
+        kwargs.get("print_mode"),
+    ):
         if isinstance(value, str):
             modes.add(value)
         elif isinstance(value, Sequence):

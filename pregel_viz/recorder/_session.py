@@ -207,8 +207,15 @@ class Recorder:
             with self._lock:
                 self._root_interrupts[label] = []
             self._emit(
-                {"k": CALL, "call": call, "thread": label, "thread_id": thread,
-                 "method": method, "input": input, "t": self.now()}
+                {
+                    "k": CALL,
+                    "call": call,
+                    "thread": label,
+                    "thread_id": thread,
+                    "method": method,
+                    "input": input,
+                    "t": self.now(),
+                }
             )
         except Exception as exc:
             logger.warning("pregel-viz could not record a call's start: %r", exc)
@@ -238,8 +245,15 @@ class Recorder:
         else:
             status, err = "error", {"type": type(error).__name__, "message": safe_str(error)}
         self._emit(
-            {"k": CALL_END, "call": call, "thread": label, "status": status,
-             "interrupts": interrupts, "error": err, "t": self.now()}
+            {
+                "k": CALL_END,
+                "call": call,
+                "thread": label,
+                "status": status,
+                "interrupts": interrupts,
+                "error": err,
+                "t": self.now(),
+            }
         )
         self._flush()
 
@@ -279,9 +293,7 @@ class Recorder:
             changed_versions = {c: v for c, v in versions.items() if prev.versions.get(c) != v}
             changed = {c: values[c] for c in changed_versions if c in values}
             removed = [c for c in prev.present if c not in values]
-            seen_delta = {
-                k: dict(v) for k, v in seen_all.items() if prev.seen.get(k) != v
-            }
+            seen_delta = {k: dict(v) for k, v in seen_all.items() if prev.seen.get(k) != v}
         why = explain(self.specs.get(spec_key(ns)), versions, seen_all, values)
         pending = bool(why) or bool(values.get(TASKS))
         cp_id = str(checkpoint.get("id"))
@@ -393,8 +405,14 @@ class Recorder:
         with self._lock:
             n = self._attempts.get(task_id, 0)
         self._emit(
-            {"k": TASK_END, "task": task_id, "attempt": n, "status": status,
-             "error": detail, "t": t}
+            {
+                "k": TASK_END,
+                "task": task_id,
+                "attempt": n,
+                "status": status,
+                "error": detail,
+                "t": t,
+            }
         )
 
 

@@ -19,9 +19,9 @@ from link_driver import Watch, assert_inert, click_every_link
 from viewer_driver import SAMPLE, ViewerDriver
 
 import pregel_viz
-import pregel_viz.html
-from pregel_viz.payload import build_payload
-from pregel_viz.side_by_side import fork_payload
+import pregel_viz.views.html
+from pregel_viz.views.compare_view import fork_payload
+from pregel_viz.views.payload import build_payload
 
 pytestmark = pytest.mark.ui
 
@@ -58,7 +58,7 @@ def test_a_link_in_the_payload_runs_nothing_in_the_html_page(
     encoding: str,
 ) -> None:
     hostile = with_hostile_links(build_payload(sample_run), [encoding])
-    monkeypatch.setattr(pregel_viz.html, "payload_json", lambda run: json.dumps(hostile))
+    monkeypatch.setattr(pregel_viz.views.html, "payload_json", lambda run: json.dumps(hostile))
     path = tmp_path / "hostile.html"
     sample_run.to_html(path)
     watch = _open(page, path)
@@ -74,7 +74,7 @@ def test_a_link_in_either_side_runs_nothing_in_the_side_by_side_page(
 ) -> None:
     data = with_hostile_compare(fork_payload(forked_run()))
     path = tmp_path / "hostile_compare.html"
-    pregel_viz.html.write_compare_html(data, path)
+    pregel_viz.views.html.write_compare_html(data, path)
     watch = _open(page, path)
     for k in "ab":
         viewer = page.locator(f".pv-sbs-side-{k} .pregel-viewer")

@@ -17,7 +17,7 @@ from graphs import HOSTILE_IMG, HOSTILE_SCRIPT, HOSTILE_TEXTAREA
 from viewer_driver import SAMPLE, ViewerDriver, expected_entries, subgraph_ns
 
 import pregel_viz
-from pregel_viz.payload import build_payload
+from pregel_viz.views.payload import build_payload
 
 pytestmark = pytest.mark.ui
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
 import pregel_viz
-from pregel_viz.side_by_side import side_by_side_payload
+from pregel_viz.views.compare_view import side_by_side_payload
 
 pytestmark = pytest.mark.ui
 
@@ -67,7 +67,7 @@ def test_runs_holding_markup_render_side_by_side(page: Any, tmp_path: Path) -> N
         record_markup_run(), record_markup_run(fail=False), labels=("<!--a", "b-->")
     )
     path = tmp_path / "markup_compare.html"
-    pregel_viz.html.write_compare_html(data, path)
+    pregel_viz.views.html.write_compare_html(data, path)
     _shows_both_sides(page, path)
     expect(page.locator(".pv-sbs")).to_contain_text("<!--a")
     assert page.errors == []

@@ -20,9 +20,9 @@ from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
 import pregel_viz
-from pregel_viz.html import write_compare_html
 from pregel_viz.model import Run
-from pregel_viz.side_by_side import fork_payload, side_by_side_payload
+from pregel_viz.views.compare_view import fork_payload, side_by_side_payload
+from pregel_viz.views.html import write_compare_html
 
 pytestmark = pytest.mark.ui
 

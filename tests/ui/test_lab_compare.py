@@ -27,8 +27,8 @@ from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
 import pregel_viz
-from pregel_viz.assets import MIME, WIDGET_VIEW_MIME
-from pregel_viz.side_by_side import COMPARE_MIME
+from pregel_viz.views.assets import MIME, WIDGET_VIEW_MIME
+from pregel_viz.views.compare_view import COMPARE_MIME
 
 pytestmark = pytest.mark.ui
 

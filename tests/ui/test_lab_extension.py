@@ -43,8 +43,8 @@ from playwright.sync_api import expect
 from viewer_driver import ViewerDriver, expected_entries, subgraph_ns
 
 import pregel_viz
-from pregel_viz.assets import MIME, WIDGET_VIEW_MIME
 from pregel_viz.reader import read_bytes
+from pregel_viz.views.assets import MIME, WIDGET_VIEW_MIME
 
 pytestmark = pytest.mark.ui
 

@@ -42,8 +42,8 @@ from playwright.sync_api import expect
 from viewer_driver import SAMPLE, ViewerDriver
 
 import pregel_viz
-from pregel_viz.assets import MIME
-from pregel_viz.side_by_side import COMPARE_MIME
+from pregel_viz.views.assets import MIME
+from pregel_viz.views.compare_view import COMPARE_MIME
 
 pytestmark = pytest.mark.ui
 
@@ -126,7 +126,7 @@ def test_the_live_widget_sent_a_hostile_payload_runs_no_link(
             f"sys.path.insert(0, {str(TESTS)!r})\n"
             "import pregel_viz\n"
             "from hostile_links import with_hostile_links\n"
-            "from pregel_viz.payload import build_payload\n"
+            "from pregel_viz.views.payload import build_payload\n"
             'run = pregel_viz.load("sample.pregel")\n'
             "w = pregel_viz.Debugger(run)\n"
             "w._payload = json.dumps(with_hostile_links(build_payload(run))).encode()\n"

@@ -18,7 +18,7 @@ from lab_driver import Notebook, write_notebook
 from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
-from pregel_viz.assets import MIME
+from pregel_viz.views.assets import MIME
 
 pytestmark = pytest.mark.ui
 

@@ -2,7 +2,7 @@
 
 ::
 
-    import pregel_viz.auto as auto
+    import pregel_viz.recorder.auto as auto
     auto.enable("runs/")          # or auto.enable() to keep the runs in memory only
     graph.invoke({"question": "hi"})
     auto.runs()[-1].thread.supersteps
@@ -29,8 +29,8 @@ Recording never changes what a call does: results, exceptions and streamed outpu
   change are not recorded (see :func:`stats`): ``Command(resume=...)`` (an error without a
   checkpointer), an explicit ``durability`` / ``checkpoint_during`` (a warning without one), and
   the ``checkpoints`` / ``debug`` stream modes (they emit checkpoints only with one).
-* Anything the recorder itself fails at is logged (logger ``pregel_viz.auto``) and counted in
-  :func:`stats`, never raised into the graph.
+* Anything the recorder itself fails at is logged (logger ``pregel_viz.recorder.auto``) and
+  counted in :func:`stats`, never raised into the graph.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .recorder import (
+from ..values import DEFAULT_LIMITS, Limits
+from . import (
     AttemptHandler,
     NullSaver,
     Recorder,
@@ -59,14 +60,13 @@ from .recorder import (
     saver_would_change,
     with_callback,
 )
-from .values import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
-    from .model import Run
+    from ..model import Run
 
 __all__ = ["disable", "enable", "is_enabled", "paths", "runs", "stats"]
 
-logger = logging.getLogger("pregel_viz.auto")
+logger = logging.getLogger("pregel_viz.recorder.auto")
 
 _PATCHED = ("stream", "astream")
 _MISSING: Any = object()
@@ -98,9 +98,9 @@ class _Entry:
 
     def load(self) -> Run:
         if self.run is None:
-            from .logfile import LoadLimits
-            from .model import Run
-            from .reader import load
+            from ..logfile import LoadLimits
+            from ..model import Run
+            from ..reader import load
 
             if self.data is not None:
                 source = self.path or f"auto-{self.n}-{self.name}"
@@ -203,8 +203,8 @@ def disable() -> None:
             current = Pregel.__dict__.get(name, _MISSING)
             if current is not st.wrappers[name]:
                 logger.warning(
-                    "Pregel.%s was replaced by someone else after pregel_viz.auto.enable(); "
-                    "leaving it in place",
+                    "Pregel.%s was replaced by someone else after "
+                    "pregel_viz.recorder.auto.enable(); leaving it in place",
                     name,
                 )
                 continue
@@ -250,12 +250,18 @@ def stats() -> dict[str, Any]:
     """
     st = _state or _last
     if st is None:
-        return {"recorded": 0, "nested": 0, "skipped": 0, "skipped_reasons": {},
-                "recorder_errors": 0, "errors": []}
+        return {
+            "recorded": 0,
+            "nested": 0,
+            "skipped": 0,
+            "skipped_reasons": {},
+            "recorder_errors": 0,
+            "errors": [],
+        }
     with st.lock:
         counts = dict(st.counts)
         errors = list(st.errors)
-    reasons = {k[len("skip:"):]: v for k, v in counts.items() if k.startswith("skip:")}
+    reasons = {k[len("skip:") :]: v for k, v in counts.items() if k.startswith("skip:")}
     return {
         "recorded": counts.get("recorded", 0),
         "nested": counts.get("nested", 0),

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import PregelVizError
+from ..errors import PregelVizError
 
 __all__ = ["MIME", "STATIC", "WIDGET_VIEW_MIME", "bundle_file", "viewer_assets", "with_document"]
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 # The output type of a saved run: the data is the viewer's payload (pregel_viz/payload.py);
 # its metadata (under the same key) is the position to open at: step, thread, ns.
 MIME = "application/vnd.pregel-viz+json"

@@ -24,14 +24,14 @@ from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 from langgraph.types import Command, Overwrite
 
-from .errors import PregelVizError
-from .recorder import Recording, async_only_nodes, thread_config, with_saver
+from ..errors import PregelVizError
+from . import Recording, async_only_nodes, thread_config, with_saver
 
 if TYPE_CHECKING:
     from langgraph.types import StateSnapshot
 
-    from .compare import Comparison
-    from .model import Run, Superstep
+    from ..analysis.compare import Comparison
+    from ..model import Run, Superstep
 
 __all__ = ["STATUSES", "WHERE", "LiveSession", "debug_session", "parse_breakpoints"]
 
@@ -359,7 +359,7 @@ class LiveSession:
 
     def compare_fork(self) -> Comparison:
         """The newest branch of the thread against the branch it forked from."""
-        from .compare import compare_fork
+        from ..analysis.compare import compare_fork
 
         return compare_fork(self.run, thread=self.thread_id)
 

@@ -27,7 +27,7 @@ HTML export, JupyterLab) renders the same document.
             "versions": {"set": {channel: version}, "del": [channel]},
             "updated": [channel], "next": {node: [[channel, seen, current]]},
             "edges": [[source, target, kind]],               # taken in this step
-            "narration": [sentence],                         # plain text (pregel_viz.narrate)
+            "narration": [sentence],                         # plain text (analysis.narrate)
             "branch": 0, "fork_of": null | index,             # Namespace.branch_numbers
             "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
                        "writes", "error", "interrupts", "resumes", "attempts", "input",
@@ -41,9 +41,9 @@ HTML export, JupyterLab) renders the same document.
 Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
 are seconds since the recording started. ``attempts`` is ``null`` when the source never kept
 them (a run rebuilt from a checkpointer). ``narration`` tells the step in plain sentences (see
-:func:`pregel_viz.narrate.narrate_run`); the viewer shows it as text. ``branch`` numbers the
-branches of a forked thread (0: the first one recorded); ``fork_of`` is, on the first entry of a
-later branch, the index of the entry it was forked from (else null).
+:func:`pregel_viz.analysis.narrate.narrate_run`); the viewer shows it as text. ``branch``
+numbers the branches of a forked thread (0: the first one recorded); ``fork_of`` is, on the
+first entry of a later branch, the index of the entry it was forked from (else null).
 Channel versions (``versions``, the ``next`` reasons, the task triggers) are the savers'
 counters: ``"00000000000000000000000000000002.0.4622..."`` is sent as ``2`` (other versions,
 e.g. a custom saver's, as they are).
@@ -55,10 +55,10 @@ import json
 import re
 from typing import Any
 
+from ..analysis.export import json_safe, task_dict
+from ..analysis.narrate import narrate_run
+from ..model import EdgeTaken, Namespace, Run, Task, Thread, edges_of, spec_key
 from .dot import graph_view
-from .export import json_safe, task_dict
-from .model import EdgeTaken, Namespace, Run, Task, Thread, edges_of, spec_key
-from .narrate import narrate_run
 
 __all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
 

@@ -52,14 +52,14 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from .errors import RecorderError
-from .events import BRANCH_TO, CALL, CALL_END, INPUT, JOIN, SNAPSHOT_BUMPS, START, spec_key
-from .logfile import LoadLimits
-from .model import Run
-from .recorder._lg import ERROR, INTERRUPT, NS_END, NS_SEP, NULL_TASK_ID, PULL, PUSH, TASKS
-from .recorder._session import Recorder
-from .recorder._topology import GraphSpec, explain
-from .values import DEFAULT_LIMITS, Limits
+from ..errors import RecorderError
+from ..events import BRANCH_TO, CALL, CALL_END, INPUT, JOIN, SNAPSHOT_BUMPS, START, spec_key
+from ..logfile import LoadLimits
+from ..model import Run
+from ..values import DEFAULT_LIMITS, Limits
+from ._lg import ERROR, INTERRUPT, NS_END, NS_SEP, NULL_TASK_ID, PULL, PUSH, TASKS
+from ._session import Recorder
+from ._topology import GraphSpec, explain
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -123,9 +123,7 @@ def open_sqlite(
         raise FileNotFoundError(f"no checkpoint file {source!r}")
     conn = _connect_ro(source)
     try:
-        rows = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-        ).fetchall()
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         tables = {str(r[0]) for r in rows}
         if not {"checkpoints", "writes"} <= tables:
             raise RecorderError(
@@ -294,7 +292,8 @@ def _emit_call(
     why = explain(spec, cp.get("channel_versions") or {}, cp.get("versions_seen") or {}, values)
     if spec is None:  # inferred: a consumed barrier still has a value (its empty set)
         why = {
-            node: reasons for node, reasons in why.items()
+            node: reasons
+            for node, reasons in why.items()
             if any(_barrier_ready(str(r[0]), values) for r in reasons)
         }
     if error is not None:
@@ -304,13 +303,27 @@ def _emit_call(
     else:
         status = "completed"
     rec.writer.append(
-        {"k": CALL, "call": 1, "thread": label, "thread_id": thread_id,
-         "method": "from_checkpointer", "input": call_input, "t": None},
+        {
+            "k": CALL,
+            "call": 1,
+            "thread": label,
+            "thread_id": thread_id,
+            "method": "from_checkpointer",
+            "input": call_input,
+            "t": None,
+        },
         rec.limits,
     )
     rec.writer.append(
-        {"k": CALL_END, "call": 1, "thread": label, "status": status,
-         "interrupts": interrupts if status == "interrupted" else [], "error": error, "t": None},
+        {
+            "k": CALL_END,
+            "call": 1,
+            "thread": label,
+            "status": status,
+            "interrupts": interrupts if status == "interrupted" else [],
+            "error": error,
+            "t": None,
+        },
         rec.limits,
     )
 
@@ -546,8 +559,12 @@ class _Namer:
                             continue
                         found = list(
                             self.saver.list(
-                                {"configurable": {"thread_id": self.thread_id,
-                                                  "checkpoint_ns": child}}
+                                {
+                                    "configurable": {
+                                        "thread_id": self.thread_id,
+                                        "checkpoint_ns": child,
+                                    }
+                                }
                             )
                         )
                         if found:
@@ -653,7 +670,8 @@ class _Namer:
             for node in sorted(nodes):
                 pool = set(seen.get(node, ())) | {f"{BRANCH_TO}{node}"}
                 pool |= {
-                    c for c in channels
+                    c
+                    for c in channels
                     if c == node or (c.startswith(JOIN) and c.endswith(f":{node}"))
                 }
                 if node == START or START in channels:
@@ -697,8 +715,9 @@ class _Namer:
         # pull tasks: (checkpoint, ns|name, step, name, PULL, *sorted(triggers))
         for name, trigger_sets in self._pools_for(ns).items():
             for triggers in trigger_sets:
-                if hit(make(cp_bytes, task_ns(name), step, name, PULL, *triggers),
-                       name, (PULL, name)):
+                if hit(
+                    make(cp_bytes, task_ns(name), step, name, PULL, *triggers), name, (PULL, name)
+                ):
                     break
         # Sends: (checkpoint, ns|node, step, node, PUSH, idx)
         sends = (cp.get("channel_values") or {}).get(TASKS) or []
@@ -706,8 +725,11 @@ class _Namer:
             for idx, packet in enumerate(sends):
                 node = getattr(packet, "node", None)
                 if isinstance(node, str):
-                    hit(make(cp_bytes, task_ns(node), step, node, PUSH, str(idx)),
-                        node, (PUSH, idx, False))
+                    hit(
+                        make(cp_bytes, task_ns(node), step, node, PUSH, str(idx)),
+                        node,
+                        (PUSH, idx, False),
+                    )
         # update_state writes: not tasks (the reader files "~__interrupt__" paths as input)
         for i in range(len(wanted)):
             uid = _update_id(cp_id, i)
@@ -718,9 +740,7 @@ class _Namer:
         if not self._call_names:
             return
         bound = len(wanted) + 4
-        frontier = [
-            (path, f"{task_ns(out[tid][0])}{NS_END}{tid}") for tid, path in paths.items()
-        ]
+        frontier = [(path, f"{task_ns(out[tid][0])}{NS_END}{tid}") for tid, path in paths.items()]
         while frontier and wanted - set(out):
             found: list[tuple[tuple[Any, ...], str]] = []
             for parent, parent_ns in frontier:

@@ -1,10 +1,11 @@
-"""The live debugger in a notebook: :class:`LiveDebugger`, the :class:`~pregel_viz.widget.Debugger`
-of a live session, and :func:`debug`, which makes the session and its widget.
+"""The live debugger in a notebook: :class:`LiveDebugger`, the
+:class:`~pregel_viz.views.widget.Debugger` of a live session, and :func:`debug`, which makes
+the session and its widget.
 
 It re-sends the payload as supersteps land, publishes the session's state as the ``live``
 trait, and takes the controls' actions (``labextension/src/viewer/live.ts``) as custom messages.
 The session (pregel_viz/live.py) runs the graph, so this module is the one widget module that
-pulls in LangGraph; ``pregel_viz.widget`` does not.
+pulls in LangGraph; ``pregel_viz.views.widget`` does not.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 import traitlets
 
-from .compare import branches, compare_fork
-from .export import json_safe
-from .model import Run
+from ..analysis.compare import branches, compare_fork
+from ..analysis.export import json_safe
+from ..model import Run
+from ..values import to_safe
+from .compare_view import fork_payload
 from .payload import payload_json
-from .side_by_side import fork_payload
-from .values import to_safe
 from .widget import Debugger
 
 if TYPE_CHECKING:
-    from .live import LiveSession
+    from ..recorder.live import LiveSession
 
 __all__ = ["LiveDebugger", "debug"]
 
@@ -38,7 +39,7 @@ class LiveDebugger(Debugger):
     kernel stays free). The controls in the widget (Step, Continue, Pause, Stop, breakpoints
     by clicking a node or on a channel write, Edit & fork, answering an ``interrupt()``) call
     the same methods as Python code may: ``widget.session`` is the
-    :class:`~pregel_viz.live.LiveSession`. When the session stops, the notebook output is
+    :class:`~pregel_viz.recorder.live.LiveSession`. When the session stops, the notebook output is
     brought up to date, so a saved notebook shows the run as it ended (with no kernel too).
     """
 
@@ -252,7 +253,7 @@ def debug(
         asynchronous: run with ``astream`` (default: when the graph has ``async def`` nodes).
         path: also write the session's log to this ``.pregel`` file as it runs.
     """
-    from .live import debug_session, parse_breakpoints
+    from ..recorder.live import debug_session, parse_breakpoints
 
     bp = parse_breakpoints(breakpoints)
     session = debug_session(

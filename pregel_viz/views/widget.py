@@ -1,12 +1,13 @@
 """The notebook debugger: an anywidget that renders a run with the TypeScript viewer.
 
 The bulk data (the payload) is sent once as bytes; only the position (``step``, ``thread``,
-``ns``) is synced both ways. The live debugger (:class:`~pregel_viz.live_widget.LiveDebugger`,
+``ns``) is synced both ways. The live debugger (:class:`~pregel_viz.views.live_widget.LiveDebugger`,
 from :func:`pregel_viz.debug`) builds on it in live_widget.py; this module imports no LangGraph.
 
 Its display also carries the payload itself as ``application/vnd.pregel-viz+json``
-(:data:`pregel_viz.assets.MIME`): the pregel-viz JupyterLab extension shows the live widget while
-it exists, and renders that output without a kernel once the notebook is saved and reopened.
+(:data:`pregel_viz.views.assets.MIME`): the pregel-viz JupyterLab extension shows the live
+widget while it exists, and renders that output without a kernel once the notebook is saved
+and reopened.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..model import Run
+from ..reader import as_run
 from .assets import MIME, bundle_file, viewer_assets, with_document
-from .model import Run
 from .payload import payload_json
-from .reader import as_run
 
 # MIME stays importable from here (Run._repr_mimebundle_ takes it with the widget)
 __all__ = ["MIME", "Debugger", "show"]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import (
+from ..events import (
     BRANCH_TO,
     END,
     ERROR,
@@ -33,8 +33,8 @@ from .events import (
     TASKS,
     is_internal_channel,
 )
+from ..model import UNKNOWN, Namespace, Run, Superstep, Task, Thread
 from .export import json_safe
-from .model import UNKNOWN, Namespace, Run, Superstep, Task, Thread
 from .narrate import describe_value
 
 __all__ = [
@@ -128,7 +128,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data for a side-by-side viewer (recorded bytes and non-finite numbers
-        as tagged maps, see :func:`pregel_viz.export.json_safe`)."""
+        as tagged maps, see :func:`pregel_viz.analysis.export.json_safe`)."""
         doc = {
             "identical": self.identical,
             "first": self.first.to_dict() if self.first is not None else None,

@@ -4,7 +4,7 @@ inlined.
 It opens from ``file://`` with no network and no server. The page loads the same viewer bundle
 as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data: ``mount``
 on a run's payload, ``mountCompare`` on a side-by-side document
-(:func:`pregel_viz.side_by_side.side_by_side_payload`).
+(:func:`pregel_viz.views.compare_view.side_by_side_payload`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..model import Run
 from .assets import viewer_assets
-from .model import Run
 from .payload import payload_json
 
 __all__ = ["compare_to_html", "to_html", "write_compare_html", "write_html"]
@@ -91,7 +91,7 @@ def _inline_code(js: bytes) -> str:
 
 
 def _page(title: str, data_json: str, *, mount: str, what: str) -> str:
-    from ._version import __version__
+    from .._version import __version__
 
     js, css = viewer_assets()
     return _TEMPLATE.format(
@@ -124,7 +124,7 @@ def write_html(run: Run, path: str | os.PathLike[str]) -> str:
 
 def compare_to_html(data: Mapping[str, Any]) -> str:
     """The side-by-side page for a document of
-    :func:`~pregel_viz.side_by_side.side_by_side_payload` (or ``fork_payload``), as text."""
+    :func:`~pregel_viz.views.compare_view.side_by_side_payload` (or ``fork_payload``), as text."""
     labels = data["comparison"].get("labels") or ["A", "B"]
     title = f"pregel-viz: {labels[0]} vs {labels[1]}"
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)

@@ -20,8 +20,8 @@ from typing import Any
 
 import graphviz
 
-from .events import END, START
-from .model import EdgeTaken
+from ..events import END, START
+from ..model import EdgeTaken
 
 __all__ = ["graph_view"]
 

@@ -1,8 +1,8 @@
 """Two runs (or two branches of one thread) side by side: the viewer's data and its widget.
 
 The side-by-side viewer (``labextension/src/viewer/sidebyside.ts``) shows two ordinary viewers
-and one step control over the aligned rows of a :class:`~pregel_viz.compare.Comparison`. Its
-document::
+and one step control over the aligned rows of a
+:class:`~pregel_viz.analysis.compare.Comparison`. Its document::
 
     {
       "version": 1,
@@ -39,12 +39,12 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..analysis.compare import Comparison, branches, compare, differing_nodes, fork_branches
+from ..analysis.export import json_safe
+from ..model import Namespace, Run, Superstep, Thread
+from ..reader import as_run
 from .assets import bundle_file, viewer_assets, with_document
-from .compare import Comparison, branches, compare, differing_nodes, fork_branches
-from .export import json_safe
-from .model import Namespace, Run, Superstep, Thread
 from .payload import build_payload
-from .reader import as_run
 
 __all__ = [
     "COMPARE_MIME",
@@ -110,9 +110,9 @@ def build_side_by_side(
     branch_b: int | None = None,
     labels: tuple[str, str] = ("A", "B"),
 ) -> tuple[Comparison, dict[str, Any]]:
-    """:func:`~pregel_viz.compare` and the side-by-side viewer's document for it.
+    """:func:`pregel_viz.compare` and the side-by-side viewer's document for it.
 
-    The arguments are those of :func:`~pregel_viz.compare`.
+    The arguments are those of :func:`pregel_viz.compare`.
     """
     result = compare(
         run_a,
@@ -149,9 +149,7 @@ def build_side_by_side(
         out["nodes"] = (
             [[], []]
             if row.same
-            else differing_nodes(
-                supersteps[0], supersteps[1], sides[0].thread, sides[1].thread
-            )
+            else differing_nodes(supersteps[0], supersteps[1], sides[0].thread, sides[1].thread)
         )
         if not row.same and first_row is None:
             first_row = i
@@ -178,7 +176,7 @@ def side_by_side_payload(
 ) -> dict[str, Any]:
     """The side-by-side viewer's document: ``{"version", "a", "b", "comparison"}``.
 
-    The arguments are those of :func:`~pregel_viz.compare`; see the module docstring for what
+    The arguments are those of :func:`pregel_viz.compare`; see the module docstring for what
     the comparison carries besides :meth:`Comparison.to_dict`.
     """
     return build_side_by_side(
@@ -234,8 +232,8 @@ class CompareDebugger(anywidget.AnyWidget):  # type: ignore[misc]
 
     Args:
         data: the document of :func:`side_by_side_payload` or :func:`fork_payload`.
-        comparison: the :class:`~pregel_viz.compare.Comparison` it was made from, if at hand
-            (kept as ``widget.comparison``).
+        comparison: the :class:`~pregel_viz.analysis.compare.Comparison` it was made from, if
+            at hand (kept as ``widget.comparison``).
         row: the aligned row to show first (default: the first divergence, else the last row).
 
     ``widget.row`` follows the shared step control, and setting it moves both sides.
@@ -332,7 +330,7 @@ def compare_view(
     Args:
         a, b: runs or paths of `.pregel` logs (``b`` omitted: ``a`` again, to compare two of
             its threads or branches).
-        thread_a, thread_b, ns, branch_a, branch_b, labels: as for :func:`~pregel_viz.compare`.
+        thread_a, thread_b, ns, branch_a, branch_b, labels: as for :func:`pregel_viz.compare`.
         row: the aligned row to show first (default: the first divergence).
 
     Returns:

@@ -9,7 +9,7 @@ import base64
 import math
 from typing import Any
 
-from .model import UNKNOWN, Run, Superstep, Task, Thread
+from ..model import UNKNOWN, Run, Superstep, Task, Thread
 
 __all__ = ["EXPORT_VERSION", "json_safe", "run_to_dict", "summary", "task_dict"]
 
