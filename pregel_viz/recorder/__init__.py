@@ -64,8 +64,10 @@ __all__ = [
     "arecord",
     "as_compiled",
     "async_only_nodes",
+    "config_keys",
     "delegating",
     "effective_configurable",
+    "is_graph",
     "is_nested_call",
     "lend_saver",
     "own_saver",
@@ -106,6 +108,20 @@ def with_callback(config: Any, handler: Any) -> dict[str, Any]:
         manager.add_handler(handler, inherit=True)
         out["callbacks"] = manager
     return out
+
+
+def is_graph(obj: Any) -> bool:
+    """Whether ``obj`` is a compiled LangGraph graph (a ``Pregel``)."""
+    from langgraph.pregel import Pregel
+
+    return isinstance(obj, Pregel)
+
+
+def config_keys() -> tuple[str, ...]:
+    """The keys a RunnableConfig may have (LangChain ignores any other)."""
+    from langchain_core.runnables.config import CONFIG_KEYS
+
+    return tuple(CONFIG_KEYS)
 
 
 def as_compiled(
