@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..events import (
+from ...events import (
     BRANCH_TO,
     CALL,
     CALL_END,
@@ -35,7 +35,7 @@ from ..events import (
     is_internal_channel,
     spec_key,
 )
-from ..model import (
+from ...model import (
     Attempt,
     Call,
     Namespace,
