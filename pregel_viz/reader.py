@@ -34,7 +34,8 @@ from .events import (
     is_internal_channel,
     spec_key,
 )
-from .logfile import LoadLimits, out_of_memory, read_file, read_frames
+from .load_limits import LoadLimits, out_of_memory
+from .logfile import read_file, read_frames
 from .model import (
     UNKNOWN,
     Attempt,

@@ -47,7 +47,7 @@ from jupyter_server.utils import ensure_async, url_path_join
 from tornado import web
 
 from .errors import LogTooLargeError, NotAFileError, PregelVizError
-from .logfile import LoadLimits, out_of_memory
+from .load_limits import LoadLimits, out_of_memory
 from .reader import read_log
 from .views.payload import build_payload
 

@@ -54,7 +54,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from ..errors import RecorderError
 from ..events import BRANCH_TO, CALL, CALL_END, INPUT, JOIN, SNAPSHOT_BUMPS, START, spec_key
-from ..logfile import LoadLimits
+from ..load_limits import LoadLimits
 from ..model import Run
 from ..values import DEFAULT_LIMITS, Limits
 from ._lg import ERROR, INTERRUPT, NS_END, NS_SEP, NULL_TASK_ID, PULL, PUSH, TASKS
