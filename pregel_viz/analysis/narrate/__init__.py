@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,15 +35,9 @@ from ...events import (
     is_internal_channel,
     spec_key,
 )
-from ...model import (
-    Attempt,
-    Call,
-    Namespace,
-    Run,
-    Superstep,
-    Task,
-    Thread,
-)
+from ...model import Attempt, Call, Namespace, Run, Superstep, Task, Thread
+from ._values import MISSING, describe_value, show
+from ._words import count, first_line, listing, times, unique, writer_names
 
 __all__ = [
     "Narration",
@@ -56,11 +50,6 @@ __all__ = [
 
 NO_STEPS = "No supersteps recorded."
 """What the narration of a namespace where nothing ran says."""
-
-_MISSING: Any = object()
-
-
-# --------------------------------------------------------------------------- result types
 
 
 @dataclass
@@ -120,9 +109,6 @@ class Narration:
 
     def __str__(self) -> str:
         return self.text()
-
-
-# --------------------------------------------------------------------------- public functions
 
 
 def narrate(
@@ -225,15 +211,6 @@ def narrate_superstep(
     return _tell(superstep, _Context(channels=dict(channels or {}), space=None, thread=None))
 
 
-def describe_value(value: Any, limit: int = 60) -> str:
-    """A short, readable rendering of a recorded (tagged) value, cut to about ``limit`` chars."""
-    text = _render(value, limit)
-    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
-
-
-# --------------------------------------------------------------------------- context
-
-
 @dataclass
 class _CallMap:
     """Which call started each task attempt, and where each call ended."""
@@ -328,98 +305,6 @@ class _Context:
         return info if isinstance(info, dict) else {}
 
 
-# --------------------------------------------------------------------------- rendering helpers
-
-
-def _render(value: Any, limit: int) -> str:
-    if isinstance(value, str):
-        return repr(value if len(value) <= limit else value[:limit] + "…")
-    if value is None or isinstance(value, (bool, int, float)):
-        return repr(value)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, list):
-        return _join_items("[", "]", (_render(v, limit) for v in value), limit)
-    if isinstance(value, dict):
-        t = value.get("$type")
-        if isinstance(t, str):
-            short = t.rsplit(".", 1)[-1]
-            if t == "pregel_viz.truncated":
-                return "…(cut when recorded)"
-            if "$items" in value and isinstance(value["$items"], list):
-                items = value["$items"]
-                if not items:
-                    return "set()"
-                return _join_items("{", "}", (_render(v, limit) for v in items), limit)
-            if "$str" in value:
-                return f"{short}({value['$str']})"
-            if "$name" in value:
-                return f"{short}.{value['$name']}"
-            if "$error" in value:
-                return f"{short}({value['$error']!r})"
-            fields = value.get("$fields")
-            if isinstance(fields, dict):
-                if "content" in fields and short.endswith(("Message", "MessageChunk")):
-                    return f"{short}({_render(fields['content'], limit)})"
-                if short == "Send":
-                    return f"Send({fields.get('node')!s}, {_render(fields.get('arg'), limit)})"
-                inner = (f"{k}={_render(v, limit)}" for k, v in fields.items())
-                return _join_items(f"{short}(", ")", inner, limit)
-            if "$repr" in value:
-                return str(value["$repr"])
-            return short
-        inner = (f"{k!r}: {_render(v, limit)}" for k, v in value.items())
-        return _join_items("{", "}", inner, limit)
-    return repr(value)
-
-
-def _join_items(open_: str, close: str, items: Iterable[str], limit: int) -> str:
-    out: list[str] = []
-    size = 0
-    for item in items:
-        if size > limit:
-            out.append("…")
-            break
-        out.append(item)
-        size += len(item) + 2
-    return open_ + ", ".join(out) + close
-
-
-def _show(value: Any) -> str:
-    return describe_value(value, 60)
-
-
-def _names(names: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    items = list(names)
-    if not items:
-        return "nothing"
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _count(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _times(n: int) -> str:
-    return {1: "once", 2: "twice"}.get(n, f"{n} times")
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for i in items:
-        if i not in out:
-            out.append(i)
-    return out
-
-
-def _writer_names(names: Sequence[str]) -> str:
-    labels = {"(input)": "the input", "(update_state)": "update_state", "(fork)": "the fork"}
-    return _names([labels.get(n, n) for n in names])
-
-
 def _set_items(value: Any) -> list[str] | None:
     if isinstance(value, dict) and isinstance(value.get("$items"), list):
         return [str(v) for v in value["$items"]]
@@ -461,9 +346,6 @@ def _is_call(task: Task) -> bool:
     return task.kind == "push" and PULL in task.path
 
 
-# --------------------------------------------------------------------------- the story
-
-
 def _tell(s: Superstep, ctx: _Context) -> list[str]:
     if s.source == "input":
         return _tell_input(s, ctx)
@@ -499,11 +381,11 @@ def _tell_input(s: Superstep, ctx: _Context) -> list[str]:
     out: list[str] = []
     if cp is None:
         return ["An input arrived, but no checkpoint was saved for it."]
-    value = cp.channels.get(START, _MISSING)
-    if value is _MISSING:
+    value = cp.channels.get(START, MISSING)
+    if value is MISSING:
         out.append("A call started this thread again without new input.")
     else:
-        out.append(f"The input {_show(value)} was written to the __start__ channel.")
+        out.append(f"The input {show(value)} was written to the __start__ channel.")
     out.extend(_next(s, ctx))
     out.extend(_call_ends(s, ctx))
     return out
@@ -514,15 +396,15 @@ def _tell_update(s: Superstep, ctx: _Context) -> list[str]:
     before = s.parent.values if s.parent is not None else {}
     after = s.values
     changed = [
-        f"{k} from {_show(before[k])} to {_show(after[k])}"
+        f"{k} from {show(before[k])} to {show(after[k])}"
         if k in before
-        else f"{k} to {_show(after[k])}"
+        else f"{k} to {show(after[k])}"
         for k in after
-        if before.get(k, _MISSING) != after[k]
+        if before.get(k, MISSING) != after[k]
     ]
     base = f" on the checkpoint of step {s.parent.step}" if s.parent is not None else ""
     if changed:
-        out.append(f"update_state changed the state{base}: {_names(changed)}.")
+        out.append(f"update_state changed the state{base}: {listing(changed)}.")
     else:
         out.append(f"update_state saved a new checkpoint{base} without changing the state.")
     routed = [
@@ -533,7 +415,7 @@ def _tell_update(s: Superstep, ctx: _Context) -> list[str]:
     if routed:
         out.append(
             f"The update was applied as a node's output, so that node's edges ran again and "
-            f"routed to {_names(routed)}."
+            f"routed to {listing(routed)}."
         )
     if _has_older_sibling(s, ctx):
         out.append(
@@ -567,9 +449,6 @@ def _tell_fork(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-# --- why each task ran ------------------------------------------------------------------------
-
-
 def _why_tasks_ran(s: Superstep, ctx: _Context) -> list[str]:
     out: list[str] = []
     # tasks with the same reason share a sentence; a lone task also names its channel
@@ -588,7 +467,7 @@ def _why_tasks_ran(s: Superstep, ctx: _Context) -> list[str]:
             text = _DETAIL.sub(lambda m: f" ({m.group(1)})", members[0][1])
         else:
             text = key
-        out.append(f"{_names(names)} ran because {text.replace('{them}', _them(names))}.")
+        out.append(f"{listing(names)} ran because {text.replace('{them}', _them(names))}.")
     out.extend(_push_reasons(s))
     return out
 
@@ -608,7 +487,7 @@ def _pull_reason(task: Task, ctx: _Context) -> str:
     parts: list[str] = []
     for trig in task.triggers:
         ch = trig.channel
-        writers = _writer_names(trig.written_by) if trig.written_by else "an earlier step"
+        writers = writer_names(trig.written_by) if trig.written_by else "an earlier step"
         cls = ctx.cls(ch)
         if ch == START:
             parts.append("the input arrived on __start__")
@@ -627,10 +506,10 @@ def _pull_reason(task: Task, ctx: _Context) -> str:
         elif ch.startswith(JOIN):
             names = _join_names(ch, ctx.info(ch))
             deferred = " and nothing else was left to run" if cls and "AfterFinish" in cls else ""
-            parts.append(f"the barrier {ch} had heard from all of {_names(names)}{deferred}")
+            parts.append(f"the barrier {ch} had heard from all of {listing(names)}{deferred}")
         else:
             parts.append(f"channel {ch} advanced (written by {writers})")
-    return " and ".join(_unique(parts))
+    return " and ".join(unique(parts))
 
 
 def _push_reasons(s: Superstep) -> list[str]:
@@ -647,8 +526,8 @@ def _push_reasons(s: Superstep) -> list[str]:
             sends.setdefault((task.name, task.sent_by or "?"), []).append(task)
     for (name, sender), tasks in sends.items():
         who = "the input" if sender == "(input)" else sender
-        args = [_show(t.input) for t in tasks if t.input is not None and bool(t.input) is not False]
-        shown = f" (with {_names(args[:4])}{', …' if len(args) > 4 else ''})" if args else ""
+        args = [show(t.input) for t in tasks if t.input is not None and bool(t.input) is not False]
+        shown = f" (with {listing(args[:4])}{', …' if len(args) > 4 else ''})" if args else ""
         if len(tasks) == 1:
             out.append(f"{name} ran because {who} sent it a Send{shown}.")
         else:
@@ -656,12 +535,9 @@ def _push_reasons(s: Superstep) -> list[str]:
                 f"{len(tasks)} {name} tasks ran in parallel, one per Send from {who}{shown}."
             )
     for caller, names in calls.items():
-        ran = [f"{n} {_times(k)}" for n, k in names.items()]
-        out.append(f"{caller} called the @task functions {_names(ran)}; each call is a task.")
+        ran = [f"{n} {times(k)}" for n, k in names.items()]
+        out.append(f"{caller} called the @task functions {listing(ran)}; each call is a task.")
     return out
-
-
-# --- what each task did -----------------------------------------------------------------------
 
 
 def _task_story(task: Task, s: Superstep, ctx: _Context) -> list[str]:
@@ -671,7 +547,7 @@ def _task_story(task: Task, s: Superstep, ctx: _Context) -> list[str]:
     out.extend(_attempt_story(task, attempts, ctx))
     if task.error is not None and not _recovered(task):
         err = task.error
-        out.append(f"{label} failed with {err.get('type')}: {_first_line(err.get('message'))}.")
+        out.append(f"{label} failed with {err.get('type')}: {first_line(err.get('message'))}.")
     last = attempts[-1].status if attempts else None
     if last == "parent_command":
         if task.writes:
@@ -710,7 +586,7 @@ def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: _Context) -> l
         sorted_ = [_sort_writes(t) for t in plain]
         head = [", ".join([*w.state, *w.returned]) for w in sorted_]
         head = [h for h in head if h]
-        tails = _unique(p for w in sorted_ for p in w.tail())
+        tails = unique(p for w in sorted_ for p in w.tail())
         n = len(plain)
         if not head and not tails:
             out.append(f"The {n} {name} tasks finished without writing anything.")
@@ -743,12 +619,7 @@ def _segments(
 
 def _err_text(a: Attempt) -> str:
     err = a.error or {}
-    return f"{err.get('type', 'error')}: {_first_line(err.get('message', ''))}"
-
-
-def _first_line(text: Any) -> str:
-    lines = str(text).strip().splitlines()
-    return lines[0].rstrip(".") if lines else ""
+    return f"{err.get('type', 'error')}: {first_line(err.get('message', ''))}"
 
 
 def _attempt_story(task: Task, attempts: list[Attempt], ctx: _Context) -> list[str]:
@@ -761,12 +632,12 @@ def _attempt_story(task: Task, attempts: list[Attempt], ctx: _Context) -> list[s
             errs = [f"attempt {a.index} ({_err_text(a)})" for a in failed]
             if group[-1].status == "ok":
                 out.append(
-                    f"{task.name} failed on {_names(errs)}; its retry policy ran it again, and "
+                    f"{task.name} failed on {listing(errs)}; its retry policy ran it again, and "
                     f"attempt {group[-1].index} succeeded."
                 )
             elif group[-1].status == "error":
                 out.append(
-                    f"{task.name} failed {_times(len(failed))}, on {_names(errs)}; its retry "
+                    f"{task.name} failed {times(len(failed))}, on {listing(errs)}; its retry "
                     "policy gave up."
                 )
         if not last_segment and group[-1].status == "error":
@@ -811,9 +682,9 @@ def _kept_writes(s: Superstep, ctx: _Context) -> list[str]:
             kept.append(task.name)
     if not kept:
         return []
-    kept = _unique(kept)
+    kept = unique(kept)
     return [
-        f"{_names(kept)} did not run again in call {ctx.num(first)}: LangGraph used the writes "
+        f"{listing(kept)} did not run again in call {ctx.num(first)}: LangGraph used the writes "
         f"{'it' if len(kept) == 1 else 'they'} had saved before the failure."
     ]
 
@@ -838,10 +709,10 @@ def _interrupt_story(
     values = list(task.interrupts)
     if not pauses:  # a saver that keeps no attempts: only the interrupt values
         for v in values:
-            out.append(f"{task.name} called interrupt({_show(v)}) and the run paused.")
+            out.append(f"{task.name} called interrupt({show(v)}) and the run paused.")
         return out
     for n, i in enumerate(pauses):
-        value = f"interrupt({_show(values[n])})" if n < len(values) else "interrupt()"
+        value = f"interrupt({show(values[n])})" if n < len(values) else "interrupt()"
         sentence = f"{task.name} called {value}, so the run paused to wait for an answer"
         resumed = _resumed_by(task, i + 1, attempts, ctx)
         if resumed is not None:
@@ -856,7 +727,7 @@ def _interrupt_story(
         else:
             out.append(
                 f"On each resume {task.name} ran again from the top "
-                f"({_count(len(attempts), 'attempt')} in all), and interrupt() returned the "
+                f"({count(len(attempts), 'attempt')} in all), and interrupt() returned the "
                 "answers given so far instead of pausing."
             )
     return out
@@ -876,10 +747,10 @@ def _resumed_by(task: Task, position: int, attempts: list[Attempt], ctx: _Contex
         and isinstance(fields, dict)
     ):
         resume = fields.get("resume")
-        return f"call {ctx.num(call.index)} resumed it with Command(resume={_show(resume)})"
+        return f"call {ctx.num(call.index)} resumed it with Command(resume={show(resume)})"
     if value is None:
         return f"call {ctx.num(call.index)} continued it with input None"
-    return f"call {ctx.num(call.index)} continued it with input {_show(value)}"
+    return f"call {ctx.num(call.index)} continued it with input {show(value)}"
 
 
 @dataclass
@@ -897,13 +768,13 @@ class _Writes:
         """Routing, barrier and Send phrases."""
         parts: list[str] = []
         if self.routes:
-            parts.append(f"routed to {_names(self.routes)}")
+            parts.append(f"routed to {listing(self.routes)}")
         if self.barriers:
-            parts.append(f"reported to the barrier of {_names(self.barriers)}")
+            parts.append(f"reported to the barrier of {listing(self.barriers)}")
         for node, n in self.sends.items():
-            parts.append(f"sent {_count(n, 'Send')} to {node}")
+            parts.append(f"sent {count(n, 'Send')} to {node}")
         if self.other:
-            parts.append(f"wrote {_names(self.other)}")
+            parts.append(f"wrote {listing(self.other)}")
         return parts
 
 
@@ -923,13 +794,13 @@ def _sort_writes(task: Task) -> _Writes:
                 node = str(value["$fields"].get("node", "?"))
             w.sends[node] = w.sends.get(node, 0) + 1
         elif ch in (RETURN, END):
-            w.returned.append(_show(value))
+            w.returned.append(show(value))
         elif ch == PREVIOUS:
             continue
         elif is_internal_channel(ch):
-            w.other.append(f"{ch}={_show(value)}")
+            w.other.append(f"{ch}={show(value)}")
         else:
-            w.state.append(f"{ch}={_show(value)}")
+            w.state.append(f"{ch}={show(value)}")
     return w
 
 
@@ -937,9 +808,9 @@ def _writes_phrase(task: Task) -> str:
     w = _sort_writes(task)
     head: list[str] = []
     if w.state:
-        head.append(f"wrote {_names(w.state)}")
+        head.append(f"wrote {listing(w.state)}")
     if w.returned:
-        head.append(f"returned {_names(w.returned)}")
+        head.append(f"returned {listing(w.returned)}")
     return "; ".join(head + w.tail())
 
 
@@ -954,10 +825,10 @@ def _subgraph_story(task: Task, ctx: _Context) -> list[str]:
             out.append(f"{task.name} ran a subgraph (namespace {ns}).")
             continue
         loop = [x for x in space.supersteps if x.source == "loop"]
-        names = _unique(t.name for x in loop for t in x.tasks if t.name != START)
-        inside = f": {_names(names)}" if names else ""
+        names = unique(t.name for x in loop for t in x.tasks if t.name != START)
+        inside = f": {listing(names)}" if names else ""
         out.append(
-            f"{task.name} ran a subgraph with its own {_count(len(loop), 'superstep')}{inside} "
+            f"{task.name} ran a subgraph with its own {count(len(loop), 'superstep')}{inside} "
             f"(narrate it with ns={ns!r})."
         )
     return out
@@ -970,18 +841,18 @@ def _no_checkpoint(s: Superstep, ctx: _Context) -> list[str]:
     out: list[str] = []
     if failed:
         kept = (
-            f"; the writes of {_names(_unique(finished))} were kept as pending writes, so "
+            f"; the writes of {listing(unique(finished))} were kept as pending writes, so "
             "resuming the thread (invoke with None) would not run them again"
             if finished
             else ""
         )
         out.append(
-            f"Because {_names(_unique(failed))} failed, LangGraph saved no checkpoint for this "
+            f"Because {listing(unique(failed))} failed, LangGraph saved no checkpoint for this "
             f"step and the state did not change{kept}."
         )
     elif paused:
         out.append(
-            f"{_names(_unique(paused))} {'is' if len(_unique(paused)) == 1 else 'are'} still "
+            f"{listing(unique(paused))} {'is' if len(unique(paused)) == 1 else 'are'} still "
             "paused, so no checkpoint was saved for this step: the thread waits for "
             "Command(resume=...)."
         )
@@ -993,7 +864,7 @@ def _no_checkpoint(s: Superstep, ctx: _Context) -> list[str]:
             out.append(
                 f"Every task finished, but call {ctx.num(call.index)} failed while applying their "
                 "writes "
-                f"({call.error.get('type')}: {_first_line(call.error.get('message'))}), so no "
+                f"({call.error.get('type')}: {first_line(call.error.get('message'))}), so no "
                 "checkpoint was saved for this step."
             )
         else:
@@ -1017,9 +888,6 @@ def _call_of_step(s: Superstep, ctx: _Context) -> Call | None:
     return found
 
 
-# --- how the channels combined the writes -----------------------------------------------------
-
-
 def _applied_writes(s: Superstep) -> dict[str, list[tuple[str, Any]]]:
     out: dict[str, list[tuple[str, Any]]] = {}
     for task in s.tasks:
@@ -1038,12 +906,12 @@ def _channel_story(s: Superstep, ctx: _Context) -> list[str]:
     out: list[str] = []
     names = list(writes)
     names.extend(ch for ch in (*before, *after, *s.updated) if ch not in writes)
-    for ch in _unique(names):
+    for ch in unique(names):
         if ch in (START, TASKS, RETURN, END, PREVIOUS, ROOT):
             continue
         w = writes.get(ch, [])
-        old = before.get(ch, _MISSING)
-        new = after.get(ch, _MISSING)
+        old = before.get(ch, MISSING)
+        new = after.get(ch, MISSING)
         sentence = _combine(ch, ctx, w, old, new, s)
         if sentence:
             out.append(sentence)
@@ -1051,7 +919,7 @@ def _channel_story(s: Superstep, ctx: _Context) -> list[str]:
 
 
 def _from(writes: Sequence[tuple[str, Any]]) -> str:
-    return _names(_unique(name for name, _ in writes))
+    return listing(unique(name for name, _ in writes))
 
 
 def _combine(
@@ -1071,8 +939,8 @@ def _combine(
         return None
     if cls == "EphemeralValue":
         if writes:
-            return f"{ch} is an EphemeralValue: it holds {_show(new)} for the next step only."
-        if old is not _MISSING and new is _MISSING:
+            return f"{ch} is an EphemeralValue: it holds {show(new)} for the next step only."
+        if old is not MISSING and new is MISSING:
             return f"{ch} was cleared: an EphemeralValue keeps a value for one step only."
         return None
     if cls == "Topic":
@@ -1086,43 +954,43 @@ def _combine(
                 )
             return None
         return (
-            f"{ch} is an UntrackedValue: it took {_show(writes[-1][1])} from {_from(writes)}, "
+            f"{ch} is an UntrackedValue: it took {show(writes[-1][1])} from {_from(writes)}, "
             "a value kept in memory for the rest of this call and never saved in checkpoints."
         )
     if not writes:
-        if old is not _MISSING and new is _MISSING:
+        if old is not MISSING and new is MISSING:
             return f"{ch} was cleared."
         return None
     if cls == "LastValue":
-        if old is _MISSING:
-            return f"{ch} is a LastValue: it now holds {_show(new)}, written by {_from(writes)}."
+        if old is MISSING:
+            return f"{ch} is a LastValue: it now holds {show(new)}, written by {_from(writes)}."
         if old == new:
             return (
                 f"{ch} is a LastValue: {_from(writes)} wrote it again with the same value "
-                f"({_show(new)})."
+                f"({show(new)})."
             )
         return (
             f"{ch} is a LastValue: {_from(writes)}'s value replaced the old one "
-            f"({_show(old)} → {_show(new)})."
+            f"({show(old)} → {show(new)})."
         )
     if cls == "AnyValue":
         return (
-            f"{ch} is an AnyValue: {_count(len(writes), 'write')} from {_from(writes)}; it keeps "
-            f"the last one, {_show(new)} (all writers are expected to agree)."
+            f"{ch} is an AnyValue: {count(len(writes), 'write')} from {_from(writes)}; it keeps "
+            f"the last one, {show(new)} (all writers are expected to agree)."
         )
     if cls == "BinaryOperatorAggregate":
         return _aggregate(ch, _reducer_name(info), writes, old, new, info)
     if cls == "DeltaChannel":
-        shown = f": now {_show(new)}" if new is not _MISSING else ""
+        shown = f": now {show(new)}" if new is not MISSING else ""
         return (
-            f"{ch} is a DeltaChannel: its reducer folded {_count(len(writes), 'write')} from "
+            f"{ch} is a DeltaChannel: its reducer folded {count(len(writes), 'write')} from "
             f"{_from(writes)} into the value{shown}; checkpoints keep only the writes, which "
             "LangGraph replays to rebuild the value."
         )
     label = f"{ch} ({cls})" if cls else ch
-    if old is _MISSING:
-        return f"{label} now holds {_show(new)}, written by {_from(writes)}."
-    return f"{label} changed from {_show(old)} to {_show(new)}, written by {_from(writes)}."
+    if old is MISSING:
+        return f"{label} now holds {show(new)}, written by {_from(writes)}."
+    return f"{label} changed from {show(old)} to {show(new)}, written by {_from(writes)}."
 
 
 def _aggregate(
@@ -1133,27 +1001,27 @@ def _aggregate(
     new: Any,
     info: Mapping[str, Any],
 ) -> str:
-    if old is _MISSING and "default" in info:
+    if old is MISSING and "default" in info:
         old = info["default"]
     n = len(writes)
     who = _from(writes)
-    if isinstance(new, list) and (old is _MISSING or isinstance(old, list)):
-        base = [] if old is _MISSING else old
+    if isinstance(new, list) and (old is MISSING or isinstance(old, list)):
+        base = [] if old is MISSING else old
         if new[: len(base)] == base:
             added = len(new) - len(base)
             return (
-                f"{ch}: {reducer} appended {_count(added, 'item')} from {who} "
-                f"({_count(n, 'write')}); it now holds {_count(len(new), 'item')}."
+                f"{ch}: {reducer} appended {count(added, 'item')} from {who} "
+                f"({count(n, 'write')}); it now holds {count(len(new), 'item')}."
             )
         return (
-            f"{ch}: {reducer} combined {_count(n, 'write')} from {who} with the old value; it "
-            f"now holds {_count(len(new), 'item')}."
+            f"{ch}: {reducer} combined {count(n, 'write')} from {who} with the old value; it "
+            f"now holds {count(len(new), 'item')}."
         )
-    if old is _MISSING:
-        return f"{ch}: {reducer} combined {_count(n, 'write')} from {who}: now {_show(new)}."
+    if old is MISSING:
+        return f"{ch}: {reducer} combined {count(n, 'write')} from {who}: now {show(new)}."
     return (
-        f"{ch}: {reducer} combined {_count(n, 'write')} from {who} with the old value: "
-        f"{_show(old)} → {_show(new)}."
+        f"{ch}: {reducer} combined {count(n, 'write')} from {who} with the old value: "
+        f"{show(old)} → {show(new)}."
     )
 
 
@@ -1172,14 +1040,14 @@ def _topic(
 ) -> str | None:
     accumulate = _topic_accumulates(ch, ctx)
     got = _flatten(writes)
-    what = f"{_count(len(got), 'value')} from {_from(writes)}"
+    what = f"{count(len(got), 'value')} from {_from(writes)}"
     if accumulate:
         if not writes:
             return None
         held = _topic_replayed(s, ch, ctx)
         return (
             f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
-            f"steps; it now holds {_count(len(held), 'value')}."
+            f"steps; it now holds {count(len(held), 'value')}."
         )
     old_list = old if isinstance(old, list) else []
     new_list = new if isinstance(new, list) else []
@@ -1193,14 +1061,14 @@ def _topic(
     if accumulate is None and old_list and new_list == old_list + got:
         return (
             f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
-            f"steps; it now holds {_count(len(new_list), 'value')}."
+            f"steps; it now holds {count(len(new_list), 'value')}."
         )
     if new_list == got and (old_list or accumulate is False):
         return (
-            f"{ch} is a Topic: it collected {what}, {_show(new_list)}; without accumulate it "
+            f"{ch} is a Topic: it collected {what}, {show(new_list)}; without accumulate it "
             "keeps only the values written in the last step."
         )
-    return f"{ch} is a Topic: it collected {what}: {_show(new_list)}."
+    return f"{ch} is a Topic: it collected {what}: {show(new_list)}."
 
 
 def _topic_accumulates(ch: str, ctx: _Context) -> bool | None:
@@ -1316,21 +1184,21 @@ def _barrier(
     if names and len(heard) < total:
         missing = [n for n in names if n not in seen]
         return (
-            f"The barrier {ch} ({kind}) has heard from {_names(heard)}: {len(heard)} of "
-            f"{total}; {node} waits for {_names(missing)}."
+            f"The barrier {ch} ({kind}) has heard from {listing(heard)}: {len(heard)} of "
+            f"{total}; {node} waits for {listing(missing)}."
         )
     if after_finish and not finished:
         return (
-            f"The barrier {ch} ({kind}) has heard from all {total} of {_names(heard)}, but "
+            f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)}, but "
             f"{node} is deferred (defer=True): it waits until nothing else is left to run."
         )
     if after_finish:
         return (
-            f"The barrier {ch} ({kind}) has heard from all {total} of {_names(heard)} and "
+            f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)} and "
             f"nothing else was left to run, so it released the deferred node {node}."
         )
     return (
-        f"The barrier {ch} ({kind}) has heard from all {total} of {_names(heard)}, so it "
+        f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)}, so it "
         f"released {node}."
     )
 
@@ -1394,9 +1262,6 @@ def _next_nodes(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-# --- what comes next --------------------------------------------------------------------------
-
-
 def _next(s: Superstep, ctx: _Context) -> list[str]:
     cp = s.checkpoint
     if cp is None:
@@ -1412,10 +1277,10 @@ def _next(s: Superstep, ctx: _Context) -> list[str]:
                     sends[node] = sends.get(node, 0) + 1
     parts = list(nxt)
     parts.extend(
-        f"{_count(n, f'{node} task', f'{node} tasks')} from the Sends" for node, n in sends.items()
+        f"{count(n, f'{node} task', f'{node} tasks')} from the Sends" for node, n in sends.items()
     )
     if parts:
-        return [f"Next: {_names(parts)}."]
+        return [f"Next: {listing(parts)}."]
     if ctx.space is not None and ctx.space.ns:
         return ["Nothing is triggered next, so this subgraph run ends here."]
     return ["Nothing is triggered next, so the run ends here."]
@@ -1432,7 +1297,7 @@ def _call_ends(s: Superstep, ctx: _Context) -> list[str]:
         idx = ctx.num(index)
         if call.status == "interrupted":
             waiting = [n for n in s.checkpoint.why if n != START]
-            before = f" before {_names(waiting)} started" if waiting else ""
+            before = f" before {listing(waiting)} started" if waiting else ""
             out.append(
                 f"Call {idx} stopped here at a breakpoint (interrupt_before/interrupt_after)"
                 f"{before}; the next call continues from this checkpoint."
