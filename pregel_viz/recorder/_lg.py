@@ -8,18 +8,26 @@ module was tested with. No other module of pregel-viz imports anything private f
 The log's schema (:mod:`pregel_viz.events`) keeps its own copy of the reserved names, so that a
 log reads without LangGraph; :func:`reserved_name_differences` compares that copy with the
 installed LangGraph's, and :func:`check_version` warns when they differ.
+
+Task ids and paths are derived here as LangGraph derives them (:func:`task_id_func`,
+:func:`task_path_str`), so that :func:`pregel_viz.from_checkpointer` can name the writes a
+checkpointer keeps only under their task's id.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import sys
+import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from types import FrameType
 from typing import Any
+
+import xxhash
 
 from .. import events
 from ..errors import PregelVizWarning
@@ -44,6 +52,12 @@ __all__ = [
     "check_version",
     "reserved_name_differences",
     "running_task",
+    "task_function_name",
+    "task_id_func",
+    "task_id_uuid5",
+    "task_id_xxh3",
+    "task_path_str",
+    "update_task_id",
 ]
 
 try:
@@ -236,3 +250,56 @@ def running_task() -> tuple[str, Mapping[str, Any]] | None:
         return None
     finally:
         del frame
+
+
+# --- task ids ----------------------------------------------------------------------------------
+# A checkpointer keeps pending writes under their task's id, without its name or path. Those ids
+# are deterministic (langgraph.pregel._algo: _xxhash_str, _uuid5_str, task_path_str; the ids of
+# update_state's writes in langgraph.pregel.main), so from_checkpointer recomputes them.
+
+
+def task_path_str(path: Any) -> str:
+    """A task path as the string LangGraph files writes under (``_algo.py:task_path_str``)."""
+    if isinstance(path, (tuple, list)):
+        return "~" + ", ".join(task_path_str(p) for p in path)
+    if isinstance(path, int):  # bools too: True -> 0000000001
+        return f"{path:010d}"
+    return str(path)
+
+
+def task_id_func(checkpoint_version: Any) -> Callable[..., str]:
+    """The task id function of a checkpoint of format ``v``: XXH3 after format 1, else SHA-1."""
+    if isinstance(checkpoint_version, int) and checkpoint_version > 1:
+        return task_id_xxh3
+    return task_id_uuid5
+
+
+def task_id_xxh3(namespace: bytes, *parts: str) -> str:
+    h = xxhash.xxh3_128_hexdigest(namespace + b"".join(p.encode() for p in parts))
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def task_id_uuid5(namespace: bytes, *parts: str) -> str:
+    sha = hashlib.sha1(namespace, usedforsecurity=False)
+    sha.update(b"".join(p.encode() for p in parts))
+    h = sha.hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def update_task_id(checkpoint_id: str, i: int) -> str | None:
+    """The id ``update_state`` files its writes under when no task was prepared for as_node."""
+    try:
+        name = INTERRUPT if i == 0 else f"{INTERRUPT}:{i}"
+        return str(uuid.uuid5(uuid.UUID(checkpoint_id), name))
+    except ValueError:
+        return None
+
+
+def task_function_name(obj: Any) -> str | None:
+    """The function name of a functional-API ``@task`` (LangGraph's private ``_TaskFunction``),
+    or None when ``obj`` is none."""
+    kind = type(obj)
+    if kind.__name__ != "_TaskFunction" or not kind.__module__.startswith("langgraph"):
+        return None
+    name = getattr(getattr(obj, "func", None), "__name__", None)
+    return name if isinstance(name, str) else None
