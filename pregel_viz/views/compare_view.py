@@ -39,7 +39,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..analysis.compare import Comparison, branches, compare, differing_nodes, fork_branches
+from ..analysis.compare import FORK_LABELS, Comparison, compare, differing_nodes, find_fork
 from ..analysis.export import json_safe
 from ..model import Namespace, Run, Superstep, Thread
 from ..reader import as_run
@@ -194,21 +194,16 @@ def side_by_side_payload(
 def _build_fork(
     run: Run, *, thread: str | None, ns: str, branch: int
 ) -> tuple[Comparison, dict[str, Any]]:
-    th = run.get_thread(thread)
-    space = th.get_namespace(ns)
-    parent: int | None = None
-    fork: int | None = None
-    if branches(space):
-        parent, fork = fork_branches(run, thread=th.thread_id, ns=space.ns, branch=branch)
+    found = find_fork(run, thread=thread, ns=ns, branch=branch)
     return build_side_by_side(
         run,
         run,
-        thread_a=th.thread_id,
-        thread_b=th.thread_id,
-        ns=space.ns,
-        branch_a=parent,
-        branch_b=fork,
-        labels=("parent", "fork"),
+        thread_a=found.thread,
+        thread_b=found.thread,
+        ns=found.ns,
+        branch_a=found.parent,
+        branch_b=found.fork,
+        labels=FORK_LABELS,
     )
 
 

@@ -1,0 +1,448 @@
+"""How two aligned supersteps differ: the step-by-step half of :mod:`.compare`.
+
+:func:`compare_steps` aligns two lists of supersteps by step number and names each way the
+sides differ at a step (in the order of :data:`DIVERGENCE_KINDS`), going into the subgraph runs
+of paired tasks. What is compared, and the words for it, come from :mod:`._comparable`. Details
+are written with stand-ins for the sides' labels, put in by :func:`relabel` once the caller
+knows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..events import BRANCH_TO, START, is_internal_channel
+from ..model import Superstep, Task, Thread
+from ._comparable import (
+    by_channel,
+    channel_label,
+    compared_channels,
+    outcome_text,
+    result_text,
+    task_result,
+    thread_outcome,
+    values_text,
+    writes_of,
+)
+from .narrate import describe_value
+
+__all__ = [
+    "DIVERGENCE_KINDS",
+    "Divergence",
+    "StepRow",
+    "ThreadPair",
+    "compare_outcomes",
+    "compare_steps",
+    "pair_tasks",
+    "relabel",
+    "squash",
+    "task_differs",
+    "unique",
+]
+
+DIVERGENCE_KINDS = ("source", "tasks", "outcome", "writes", "values", "missing")
+"""The kinds of divergence, in the order they are looked for within one step."""
+
+
+# --------------------------------------------------------------------------- divergences
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One way the two sides differ.
+
+    Attributes:
+        step: the step number (``None`` for how the whole run ended).
+        kind: one of :data:`DIVERGENCE_KINDS`, or ``"outcome"`` for how the run ended.
+        details: a human-readable sentence.
+        a, b: the differing things on each side, as plain data (``None`` when absent).
+        subgraph: the node path of the subgraph run where it happened (``""``: this graph).
+    """
+
+    step: int | None
+    kind: str
+    details: str
+    a: Any = None
+    b: Any = None
+    subgraph: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data."""
+        return {
+            "step": self.step,
+            "kind": self.kind,
+            "details": self.details,
+            "a": self.a,
+            "b": self.b,
+            "subgraph": self.subgraph,
+        }
+
+
+@dataclass
+class StepRow:
+    """One aligned step: what each side did there, and how they differ."""
+
+    step: int
+    a: dict[str, Any] | None
+    b: dict[str, Any] | None
+    differences: list[Divergence] = field(default_factory=list)
+
+    @property
+    def same(self) -> bool:
+        """Both sides did the same thing at this step."""
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``{"step", "a", "b", "same", "differences"}``."""
+        return {
+            "step": self.step,
+            "a": self.a,
+            "b": self.b,
+            "same": self.same,
+            "differences": [d.to_dict() for d in self.differences],
+        }
+
+
+# --------------------------------------------------------------------------- the two sides
+
+
+@dataclass
+class ThreadPair:
+    """The threads the two sides belong to (where their subgraph runs are)."""
+
+    thread_a: Thread
+    thread_b: Thread
+
+
+_A = "\x00A\x00"  # stand-ins for the sides' labels in details, put in by relabel
+_B = "\x00B\x00"
+
+
+def relabel(d: Divergence, labels: tuple[str, str]) -> Divergence:
+    text = d.details.replace(_A, labels[0]).replace(_B, labels[1])
+    return Divergence(d.step, d.kind, text, d.a, d.b, d.subgraph)
+
+
+# --------------------------------------------------------------------------- step by step
+
+
+def compare_steps(
+    steps_a: list[Superstep], steps_b: list[Superstep], ctx: ThreadPair, where: str
+) -> tuple[list[StepRow], list[Divergence]]:
+    by_a = {s.step: s for s in steps_a}
+    by_b = {s.step: s for s in steps_b}
+    numbers = sorted(set(by_a) | set(by_b))
+    rows: list[StepRow] = []
+    diffs: list[Divergence] = []
+    last_a = max(by_a) if by_a else None
+    last_b = max(by_b) if by_b else None
+    for n in numbers:
+        sa, sb = by_a.get(n), by_b.get(n)
+        found: list[Divergence] = []
+        if sa is None or sb is None:
+            found.append(_missing(n, sa, sb, last_a, last_b, where))
+        else:
+            found.extend(_compare_step(n, sa, sb, ctx, where))
+        rows.append(StepRow(n, _side(sa), _side(sb), found))
+        diffs.extend(found)
+    return rows, diffs
+
+
+def _missing(
+    n: int,
+    sa: Superstep | None,
+    sb: Superstep | None,
+    last_a: int | None,
+    last_b: int | None,
+    where: str,
+) -> Divergence:
+    has, lacks = (_A, _B) if sb is None else (_B, _A)
+    s = sa if sa is not None else sb
+    assert s is not None
+    last = last_b if sb is None else last_a
+    tasks = ", ".join(squash([t.name for t in s.tasks])) or f"({s.source})"
+    if last is not None and n > last:
+        why = f"{lacks} stopped after step {last}"
+    else:
+        why = f"{lacks} has no step {n}"
+    return Divergence(
+        n,
+        "missing",
+        f"{why}; {has} has step {n} ({tasks}).",
+        _side(sa),
+        _side(sb),
+        where,
+    )
+
+
+def _side(s: Superstep | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "step": s.step,
+        "source": s.source,
+        "checkpoint_id": s.checkpoint.id if s.checkpoint is not None else None,
+        "tasks": [t.name for t in s.tasks],
+        "statuses": [t.status for t in s.tasks],
+    }
+
+
+def _compare_step(
+    n: int, sa: Superstep, sb: Superstep, ctx: ThreadPair, where: str
+) -> list[Divergence]:
+    out: list[Divergence] = []
+    if sa.source != sb.source:
+        out.append(
+            Divergence(
+                n,
+                "source",
+                f"{_A}'s step {n} is {_source_text(sa)}; {_B}'s is {_source_text(sb)}.",
+                sa.source,
+                sb.source,
+                where,
+            )
+        )
+        out.extend(_values(n, sa, sb, where))
+        return out
+    names_a = sorted(t.name for t in sa.tasks)
+    names_b = sorted(t.name for t in sb.tasks)
+    if names_a != names_b:
+        out.append(
+            Divergence(
+                n,
+                "tasks",
+                f"{_A} ran {_task_list(sa.tasks)}; {_B} ran {_task_list(sb.tasks)}.",
+                names_a,
+                names_b,
+                where,
+            )
+        )
+        out.extend(_values(n, sa, sb, where))
+        return out
+    pairs = pair_tasks(sa.tasks, sb.tasks)
+    outcome = [d for ta, tb in pairs if (d := _task_outcome(n, ta, tb, where)) is not None]
+    out.extend(outcome[:1])
+    writes = [d for ta, tb in pairs if (d := _task_writes(n, ta, tb, where)) is not None]
+    out.extend(writes[:1])
+    out.extend(_values(n, sa, sb, where))
+    for ta, tb in pairs:
+        out.extend(_subgraphs(ta, tb, ctx, where, n))
+    return out
+
+
+def _source_text(s: Superstep) -> str:
+    return {
+        "loop": "a loop step",
+        "input": "an input",
+        "update": "an update_state",
+        "fork": "a fork (a replay from a past checkpoint)",
+    }.get(s.source, f"a {s.source!r} checkpoint") + (
+        f" ({', '.join(squash([t.name for t in s.tasks]))})" if s.tasks else ""
+    )
+
+
+def _task_list(tasks: Sequence[Task]) -> str:
+    return ", ".join(squash([t.name for t in tasks])) if tasks else "no task"
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def pair_tasks(a: Sequence[Task], b: Sequence[Task]) -> list[tuple[Task, Task]]:
+    """Tasks of the same name paired in order (their path order: Send index, call order)."""
+    by_b: dict[str, list[Task]] = {}
+    for t in b:
+        by_b.setdefault(t.name, []).append(t)
+    used: dict[str, int] = {}
+    out: list[tuple[Task, Task]] = []
+    for t in a:
+        k = used.get(t.name, 0)
+        others = by_b.get(t.name, [])
+        if k < len(others):
+            out.append((t, others[k]))
+        used[t.name] = k + 1
+    return out
+
+
+def task_differs(ta: Task, tb: Task, ctx: ThreadPair, n: int) -> bool:
+    """A paired task ended otherwise, wrote otherwise or ran a subgraph that diverged."""
+    return bool(
+        task_result(ta) != task_result(tb)
+        or writes_of(ta) != writes_of(tb)
+        or _subgraphs(ta, tb, ctx, "", n)
+    )
+
+
+def _task_outcome(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
+    oa, ob = task_result(ta), task_result(tb)
+    if oa == ob:
+        return None
+    return Divergence(
+        n,
+        "outcome",
+        f"{ta.name} {result_text(oa)} in {_A} but {result_text(ob)} in {_B}.",
+        oa,
+        ob,
+        where,
+    )
+
+
+def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
+    wa, wb = writes_of(ta), writes_of(tb)
+    if wa == wb:
+        return None
+    ca, cb = by_channel(wa), by_channel(wb)
+    parts: list[str] = []
+    routes_a = [ch[len(BRANCH_TO) :] for ch in ca if ch.startswith(BRANCH_TO)]
+    routes_b = [ch[len(BRANCH_TO) :] for ch in cb if ch.startswith(BRANCH_TO)]
+    if routes_a != routes_b:
+        ra = ", ".join(routes_a) or "nowhere"
+        rb = ", ".join(routes_b) or "nowhere"
+        parts.append(f"routed to {ra} in {_A} but to {rb} in {_B}")
+    for ch in unique([*ca, *cb]):
+        va, vb = ca.get(ch), cb.get(ch)
+        if va == vb or ch.startswith(BRANCH_TO):
+            continue
+        label = channel_label(ch)
+        if va is None:
+            parts.append(f"only {_B} {label}: {values_text(vb)}")
+        elif vb is None:
+            parts.append(f"only {_A} {label}: {values_text(va)}")
+        else:
+            parts.append(f"{label}: {_A} {values_text(va)}, {_B} {values_text(vb)}")
+    return Divergence(
+        n,
+        "writes",
+        f"{ta.name} wrote differently: {'; '.join(parts)}.",
+        wa,
+        wb,
+        where,
+    )
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence]:
+    ca = compared_channels(sa)
+    cb = compared_channels(sb)
+    if ca == cb:
+        return []
+    keys = unique([*ca, *cb])
+    differ = [k for k in keys if ca.get(k, _ABSENT) != cb.get(k, _ABSENT)]
+    state = [k for k in differ if not is_internal_channel(k)]
+    parts: list[str] = []
+    for k in state[:4]:
+        va, vb = ca.get(k, _ABSENT), cb.get(k, _ABSENT)
+        parts.append(f"{k} is {_opt(va)} in {_A} but {_opt(vb)} in {_B}")
+    if len(state) > 4:
+        parts.append(f"and {len(state) - 4} more state keys")
+    lead = "after the step, "
+    if START in differ and sa.source == "input":
+        lead = ""
+        parts.insert(
+            0,
+            f"the input is {_opt(ca.get('__start__', _ABSENT))} in {_A} but "
+            f"{_opt(cb.get('__start__', _ABSENT))} in {_B}",
+        )
+    if not parts:
+        parts.append(f"{', '.join(differ[:4])} differ")
+    return [
+        Divergence(
+            n,
+            "values",
+            f"{lead}{'; '.join(parts)}.",
+            {k: ca.get(k) for k in differ},
+            {k: cb.get(k) for k in differ},
+            where,
+        )
+    ]
+
+
+_ABSENT: Any = object()
+
+
+def _opt(v: Any) -> str:
+    return "absent" if v is _ABSENT else describe_value(v)
+
+
+# --------------------------------------------------------------------------- subgraph runs
+
+
+def _subgraphs(ta: Task, tb: Task, ctx: ThreadPair, where: str, n: int) -> list[Divergence]:
+    out: list[Divergence] = []
+    for k, (na, nb) in enumerate(zip(ta.subgraphs, tb.subgraphs, strict=False)):
+        space_a = ctx.thread_a.namespaces.get(na)
+        space_b = ctx.thread_b.namespaces.get(nb)
+        if space_a is None or space_b is None:
+            continue
+        inner = f"{where}|{ta.name}" if where else ta.name
+        if len(ta.subgraphs) > 1:
+            inner += f"[{k}]"
+        _, diffs = compare_steps(space_a.get_branch(), space_b.get_branch(), ctx, inner)
+        if diffs:
+            d = diffs[0]
+            out.append(
+                Divergence(
+                    n,
+                    d.kind,
+                    f"inside {ta.name}'s subgraph run, at its step {d.step}: {d.details}",
+                    d.a,
+                    d.b,
+                    d.subgraph,
+                )
+            )
+    if len(ta.subgraphs) != len(tb.subgraphs):
+        out.append(
+            Divergence(
+                n,
+                "tasks",
+                f"{ta.name} ran {len(ta.subgraphs)} subgraph run(s) in {_A}, "
+                f"{len(tb.subgraphs)} in {_B}.",
+                len(ta.subgraphs),
+                len(tb.subgraphs),
+                where,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- the outcome
+
+
+def compare_outcomes(ta: Thread, tb: Thread) -> list[Divergence]:
+    """How the two threads ended, when that differs (a divergence of step ``None``)."""
+    oa, ob = thread_outcome(ta), thread_outcome(tb)
+    if oa == ob:
+        return []
+    return [
+        Divergence(
+            None,
+            "outcome",
+            f"{_A} ended {outcome_text(oa)}; {_B} ended {outcome_text(ob)}.",
+            oa,
+            ob,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- text
+
+
+def squash(names: Sequence[str]) -> list[str]:
+    """The names, each once, a repeated one counted: ``["a", "a", "b"]`` -> ``["a x2", "b"]``."""
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return [n if k == 1 else f"{n} x{k}" for n, k in counts.items()]
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """The items, each once, in the order first seen."""
+    out: list[str] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
