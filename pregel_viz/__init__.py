@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .analysis.compare import Comparison, Divergence, branches, compare, compare_fork
+from .analysis.export import run_to_dict, summary
 from .analysis.narrate import Narration, narrate
 from .errors import (
     CorruptLogError,
@@ -28,8 +29,12 @@ from .errors import (
     TruncatedLogWarning,
 )
 from .logfile import LoadLimits
-from .model import Run
-from .reader import load
+from .model import Run, provide
+from .reader import load, read_bytes
+from .views.html import to_html
+
+# Run's conveniences are these functions (see pregel_viz.model.provide).
+provide(from_bytes=read_bytes, to_dict=run_to_dict, summary=summary, to_html=to_html)
 
 # Imported on first use: they pull in LangGraph/LangChain or the notebook stack (about a
 # second), which reading a log (the Jupyter server extension, the CLI's readers) never needs.
@@ -44,15 +49,16 @@ _LAZY = {
     "fork_view": ".views.compare_view",
     "Debugger": ".views.widget",
     "LiveDebugger": ".views.live_widget",
-    "debug": ".views.live_widget",
+    "debug": ".notebook",
     "show": ".views.widget",
 }
 
 if TYPE_CHECKING:
+    from .notebook import debug
     from .recorder import Recording, arecord, record, recording
     from .recorder.rebuild import from_checkpointer
     from .views.compare_view import CompareDebugger, compare_view, fork_view
-    from .views.live_widget import LiveDebugger, debug
+    from .views.live_widget import LiveDebugger
     from .views.widget import Debugger, show
 
 
@@ -129,4 +135,6 @@ __all__ = [
     "record",
     "recording",
     "show",
+    "summary",
+    "to_html",
 ]

@@ -237,7 +237,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
         """
         from IPython.display import display
 
-        from .views.live_widget import debug
+        from .notebook import debug
 
         try:
             widget = debug(

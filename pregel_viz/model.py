@@ -8,11 +8,13 @@ Values are the plain tagged data of :mod:`pregel_viz.values`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .events import BRANCH_TO, JOIN, PULL, TASKS, is_internal_channel, spec_key
+from .logfile import LogWriter
+from .values import UNKNOWN
 
 if TYPE_CHECKING:
     from .logfile import LoadLimits
@@ -35,25 +37,6 @@ __all__ = [
     "spec_key",
 ]
 
-
-class _Unknown:
-    """What a source never kept (timings rebuilt from a checkpointer, say)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNKNOWN: Any = _Unknown()
 
 # in a push task's path: the pull task that called it (a functional API task), named next
 _CALLED_FROM = f"~{PULL}, "
@@ -458,6 +441,24 @@ class Thread:
         return [t for t in self.tasks() if t.error is not None]
 
 
+# A Run's conveniences (from_bytes, to_dict, summary, to_html) are functions of the stages built
+# on the model (reader, analysis.export, views.html), which it never imports: imports run one
+# way. pregel_viz/__init__.py, run before any module of the package, hands them in.
+_PROVIDED: dict[str, Callable[..., Any]] = {}
+
+
+def provide(**functions: Callable[..., Any]) -> None:
+    """Hand the model the functions behind :class:`Run`'s conveniences (see above)."""
+    _PROVIDED.update(functions)
+
+
+def _provided(name: str) -> Callable[..., Any]:
+    try:
+        return _PROVIDED[name]
+    except KeyError:
+        raise RuntimeError(f"Run.{name} needs pregel_viz to be imported") from None
+
+
 @dataclass
 class Run:
     """A recorded run: one or more threads, read from a `.pregel` log.
@@ -478,9 +479,8 @@ class Run:
         cls, data: bytes, *, source: str = "log", limits: LoadLimits | None = None
     ) -> Run:
         """Read a whole log held in memory (see :func:`pregel_viz.reader.read_bytes`)."""
-        from .reader import read_bytes
-
-        return read_bytes(data, source=source, limits=limits)
+        run: Run = _provided("from_bytes")(data, source=source, limits=limits)
+        return run
 
     @property
     def thread(self) -> Thread:
@@ -525,8 +525,6 @@ class Run:
 
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write this run as a `.pregel` log; returns the path."""
-        from .logfile import LogWriter
-
         writer = LogWriter(path)
         try:
             for event in self.events:
@@ -536,56 +534,33 @@ class Run:
         return os.fspath(path)
 
     def to_dict(self) -> dict[str, Any]:
-        from .analysis.export import run_to_dict
-
-        return run_to_dict(self)
+        """The run as JSON-ready data (:func:`pregel_viz.analysis.export.run_to_dict`)."""
+        data: dict[str, Any] = _provided("to_dict")(self)
+        return data
 
     def summary(self) -> str:
-        from .analysis.export import summary
-
-        return summary(self)
+        """A few lines of text: the graph, the threads, the outcome, the supersteps
+        (:func:`pregel_viz.analysis.export.summary`)."""
+        text: str = _provided("summary")(self)
+        return text
 
     def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
         """A self-contained HTML page stepping through this run (opens offline, from file://).
 
-        Returns the page's text; with ``path``, also writes it there.
+        Returns the page's text; with ``path``, also writes it there
+        (:func:`pregel_viz.views.html.to_html`).
         """
-        from .views.html import to_html, write_html
-
-        if path is not None:
-            write_html(self, path)
-        return to_html(self)
+        page: str = _provided("to_html")(self, path)
+        return page
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The debugger widget in notebooks (with the payload as
-        ``application/vnd.pregel-viz+json``, which the JupyterLab extension renders in saved
-        notebooks, no kernel needed), the text summary everywhere else."""
-        data: dict[str, Any] = {}
-        meta: dict[str, Any] = {}
-        try:
-            from .views.widget import Debugger
+        """The debugger widget in notebooks, the text summary everywhere else
+        (:func:`pregel_viz.views.widget.run_mimebundle`)."""
+        from .views.widget import run_mimebundle  # the one late import: a Run shows itself
 
-            result = Debugger(self)._repr_mimebundle_(include=include, exclude=exclude)
-            if isinstance(result, tuple):
-                data, meta = dict(result[0]), dict(result[1] or {})
-            elif isinstance(result, dict):
-                data = dict(result)
-        except Exception:  # no widget front-end, or the viewer is not built: no widget
-            data, meta = {}, {}
-        from .views.widget import MIME
-
-        wanted = (include is None or MIME in include) and not (exclude and MIME in exclude)
-        if MIME not in data and wanted:
-            try:
-                from .views.payload import build_payload
-
-                data[MIME] = build_payload(self)
-            except Exception:  # the text summary below is always there
-                pass
-        data["text/plain"] = self.summary()
-        return data, meta
+        return run_mimebundle(self, include, exclude)
 
     def __repr__(self) -> str:
         steps = sum(len(t.root.supersteps) for t in self.threads.values())

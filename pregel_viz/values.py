@@ -40,6 +40,7 @@ __all__ = [
     "CYCLE",
     "DEFAULT_LIMITS",
     "TRUNCATED",
+    "UNKNOWN",
     "Limits",
     "is_tagged",
     "safe_str",
@@ -47,6 +48,27 @@ __all__ = [
     "to_safe",
     "type_name",
 ]
+
+
+class _Unknown:
+    """What a source never kept (timings rebuilt from a checkpointer, say)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
 
 TRUNCATED = "pregel_viz.truncated"
 CYCLE = "pregel_viz.cycle"

@@ -111,10 +111,16 @@ def _write(text: str, path: str | os.PathLike[str]) -> str:
     return os.fspath(path)
 
 
-def to_html(run: Run) -> str:
-    """The page for ``run``, as text."""
+def to_html(run: Run, path: str | os.PathLike[str] | None = None) -> str:
+    """The page for ``run``, as text: self-contained, it opens offline (from file://).
+
+    With ``path``, also writes it there.
+    """
     title = f"pregel-viz: {run.meta.get('graph', 'run')}"
-    return _page(title, payload_json(run), mount="mount", what="run")
+    page = _page(title, payload_json(run), mount="mount", what="run")
+    if path is not None:
+        _write(page, path)
+    return page
 
 
 def write_html(run: Run, path: str | os.PathLike[str]) -> str:

@@ -1,16 +1,15 @@
 """The live debugger in a notebook: :class:`LiveDebugger`, the
-:class:`~pregel_viz.views.widget.Debugger` of a live session, and :func:`debug`, which makes
-the session and its widget.
+:class:`~pregel_viz.views.widget.Debugger` of a live session
+(:func:`pregel_viz.notebook.debug` makes both).
 
 It re-sends the payload as supersteps land, publishes the session's state as the ``live``
 trait, and takes the controls' actions (``labextension/src/viewer/live.ts``) as custom messages.
-The session (pregel_viz/live.py) runs the graph, so this module is the one widget module that
-pulls in LangGraph; ``pregel_viz.views.widget`` does not.
+It drives the session only through its methods (``step``, ``cont``, ``fork``...), so it imports
+nothing of the recorder or LangGraph at run time.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -29,7 +28,7 @@ from .widget import Debugger
 if TYPE_CHECKING:
     from ..recorder.live import LiveSession
 
-__all__ = ["LiveDebugger", "debug"]
+__all__ = ["LiveDebugger"]
 
 
 class LiveDebugger(Debugger):
@@ -226,44 +225,3 @@ def _fork_summary(run: Run, thread_id: str) -> str:
     steps = sorted({d.step for d in result.differences if d.step is not None})
     where = f" ({len(steps)} differing step{'s' if len(steps) != 1 else ''})" if steps else ""
     return f"Fork vs the branch it left{where}: {result.first.details}"
-
-
-def debug(
-    graph: Any,
-    input: Any = None,
-    config: Any = None,
-    *,
-    breakpoints: Any = None,
-    asynchronous: bool | None = None,
-    path: str | os.PathLike[str] | None = None,
-) -> LiveDebugger:
-    """Debug ``graph`` on ``input`` live: a paused session and its widget (show it to use it).
-
-    Nothing runs until a control: Step (one superstep), Continue (to the next breakpoint, an
-    ``interrupt()`` or the end), Pause, Stop; clicking a graph node sets a breakpoint before
-    or after it. ``widget.session`` drives the same session from code
-    (``widget.session.step().wait()``).
-
-    Args:
-        graph: a compiled LangGraph graph (without a checkpointer, an in-memory one is used).
-        input: the first input.
-        config: the run's config (a ``thread_id`` is made up when it has none).
-        breakpoints: ``["node", "after:node", "write:channel"]`` or
-            ``{"before": [...], "after": [...], "write": [...]}``.
-        asynchronous: run with ``astream`` (default: when the graph has ``async def`` nodes).
-        path: also write the session's log to this ``.pregel`` file as it runs.
-    """
-    from ..recorder.live import debug_session, parse_breakpoints
-
-    bp = parse_breakpoints(breakpoints)
-    session = debug_session(
-        graph,
-        input,
-        config,
-        break_before=bp["before"],
-        break_after=bp["after"],
-        break_on_write=bp["write"],
-        asynchronous=asynchronous,
-        path=path,
-    )
-    return LiveDebugger(session)

@@ -12,6 +12,7 @@ and reopened.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -22,10 +23,10 @@ import traitlets
 from ..model import Run
 from ..reader import as_run
 from .assets import MIME, bundle_file, viewer_assets, with_document
-from .payload import payload_json
+from .payload import build_payload, payload_json
 
 # MIME stays importable from here (Run._repr_mimebundle_ takes it with the widget)
-__all__ = ["MIME", "Debugger", "show"]
+__all__ = ["MIME", "Debugger", "run_mimebundle", "show"]
 
 
 class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
@@ -99,3 +100,27 @@ def show(run: Run | str | os.PathLike[str], **kwargs: Any) -> Debugger:
     widget = Debugger(run, **kwargs)
     display(widget)  # type: ignore[no-untyped-call]
     return widget
+
+
+def run_mimebundle(
+    run: Run, include: Any = None, exclude: Any = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What ``Run._repr_mimebundle_`` shows: the debugger widget in notebooks (with the payload
+    as ``application/vnd.pregel-viz+json``, which the JupyterLab extension renders in saved
+    notebooks, no kernel needed), the text summary everywhere else."""
+    data: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    try:
+        result = Debugger(run)._repr_mimebundle_(include=include, exclude=exclude)
+        if isinstance(result, tuple):
+            data, meta = dict(result[0]), dict(result[1] or {})
+        elif isinstance(result, dict):
+            data = dict(result)
+    except Exception:  # no widget front-end, or the viewer is not built: no widget
+        data, meta = {}, {}
+    wanted = (include is None or MIME in include) and not (exclude and MIME in exclude)
+    if MIME not in data and wanted:
+        with contextlib.suppress(Exception):  # the text summary below is always there
+            data[MIME] = build_payload(run)
+    data["text/plain"] = run.summary()
+    return data, meta
