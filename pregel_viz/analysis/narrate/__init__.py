@@ -20,22 +20,18 @@ from typing import Any
 
 from ...events import (
     BRANCH_TO,
-    CALL,
-    CALL_END,
-    CHECKPOINT,
     END,
     JOIN,
     PREVIOUS,
-    PULL,
     RETURN,
     ROOT,
     START,
-    TASK_START,
     TASKS,
     is_internal_channel,
     spec_key,
 )
 from ...model import Attempt, Call, Namespace, Run, Superstep, Task, Thread
+from ._context import CallMap, Context, applied_writes, attempts_of, is_call, recovered, succeeded
 from ._values import MISSING, describe_value, show
 from ._words import count, first_line, listing, times, unique, writer_names
 
@@ -163,14 +159,12 @@ def narrate(
     else:
         space = None
         supersteps = [target]
-    ctx = _Context(
+    ctx = Context(
         channels=dict(channels or {}),
         space=space,
         thread=th,
         # calls are made on the root graph: where they end is told there
-        calls=_CallMap.build(run, th, ns)
-        if run is not None and th is not None and not ns
-        else None,
+        calls=CallMap.build(run, th, ns) if run is not None and th is not None and not ns else None,
     )
     steps = [
         StepNarration(
@@ -208,101 +202,7 @@ def narrate_superstep(
     Prefer ``narrate(run, step=n)``: with the run, sentences can also tell about calls,
     resumes and subgraph runs.
     """
-    return _tell(superstep, _Context(channels=dict(channels or {}), space=None, thread=None))
-
-
-@dataclass
-class _CallMap:
-    """Which call started each task attempt, and where each call ended."""
-
-    calls: dict[int, Call]
-    attempt_call: dict[tuple[str, int], int]  # (task id, attempt position) -> call index
-    ended_at: dict[str, list[int]]  # checkpoint id -> calls that ended right after it
-    number: dict[int, int] = field(default_factory=dict)  # call index -> 1-based, per thread
-
-    @classmethod
-    def build(cls, run: Run, thread: Thread, ns: str) -> _CallMap:
-        label = thread.thread_id
-        calls = {c.index: c for c in thread.calls}
-        current: int | None = None
-        last_cp: str | None = None
-        seen: dict[str, int] = {}
-        attempt_call: dict[tuple[str, int], int] = {}
-        started: dict[int, list[tuple[str, int]]] = {}
-        ended_at: dict[str, list[int]] = {}
-        for e in run.events:
-            kind = e.get("k")
-            if e.get("thread") not in (label, None):
-                continue
-            if kind == CALL and e.get("thread") == label:
-                idx = e.get("call")
-                current = idx if isinstance(idx, int) else None
-            elif kind == CHECKPOINT and e.get("ns") == ns:
-                cp = e.get("id")
-                last_cp = cp if isinstance(cp, str) else last_cp
-            elif kind == TASK_START and e.get("thread") == label and e.get("ns") == ns:
-                task = e.get("task")
-                if isinstance(task, str) and current is not None:
-                    pos = seen.get(task, 0)
-                    seen[task] = pos + 1
-                    attempt_call[(task, pos)] = current
-                    started.setdefault(current, []).append((task, pos))
-            elif kind == CALL_END and e.get("thread") == label:
-                idx = e.get("call")
-                if isinstance(idx, int) and last_cp is not None:
-                    # a call that started no task from its last checkpoint ended between steps
-                    space = thread.namespaces.get(ns)
-                    inside = space is not None and any(
-                        space.tasks.get(t) is not None and space.tasks[t].checkpoint_id == last_cp
-                        for t, _ in started.get(idx, [])
-                    )
-                    if not inside:
-                        ended_at.setdefault(last_cp, []).append(idx)
-                current = None
-        number = {c.index: i + 1 for i, c in enumerate(thread.calls)}
-        return cls(calls, attempt_call, ended_at, number)
-
-    def call_of(self, task: Task, position: int) -> Call | None:
-        idx = self.attempt_call.get((task.id, position))
-        return self.calls.get(idx) if idx is not None else None
-
-
-@dataclass
-class _Context:
-    channels: dict[str, Any]
-    space: Namespace | None
-    thread: Thread | None
-    calls: _CallMap | None = None
-    _owner: dict[str, Superstep] | None = None
-    _seen: dict[tuple[int, str], frozenset[str]] = field(default_factory=dict)
-    _facts: dict[tuple[str, str], bool | None] = field(default_factory=dict)
-
-    def previous(self, s: Superstep) -> Superstep | None:
-        """The superstep that made the checkpoint ``s`` started from."""
-        if self.space is None or s.parent is None:
-            return None
-        if self._owner is None:
-            self._owner = {
-                x.checkpoint.id: x for x in self.space.supersteps if x.checkpoint is not None
-            }
-        prev = self._owner.get(s.parent.id)
-        return None if prev is s else prev
-
-    def num(self, call_index: int) -> int:
-        """A call's number within its thread (1 for the thread's first call)."""
-        if self.calls is None:
-            return call_index
-        return self.calls.number.get(call_index, call_index)
-
-    def cls(self, channel: str) -> str | None:
-        info = self.channels.get(channel)
-        if isinstance(info, dict) and isinstance(info.get("class"), str):
-            return str(info["class"])
-        return None
-
-    def info(self, channel: str) -> dict[str, Any]:
-        info = self.channels.get(channel)
-        return info if isinstance(info, dict) else {}
+    return _tell(superstep, Context(channels=dict(channels or {}), space=None, thread=None))
 
 
 def _set_items(value: Any) -> list[str] | None:
@@ -337,16 +237,7 @@ def _reducer_name(info: Mapping[str, Any]) -> str:
     return f"the reducer {short.lstrip('_') or short}"
 
 
-def _attempts(task: Task) -> list[Attempt]:
-    return task.attempts if isinstance(task.attempts, list) else []
-
-
-def _is_call(task: Task) -> bool:
-    """A functional-API ``@task`` call (a push task made by a running node, not a Send)."""
-    return task.kind == "push" and PULL in task.path
-
-
-def _tell(s: Superstep, ctx: _Context) -> list[str]:
+def _tell(s: Superstep, ctx: Context) -> list[str]:
     if s.source == "input":
         return _tell_input(s, ctx)
     if s.source == "update":
@@ -376,7 +267,7 @@ def _tell(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-def _tell_input(s: Superstep, ctx: _Context) -> list[str]:
+def _tell_input(s: Superstep, ctx: Context) -> list[str]:
     cp = s.checkpoint
     out: list[str] = []
     if cp is None:
@@ -391,7 +282,7 @@ def _tell_input(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-def _tell_update(s: Superstep, ctx: _Context) -> list[str]:
+def _tell_update(s: Superstep, ctx: Context) -> list[str]:
     out: list[str] = []
     before = s.parent.values if s.parent is not None else {}
     after = s.values
@@ -427,7 +318,7 @@ def _tell_update(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-def _has_older_sibling(s: Superstep, ctx: _Context) -> bool:
+def _has_older_sibling(s: Superstep, ctx: Context) -> bool:
     if ctx.space is None or s.parent is None:
         return False
     for other in ctx.space.supersteps:
@@ -438,7 +329,7 @@ def _has_older_sibling(s: Superstep, ctx: _Context) -> bool:
     return False
 
 
-def _tell_fork(s: Superstep, ctx: _Context) -> list[str]:
+def _tell_fork(s: Superstep, ctx: Context) -> list[str]:
     base = f"step {s.parent.step}" if s.parent is not None else "an earlier step"
     out = [
         f"A call resumed the thread from the past checkpoint of {base}: LangGraph copied that "
@@ -449,7 +340,7 @@ def _tell_fork(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-def _why_tasks_ran(s: Superstep, ctx: _Context) -> list[str]:
+def _why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
     out: list[str] = []
     # tasks with the same reason share a sentence; a lone task also names its channel
     groups: dict[str, list[tuple[str, str]]] = {}
@@ -479,7 +370,7 @@ def _them(names: Sequence[str]) -> str:
     return "it" if len(names) == 1 else "them"
 
 
-def _pull_reason(task: Task, ctx: _Context) -> str:
+def _pull_reason(task: Task, ctx: Context) -> str:
     if task.triggers is None:
         return "one of its trigger channels advanced (which one was not recorded)"
     if not task.triggers:
@@ -519,7 +410,7 @@ def _push_reasons(s: Superstep) -> list[str]:
     for task in s.tasks:
         if task.kind != "push":
             continue
-        if _is_call(task):
+        if is_call(task):
             by = calls.setdefault(task.sent_by or "?", {})
             by[task.name] = by.get(task.name, 0) + 1
         else:
@@ -540,12 +431,12 @@ def _push_reasons(s: Superstep) -> list[str]:
     return out
 
 
-def _task_story(task: Task, s: Superstep, ctx: _Context) -> list[str]:
+def _task_story(task: Task, s: Superstep, ctx: Context) -> list[str]:
     out: list[str] = []
-    attempts = _attempts(task)
+    attempts = attempts_of(task)
     label = task.name
     out.extend(_attempt_story(task, attempts, ctx))
-    if task.error is not None and not _recovered(task):
+    if task.error is not None and not recovered(task):
         err = task.error
         out.append(f"{label} failed with {err.get('type')}: {first_line(err.get('message'))}.")
     last = attempts[-1].status if attempts else None
@@ -564,7 +455,7 @@ def _task_story(task: Task, s: Superstep, ctx: _Context) -> list[str]:
         w = _writes_phrase(task)
         if w:
             out.append(f"{label} {w}.")
-        elif task.status == "ok" and last != "parent_command" and not _is_call(task):
+        elif task.status == "ok" and last != "parent_command" and not is_call(task):
             out.append(f"{label} finished without writing anything.")
     out.extend(_subgraph_story(task, ctx))
     return out
@@ -573,12 +464,12 @@ def _task_story(task: Task, s: Superstep, ctx: _Context) -> list[str]:
 _GROUP = 3  # more tasks of one name than this are told together
 
 
-def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: _Context) -> list[str]:
+def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: Context) -> list[str]:
     """Many tasks of one node (a wide Send fan-out): the odd ones alone, the rest together."""
     out: list[str] = []
     plain: list[Task] = []
     for task in tasks:
-        if task.status == "ok" and len(_attempts(task)) <= 1 and not task.subgraphs:
+        if task.status == "ok" and len(attempts_of(task)) <= 1 and not task.subgraphs:
             plain.append(task)
         else:
             out.extend(_task_story(task, s, ctx))
@@ -603,7 +494,7 @@ def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: _Context) -> l
 
 
 def _segments(
-    task: Task, attempts: list[Attempt], ctx: _Context
+    task: Task, attempts: list[Attempt], ctx: Context
 ) -> list[tuple[int | None, list[Attempt]]]:
     """The attempts grouped by the call that made them (one group without call records)."""
     out: list[tuple[int | None, list[Attempt]]] = []
@@ -622,7 +513,7 @@ def _err_text(a: Attempt) -> str:
     return f"{err.get('type', 'error')}: {first_line(err.get('message', ''))}"
 
 
-def _attempt_story(task: Task, attempts: list[Attempt], ctx: _Context) -> list[str]:
+def _attempt_story(task: Task, attempts: list[Attempt], ctx: Context) -> list[str]:
     out: list[str] = []
     segments = _segments(task, attempts, ctx)
     for k, (call, group) in enumerate(segments):
@@ -659,14 +550,14 @@ def _attempt_story(task: Task, attempts: list[Attempt], ctx: _Context) -> list[s
     return out
 
 
-def _kept_writes(s: Superstep, ctx: _Context) -> list[str]:
+def _kept_writes(s: Superstep, ctx: Context) -> list[str]:
     """After a failed step was resumed: the tasks that had finished did not run again."""
     if ctx.calls is None:
         return []
     resumed: list[int] = []
     for task in s.tasks:
-        if _recovered(task):
-            call = ctx.calls.call_of(task, len(_attempts(task)) - 1)
+        if recovered(task):
+            call = ctx.calls.call_of(task, len(attempts_of(task)) - 1)
             if call is not None:
                 resumed.append(call.index)
     if not resumed:
@@ -674,8 +565,8 @@ def _kept_writes(s: Superstep, ctx: _Context) -> list[str]:
     first = min(resumed)
     kept: list[str] = []
     for task in s.tasks:
-        attempts = _attempts(task)
-        if not attempts or _recovered(task) or attempts[-1].status != "ok":
+        attempts = attempts_of(task)
+        if not attempts or recovered(task) or attempts[-1].status != "ok":
             continue
         call = ctx.calls.call_of(task, len(attempts) - 1)
         if call is not None and call.index < first:
@@ -689,21 +580,8 @@ def _kept_writes(s: Superstep, ctx: _Context) -> list[str]:
     ]
 
 
-def _recovered(task: Task) -> bool:
-    """Failed once, then succeeded when the thread was resumed."""
-    attempts = _attempts(task)
-    return task.error is not None and bool(attempts) and attempts[-1].status == "ok"
-
-
-def _succeeded(task: Task) -> bool:
-    attempts = _attempts(task)
-    if attempts:
-        return attempts[-1].status == "ok"
-    return task.error is None
-
-
 def _interrupt_story(
-    task: Task, attempts: list[Attempt], pauses: list[int], ctx: _Context
+    task: Task, attempts: list[Attempt], pauses: list[int], ctx: Context
 ) -> list[str]:
     out: list[str] = []
     values = list(task.interrupts)
@@ -733,7 +611,7 @@ def _interrupt_story(
     return out
 
 
-def _resumed_by(task: Task, position: int, attempts: list[Attempt], ctx: _Context) -> str | None:
+def _resumed_by(task: Task, position: int, attempts: list[Attempt], ctx: Context) -> str | None:
     if position >= len(attempts):
         return None
     call = ctx.calls.call_of(task, position) if ctx.calls is not None else None
@@ -814,7 +692,7 @@ def _writes_phrase(task: Task) -> str:
     return "; ".join(head + w.tail())
 
 
-def _subgraph_story(task: Task, ctx: _Context) -> list[str]:
+def _subgraph_story(task: Task, ctx: Context) -> list[str]:
     if not task.subgraphs:
         return []
     out: list[str] = []
@@ -834,7 +712,7 @@ def _subgraph_story(task: Task, ctx: _Context) -> list[str]:
     return out
 
 
-def _no_checkpoint(s: Superstep, ctx: _Context) -> list[str]:
+def _no_checkpoint(s: Superstep, ctx: Context) -> list[str]:
     failed = [t.name for t in s.tasks if t.status == "error"]
     paused = [t.name for t in s.tasks if t.status == "interrupted"]
     finished = [t.name for t in s.tasks if t.status == "ok" and t.writes]
@@ -856,7 +734,7 @@ def _no_checkpoint(s: Superstep, ctx: _Context) -> list[str]:
             "paused, so no checkpoint was saved for this step: the thread waits for "
             "Command(resume=...)."
         )
-    elif any(a.status == "parent_command" for t in s.tasks for a in _attempts(t)):
+    elif any(a.status == "parent_command" for t in s.tasks for a in attempts_of(t)):
         out.append("No checkpoint was saved for this step: control went back to the parent graph.")
     else:
         call = _call_of_step(s, ctx)
@@ -874,13 +752,13 @@ def _no_checkpoint(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-def _call_of_step(s: Superstep, ctx: _Context) -> Call | None:
+def _call_of_step(s: Superstep, ctx: Context) -> Call | None:
     """The call that made the last attempt of this step's tasks."""
     if ctx.calls is None:
         return None
     found: Call | None = None
     for task in s.tasks:
-        attempts = _attempts(task)
+        attempts = attempts_of(task)
         if attempts:
             call = ctx.calls.call_of(task, len(attempts) - 1)
             if call is not None and (found is None or call.index > found.index):
@@ -888,21 +766,11 @@ def _call_of_step(s: Superstep, ctx: _Context) -> Call | None:
     return found
 
 
-def _applied_writes(s: Superstep) -> dict[str, list[tuple[str, Any]]]:
-    out: dict[str, list[tuple[str, Any]]] = {}
-    for task in s.tasks:
-        if not _succeeded(task):
-            continue
-        for ch, value in task.writes:
-            out.setdefault(str(ch), []).append((task.name, value))
-    return out
-
-
-def _channel_story(s: Superstep, ctx: _Context) -> list[str]:
+def _channel_story(s: Superstep, ctx: Context) -> list[str]:
     assert s.checkpoint is not None
     before = s.parent.channels if s.parent is not None else {}
     after = s.checkpoint.channels
-    writes = _applied_writes(s)
+    writes = applied_writes(s)
     out: list[str] = []
     names = list(writes)
     names.extend(ch for ch in (*before, *after, *s.updated) if ch not in writes)
@@ -924,7 +792,7 @@ def _from(writes: Sequence[tuple[str, Any]]) -> str:
 
 def _combine(
     ch: str,
-    ctx: _Context,
+    ctx: Context,
     writes: Sequence[tuple[str, Any]],
     old: Any,
     new: Any,
@@ -1036,7 +904,7 @@ def _flatten(writes: Sequence[tuple[str, Any]]) -> list[Any]:
 
 
 def _topic(
-    ch: str, writes: Sequence[tuple[str, Any]], old: Any, new: Any, s: Superstep, ctx: _Context
+    ch: str, writes: Sequence[tuple[str, Any]], old: Any, new: Any, s: Superstep, ctx: Context
 ) -> str | None:
     accumulate = _topic_accumulates(ch, ctx)
     got = _flatten(writes)
@@ -1071,7 +939,7 @@ def _topic(
     return f"{ch} is a Topic: it collected {what}: {show(new_list)}."
 
 
-def _topic_accumulates(ch: str, ctx: _Context) -> bool | None:
+def _topic_accumulates(ch: str, ctx: Context) -> bool | None:
     """Whether a Topic channel accumulates: its recorded flag, or else read off the run.
 
     (Logs before the flag was recorded:) a Topic without accumulate holds exactly the values
@@ -1082,14 +950,14 @@ def _topic_accumulates(ch: str, ctx: _Context) -> bool | None:
     if isinstance(spec, dict) and isinstance(spec.get("accumulate"), bool):
         return bool(spec["accumulate"])
     key = ("topic", ch)
-    if key in ctx._facts:
-        return ctx._facts[key]
+    if key in ctx.facts_memo:
+        return ctx.facts_memo[key]
     answer: bool | None = None
     if ctx.space is not None:
         for x in ctx.space.supersteps:
             if x.source != "loop" or x.checkpoint is None:
                 continue
-            got = _flatten(_applied_writes(x).get(ch, []))
+            got = _flatten(applied_writes(x).get(ch, []))
             held = x.checkpoint.channels.get(ch, [])
             if isinstance(held, list) and held and held != got:
                 answer = True
@@ -1097,11 +965,11 @@ def _topic_accumulates(ch: str, ctx: _Context) -> bool | None:
             before = x.parent.channels.get(ch) if x.parent is not None else None
             if not got and before and not held:
                 answer = False
-    ctx._facts[key] = answer
+    ctx.facts_memo[key] = answer
     return answer
 
 
-def _topic_replayed(s: Superstep, ch: str, ctx: _Context) -> list[Any]:
+def _topic_replayed(s: Superstep, ch: str, ctx: Context) -> list[Any]:
     """An accumulating Topic's values after ``s``, replayed from the writes.
 
     LangGraph checkpoints an accumulating Topic's list by reference and saves checkpoints in
@@ -1118,7 +986,7 @@ def _topic_replayed(s: Superstep, ch: str, ctx: _Context) -> list[Any]:
     for step in reversed(chain):
         if step.source == "loop":
             if step.checkpoint is not None:
-                held = held + _flatten(_applied_writes(step).get(ch, []))
+                held = held + _flatten(applied_writes(step).get(ch, []))
         elif step.source != "fork" and step.checkpoint is not None:
             value = step.checkpoint.channels.get(ch, [])
             held = list(value) if isinstance(value, list) else []
@@ -1203,7 +1071,7 @@ def _barrier(
     )
 
 
-def _barrier_seen(s: Superstep, ch: str, ctx: _Context) -> frozenset[str] | None:
+def _barrier_seen(s: Superstep, ch: str, ctx: Context) -> frozenset[str] | None:
     """Who a barrier channel has heard from after superstep ``s``, replayed from the writes.
 
     A saved barrier value cannot be trusted: LangGraph 1.x checkpoints a barrier's set by
@@ -1218,7 +1086,7 @@ def _barrier_seen(s: Superstep, ch: str, ctx: _Context) -> frozenset[str] | None
     seen: frozenset[str] = frozenset()
     guard: set[int] = set()
     while cur is not None and id(cur) not in guard:
-        cached = ctx._seen.get((id(cur), ch))
+        cached = ctx.seen_memo.get((id(cur), ch))
         if cached is not None:
             seen = cached
             break
@@ -1233,15 +1101,15 @@ def _barrier_seen(s: Superstep, ch: str, ctx: _Context) -> frozenset[str] | None
             if ran and seen == names:
                 seen = frozenset()  # consumed by the node it released
             written = {
-                str(value) for t in step.tasks if _succeeded(t) for c, value in t.writes if c == ch
+                str(value) for t in step.tasks if succeeded(t) for c, value in t.writes if c == ch
             }
             if step.checkpoint is not None:
                 seen = seen | written
-        ctx._seen[(id(step), ch)] = seen
+        ctx.seen_memo[(id(step), ch)] = seen
     return seen
 
 
-def _next_nodes(s: Superstep, ctx: _Context) -> list[str]:
+def _next_nodes(s: Superstep, ctx: Context) -> list[str]:
     """The nodes the checkpoint triggers, less any whose barrier is really still waiting."""
     assert s.checkpoint is not None
     out: list[str] = []
@@ -1262,7 +1130,7 @@ def _next_nodes(s: Superstep, ctx: _Context) -> list[str]:
     return out
 
 
-def _next(s: Superstep, ctx: _Context) -> list[str]:
+def _next(s: Superstep, ctx: Context) -> list[str]:
     cp = s.checkpoint
     if cp is None:
         return []
@@ -1286,7 +1154,7 @@ def _next(s: Superstep, ctx: _Context) -> list[str]:
     return ["Nothing is triggered next, so the run ends here."]
 
 
-def _call_ends(s: Superstep, ctx: _Context) -> list[str]:
+def _call_ends(s: Superstep, ctx: Context) -> list[str]:
     if ctx.calls is None or s.checkpoint is None:
         return []
     out: list[str] = []
