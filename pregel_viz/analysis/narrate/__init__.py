@@ -12,7 +12,6 @@ The result is plain data (:meth:`Narration.to_dict`), ready for a viewer pane.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,14 +23,15 @@ from ...events import (
     JOIN,
     PREVIOUS,
     RETURN,
-    ROOT,
     START,
     TASKS,
     is_internal_channel,
     spec_key,
 )
 from ...model import Attempt, Call, Namespace, Run, Superstep, Task, Thread
-from ._context import CallMap, Context, applied_writes, attempts_of, is_call, recovered, succeeded
+from ._barriers import barrier_seen, join_names, join_target
+from ._channels import channel_story
+from ._context import CallMap, Context, attempts_of, is_call, recovered
 from ._values import MISSING, describe_value, show
 from ._words import count, first_line, listing, times, unique, writer_names
 
@@ -205,38 +205,6 @@ def narrate_superstep(
     return _tell(superstep, Context(channels=dict(channels or {}), space=None, thread=None))
 
 
-def _set_items(value: Any) -> list[str] | None:
-    if isinstance(value, dict) and isinstance(value.get("$items"), list):
-        return [str(v) for v in value["$items"]]
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [str(v) for v in value]
-    return None
-
-
-def _join_target(channel: str) -> str:
-    return channel.rsplit(":", 1)[-1]
-
-
-def _join_names(channel: str, info: Mapping[str, Any]) -> list[str]:
-    names = info.get("names")
-    if isinstance(names, list) and names:
-        return [str(n) for n in names]
-    parts = channel.split(":")
-    return parts[1].split("+") if len(parts) >= 3 else []
-
-
-def _reducer_name(info: Mapping[str, Any]) -> str:
-    name = info.get("reducer")
-    if not isinstance(name, str) or not name:
-        return "its reducer"
-    if "." not in name and name.isidentifier() and callable(getattr(operator, name, None)):
-        return f"the reducer operator.{name}"
-    short = name.rsplit(".", 1)[-1]
-    if short == "<lambda>":
-        return "a lambda reducer"
-    return f"the reducer {short.lstrip('_') or short}"
-
-
 def _tell(s: Superstep, ctx: Context) -> list[str]:
     if s.source == "input":
         return _tell_input(s, ctx)
@@ -261,7 +229,7 @@ def _tell(s: Superstep, ctx: Context) -> list[str]:
     if s.checkpoint is None:
         out.extend(_no_checkpoint(s, ctx))
     else:
-        out.extend(_channel_story(s, ctx))
+        out.extend(channel_story(s, ctx))
         out.extend(_next(s, ctx))
     out.extend(_call_ends(s, ctx))
     return out
@@ -395,7 +363,7 @@ def _pull_reason(task: Task, ctx: Context) -> str:
             else:
                 parts.append(f"{writers} routed to {{them}}{{detail:{ch}}}")
         elif ch.startswith(JOIN):
-            names = _join_names(ch, ctx.info(ch))
+            names = join_names(ch, ctx.info(ch))
             deferred = " and nothing else was left to run" if cls and "AfterFinish" in cls else ""
             parts.append(f"the barrier {ch} had heard from all of {listing(names)}{deferred}")
         else:
@@ -664,8 +632,8 @@ def _sort_writes(task: Task) -> _Writes:
             if ch[len(BRANCH_TO) :] not in w.routes:
                 w.routes.append(ch[len(BRANCH_TO) :])
         elif ch.startswith(JOIN):
-            if _join_target(ch) not in w.barriers:
-                w.barriers.append(_join_target(ch))
+            if join_target(ch) not in w.barriers:
+                w.barriers.append(join_target(ch))
         elif ch == TASKS:
             node = "?"
             if isinstance(value, dict) and isinstance(value.get("$fields"), dict):
@@ -766,349 +734,6 @@ def _call_of_step(s: Superstep, ctx: Context) -> Call | None:
     return found
 
 
-def _channel_story(s: Superstep, ctx: Context) -> list[str]:
-    assert s.checkpoint is not None
-    before = s.parent.channels if s.parent is not None else {}
-    after = s.checkpoint.channels
-    writes = applied_writes(s)
-    out: list[str] = []
-    names = list(writes)
-    names.extend(ch for ch in (*before, *after, *s.updated) if ch not in writes)
-    for ch in unique(names):
-        if ch in (START, TASKS, RETURN, END, PREVIOUS, ROOT):
-            continue
-        w = writes.get(ch, [])
-        old = before.get(ch, MISSING)
-        new = after.get(ch, MISSING)
-        sentence = _combine(ch, ctx, w, old, new, s)
-        if sentence:
-            out.append(sentence)
-    return out
-
-
-def _from(writes: Sequence[tuple[str, Any]]) -> str:
-    return listing(unique(name for name, _ in writes))
-
-
-def _combine(
-    ch: str,
-    ctx: Context,
-    writes: Sequence[tuple[str, Any]],
-    old: Any,
-    new: Any,
-    s: Superstep,
-) -> str | None:
-    cls, info = ctx.cls(ch), ctx.info(ch)
-    if ch.startswith(BRANCH_TO):
-        return _branch_channel(ch, cls, writes, old, new)
-    if ch.startswith(JOIN):
-        return _barrier(ch, cls, info, writes, old, new, _barrier_seen(s, ch, ctx))
-    if is_internal_channel(ch):
-        return None
-    if cls == "EphemeralValue":
-        if writes:
-            return f"{ch} is an EphemeralValue: it holds {show(new)} for the next step only."
-        if old is not MISSING and new is MISSING:
-            return f"{ch} was cleared: an EphemeralValue keeps a value for one step only."
-        return None
-    if cls == "Topic":
-        return _topic(ch, writes, old, new, s, ctx)
-    if cls == "UntrackedValue":
-        if not writes:
-            if ch in s.updated:
-                return (
-                    f"{ch} is an UntrackedValue: it was written this step, but LangGraph keeps "
-                    "it out of checkpoints and saved writes, so its value was not recorded."
-                )
-            return None
-        return (
-            f"{ch} is an UntrackedValue: it took {show(writes[-1][1])} from {_from(writes)}, "
-            "a value kept in memory for the rest of this call and never saved in checkpoints."
-        )
-    if not writes:
-        if old is not MISSING and new is MISSING:
-            return f"{ch} was cleared."
-        return None
-    if cls == "LastValue":
-        if old is MISSING:
-            return f"{ch} is a LastValue: it now holds {show(new)}, written by {_from(writes)}."
-        if old == new:
-            return (
-                f"{ch} is a LastValue: {_from(writes)} wrote it again with the same value "
-                f"({show(new)})."
-            )
-        return (
-            f"{ch} is a LastValue: {_from(writes)}'s value replaced the old one "
-            f"({show(old)} → {show(new)})."
-        )
-    if cls == "AnyValue":
-        return (
-            f"{ch} is an AnyValue: {count(len(writes), 'write')} from {_from(writes)}; it keeps "
-            f"the last one, {show(new)} (all writers are expected to agree)."
-        )
-    if cls == "BinaryOperatorAggregate":
-        return _aggregate(ch, _reducer_name(info), writes, old, new, info)
-    if cls == "DeltaChannel":
-        shown = f": now {show(new)}" if new is not MISSING else ""
-        return (
-            f"{ch} is a DeltaChannel: its reducer folded {count(len(writes), 'write')} from "
-            f"{_from(writes)} into the value{shown}; checkpoints keep only the writes, which "
-            "LangGraph replays to rebuild the value."
-        )
-    label = f"{ch} ({cls})" if cls else ch
-    if old is MISSING:
-        return f"{label} now holds {show(new)}, written by {_from(writes)}."
-    return f"{label} changed from {show(old)} to {show(new)}, written by {_from(writes)}."
-
-
-def _aggregate(
-    ch: str,
-    reducer: str,
-    writes: Sequence[tuple[str, Any]],
-    old: Any,
-    new: Any,
-    info: Mapping[str, Any],
-) -> str:
-    if old is MISSING and "default" in info:
-        old = info["default"]
-    n = len(writes)
-    who = _from(writes)
-    if isinstance(new, list) and (old is MISSING or isinstance(old, list)):
-        base = [] if old is MISSING else old
-        if new[: len(base)] == base:
-            added = len(new) - len(base)
-            return (
-                f"{ch}: {reducer} appended {count(added, 'item')} from {who} "
-                f"({count(n, 'write')}); it now holds {count(len(new), 'item')}."
-            )
-        return (
-            f"{ch}: {reducer} combined {count(n, 'write')} from {who} with the old value; it "
-            f"now holds {count(len(new), 'item')}."
-        )
-    if old is MISSING:
-        return f"{ch}: {reducer} combined {count(n, 'write')} from {who}: now {show(new)}."
-    return (
-        f"{ch}: {reducer} combined {count(n, 'write')} from {who} with the old value: "
-        f"{show(old)} → {show(new)}."
-    )
-
-
-def _flatten(writes: Sequence[tuple[str, Any]]) -> list[Any]:
-    out: list[Any] = []
-    for _, value in writes:
-        if isinstance(value, list):
-            out.extend(value)
-        else:
-            out.append(value)
-    return out
-
-
-def _topic(
-    ch: str, writes: Sequence[tuple[str, Any]], old: Any, new: Any, s: Superstep, ctx: Context
-) -> str | None:
-    accumulate = _topic_accumulates(ch, ctx)
-    got = _flatten(writes)
-    what = f"{count(len(got), 'value')} from {_from(writes)}"
-    if accumulate:
-        if not writes:
-            return None
-        held = _topic_replayed(s, ch, ctx)
-        return (
-            f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
-            f"steps; it now holds {count(len(held), 'value')}."
-        )
-    old_list = old if isinstance(old, list) else []
-    new_list = new if isinstance(new, list) else []
-    if not writes:
-        if old_list and not new_list:
-            return (
-                f"{ch} is a Topic without accumulate: nothing wrote it this step, so it was "
-                "cleared."
-            )
-        return None
-    if accumulate is None and old_list and new_list == old_list + got:
-        return (
-            f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
-            f"steps; it now holds {count(len(new_list), 'value')}."
-        )
-    if new_list == got and (old_list or accumulate is False):
-        return (
-            f"{ch} is a Topic: it collected {what}, {show(new_list)}; without accumulate it "
-            "keeps only the values written in the last step."
-        )
-    return f"{ch} is a Topic: it collected {what}: {show(new_list)}."
-
-
-def _topic_accumulates(ch: str, ctx: Context) -> bool | None:
-    """Whether a Topic channel accumulates: its recorded flag, or else read off the run.
-
-    (Logs before the flag was recorded:) a Topic without accumulate holds exactly the values
-    written in the last step; one that holds anything else accumulates. ``None`` when the run
-    cannot tell.
-    """
-    spec = ctx.channels.get(ch)
-    if isinstance(spec, dict) and isinstance(spec.get("accumulate"), bool):
-        return bool(spec["accumulate"])
-    key = ("topic", ch)
-    if key in ctx.facts_memo:
-        return ctx.facts_memo[key]
-    answer: bool | None = None
-    if ctx.space is not None:
-        for x in ctx.space.supersteps:
-            if x.source != "loop" or x.checkpoint is None:
-                continue
-            got = _flatten(applied_writes(x).get(ch, []))
-            held = x.checkpoint.channels.get(ch, [])
-            if isinstance(held, list) and held and held != got:
-                answer = True
-                break
-            before = x.parent.channels.get(ch) if x.parent is not None else None
-            if not got and before and not held:
-                answer = False
-    ctx.facts_memo[key] = answer
-    return answer
-
-
-def _topic_replayed(s: Superstep, ch: str, ctx: Context) -> list[Any]:
-    """An accumulating Topic's values after ``s``, replayed from the writes.
-
-    LangGraph checkpoints an accumulating Topic's list by reference and saves checkpoints in
-    the background, so a saved value may already hold the next step's values.
-    """
-    chain: list[Superstep] = []
-    cur: Superstep | None = s
-    held: list[Any] = []
-    guard: set[int] = set()
-    while cur is not None and id(cur) not in guard:
-        guard.add(id(cur))
-        chain.append(cur)
-        cur = ctx.previous(cur)
-    for step in reversed(chain):
-        if step.source == "loop":
-            if step.checkpoint is not None:
-                held = held + _flatten(applied_writes(step).get(ch, []))
-        elif step.source != "fork" and step.checkpoint is not None:
-            value = step.checkpoint.channels.get(ch, [])
-            held = list(value) if isinstance(value, list) else []
-    return held
-
-
-def _branch_channel(
-    ch: str, cls: str | None, writes: Sequence[tuple[str, Any]], old: Any, new: Any
-) -> str | None:
-    if cls != "LastValueAfterFinish":
-        return None
-    node = ch[len(BRANCH_TO) :]
-    done_before = isinstance(old, list) and len(old) == 2 and old[1] is True
-    done = isinstance(new, list) and len(new) == 2 and new[1] is True
-    if done and not done_before:
-        return (
-            f"Nothing else was left to run, so the deferred node {node} was released: {ch} is a "
-            "LastValueAfterFinish channel, which holds its value until the run finishes."
-        )
-    if writes and not done:
-        return (
-            f"{node} is deferred (defer=True): {ch} is a LastValueAfterFinish channel, so {node} "
-            "waits until nothing else is left to run."
-        )
-    return None
-
-
-def _barrier(
-    ch: str,
-    cls: str | None,
-    info: Mapping[str, Any],
-    writes: Sequence[tuple[str, Any]],
-    old: Any,
-    new: Any,
-    replayed: frozenset[str] | None,
-) -> str | None:
-    node = _join_target(ch)
-    names = _join_names(ch, info)
-    after_finish = cls == "NamedBarrierValueAfterFinish" or (
-        isinstance(new, list) and len(new) == 2 and isinstance(new[1], bool)
-    )
-    finished = False
-    was_finished = False
-    seen_value = new
-    if after_finish:
-        if isinstance(new, list) and len(new) == 2:
-            seen_value, finished = new[0], new[1] is True
-        if isinstance(old, list) and len(old) == 2:
-            was_finished = old[1] is True
-    seen = _set_items(seen_value) or []
-    if replayed is not None:
-        seen = sorted(replayed)
-    kind = cls or "barrier"
-    if not writes:
-        if after_finish and finished and not was_finished:
-            return (
-                f"Nothing else was left to run, so the barrier {ch} ({kind}) released the "
-                f"deferred node {node}."
-            )
-        return None
-    heard = [n for n in names if n in seen] if names else seen
-    total = len(names) if names else len(seen)
-    if names and len(heard) < total:
-        missing = [n for n in names if n not in seen]
-        return (
-            f"The barrier {ch} ({kind}) has heard from {listing(heard)}: {len(heard)} of "
-            f"{total}; {node} waits for {listing(missing)}."
-        )
-    if after_finish and not finished:
-        return (
-            f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)}, but "
-            f"{node} is deferred (defer=True): it waits until nothing else is left to run."
-        )
-    if after_finish:
-        return (
-            f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)} and "
-            f"nothing else was left to run, so it released the deferred node {node}."
-        )
-    return (
-        f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)}, so it "
-        f"released {node}."
-    )
-
-
-def _barrier_seen(s: Superstep, ch: str, ctx: Context) -> frozenset[str] | None:
-    """Who a barrier channel has heard from after superstep ``s``, replayed from the writes.
-
-    A saved barrier value cannot be trusted: LangGraph 1.x checkpoints a barrier's set by
-    reference and saves checkpoints in the background, so a checkpoint may already hold names
-    written in the next superstep. Replaying the writes along the branch gives the truth.
-    ``None`` without the namespace to replay.
-    """
-    if ctx.space is None:
-        return None
-    chain: list[Superstep] = []
-    cur: Superstep | None = s
-    seen: frozenset[str] = frozenset()
-    guard: set[int] = set()
-    while cur is not None and id(cur) not in guard:
-        cached = ctx.seen_memo.get((id(cur), ch))
-        if cached is not None:
-            seen = cached
-            break
-        guard.add(id(cur))
-        chain.append(cur)
-        cur = ctx.previous(cur)
-    names = frozenset(_join_names(ch, ctx.info(ch)))
-    target = _join_target(ch)
-    for step in reversed(chain):
-        if step.source == "loop":
-            ran = any(t.name == target and t.kind == "pull" for t in step.tasks)
-            if ran and seen == names:
-                seen = frozenset()  # consumed by the node it released
-            written = {
-                str(value) for t in step.tasks if succeeded(t) for c, value in t.writes if c == ch
-            }
-            if step.checkpoint is not None:
-                seen = seen | written
-        ctx.seen_memo[(id(step), ch)] = seen
-    return seen
-
-
 def _next_nodes(s: Superstep, ctx: Context) -> list[str]:
     """The nodes the checkpoint triggers, less any whose barrier is really still waiting."""
     assert s.checkpoint is not None
@@ -1121,8 +746,8 @@ def _next_nodes(s: Superstep, ctx: Context) -> list[str]:
         if joins and len(joins) == len(chans):
             complete = False
             for c in joins:
-                seen = _barrier_seen(s, c, ctx)
-                if seen is None or seen >= frozenset(_join_names(c, ctx.info(c))):
+                seen = barrier_seen(s, c, ctx)
+                if seen is None or seen >= frozenset(join_names(c, ctx.info(c))):
                     complete = True
             if not complete:
                 continue
