@@ -56,3 +56,13 @@ export function fill(el: Node, ...children: (Child | Child[])[]): void {
   clear(el);
   append(el, children);
 }
+
+/** Set an attribute only when it changes (a write invalidates style or layout for the frame). */
+export function setAttr(el: Element, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Set a property only when it changes (see setAttr). */
+export function setProp<T extends object, K extends keyof T>(el: T, name: K, value: T[K]): void {
+  if (el[name] !== value) el[name] = value;
+}

@@ -1,6 +1,6 @@
-// The graph pane: Graphviz SVG inserted once per graph key (sanitized: see sanitize.ts), then
-// stepping only toggles classes on the node and edge groups found by id (n<i> / e<i>, see
-// pregel_viz/dot.py).
+// A laid-out graph: Graphviz SVG (sanitized: see sanitize.ts), which the graph pane
+// (graph_pane.ts) inserts once per graph key; stepping then only toggles classes on the node
+// and edge groups found by id (n<i> / e<i>, see pregel_viz/dot.py).
 
 import { s } from "./dom";
 import type { GraphView, StepDoc } from "./types";
@@ -40,11 +40,6 @@ export function nodeCorner(g: Element): { x: number; y: number } | null {
 export interface GraphStyle {
   /** node names highlighted (pv-active), in task order */
   active: string[];
-}
-
-export interface GraphHandlers {
-  onNodeClick: (name: string) => void;
-  onNodeDblClick: (name: string) => void;
 }
 
 /** One laid-out graph (one graph key): its SVG and the groups to restyle. */
