@@ -220,6 +220,31 @@ def test_given_a_task_that_fails_in_one_run_when_compared_then_outcomes_differ()
     )
 
 
+RECURSION = ("GraphRecursionError", "Recursion limit of 25 reached.\nFor troubleshooting, visit: x")
+
+
+def test_given_a_multi_line_error_when_compared_then_each_divergence_is_one_line() -> None:
+    broken = (
+        _started().step(task("a", writes={"x": 1}, routes=["b"])).step(task("b", error=RECURSION))
+    )
+    result = pregel_viz.compare(routed_run("b"), broken.end().run())
+    assert result.differences[-1].details == (
+        "A ended completed; B ended error (GraphRecursionError: Recursion limit of 25 reached.)."
+    )
+    assert all(len(d.details.splitlines()) == 1 for d in result.differences)
+
+
+def test_given_a_second_call_on_one_side_when_compared_then_its_input_step_is_named_once() -> None:
+    def one_call() -> RunBuilder:
+        b = RunBuilder().graph(["a"], channels={"x": LAST}).call({"x": 1})
+        return b.step(task(START, writes={"x": 1}, routes=["a"])).step(task("a", writes={"x": 2}))
+
+    longer = one_call().end().call({"x": 5}).step(task(START, writes={"x": 5}, routes=["a"]))
+    result = pregel_viz.compare(one_call().end().run(), longer.end().run())
+    missing = [d.details for d in result.differences if d.kind == "missing"]
+    assert missing[0] == "A stopped after step 1; B has step 2 (input)."
+
+
 # --------------------------------------------------------------------------- the viewer's document
 
 
@@ -344,6 +369,15 @@ def test_given_a_failed_run_when_summarized_then_each_line_tells_its_part() -> N
         "  error: ValueError: flaky",
         "  task b (step 2, ns root) failed: ValueError: flaky",
     ]
+
+
+def test_given_a_multi_line_error_when_summarized_then_its_first_line_is_shown() -> None:
+    failed = _started().step(task("a", error=RECURSION)).end().run()
+    assert summary(failed).splitlines()[3:] == [
+        "  error: GraphRecursionError: Recursion limit of 25 reached.",
+        "  task a (step 1, ns root) failed: GraphRecursionError: Recursion limit of 25 reached.",
+    ]
+    assert run_to_dict(failed)["threads"][0]["outcome"]["error"]["message"] == RECURSION[1]
 
 
 def test_given_a_paused_run_when_summarized_then_the_interrupt_is_waited_on() -> None:

@@ -24,6 +24,7 @@ from ..events import (
     is_internal_channel,
 )
 from ..model import UNKNOWN, Superstep, Task, Thread
+from .export import error_line
 from .narrate import describe_value
 
 __all__ = [
@@ -66,7 +67,7 @@ def result_text(r: dict[str, Any]) -> str:
     status = r["status"]
     attempts = r.get("attempts") or []
     if status == "error" and r["error"]:
-        text = f"failed ({r['error']['type']}: {r['error']['message']})"
+        text = f"failed ({error_line(r['error'])})"
     elif status == "interrupted":
         last = describe_value(r["interrupts"][-1]) if r["interrupts"] else ""
         text = f"paused at interrupt({last})"
@@ -145,7 +146,7 @@ def thread_outcome(t: Thread) -> dict[str, Any]:
 def outcome_text(o: dict[str, Any]) -> str:
     text = str(o["status"])
     if o["error"]:
-        text += f" ({o['error']['type']}: {o['error']['message']})"
+        text += f" ({error_line(o['error'])})"
     if o["interrupts"]:
         text += f", waiting on interrupt({describe_value(o['interrupts'][-1])})"
     return text

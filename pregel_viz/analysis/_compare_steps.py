@@ -162,7 +162,7 @@ def _missing(
     s = sa if sa is not None else sb
     assert s is not None
     last = last_b if sb is None else last_a
-    tasks = ", ".join(squash([t.name for t in s.tasks])) or f"({s.source})"
+    tasks = ", ".join(squash([t.name for t in s.tasks])) or s.source
     if last is not None and n > last:
         why = f"{lacks} stopped after step {last}"
     else:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import UNKNOWN, Run, Superstep, Task, Thread
 
-__all__ = ["EXPORT_VERSION", "json_safe", "run_to_dict", "summary", "task_dict"]
+__all__ = ["EXPORT_VERSION", "error_line", "json_safe", "run_to_dict", "summary", "task_dict"]
 
 EXPORT_VERSION = 1
 
@@ -131,6 +131,14 @@ def run_to_dict(run: Run) -> dict[str, Any]:
     return json_safe(doc)  # type: ignore[no-any-return]
 
 
+def error_line(err: dict[str, Any]) -> str:
+    """An error as one line of text, ``Type: message``, with the message's first line only:
+    the rest (GraphRecursionError's troubleshooting link, a traceback) would break the
+    indented text it is part of. The whole message stays in the data."""
+    lines = str(err.get("message")).strip().splitlines()
+    return f"{err.get('type')}: {lines[0] if lines else ''}"
+
+
 def summary(run: Run) -> str:
     """A few lines: graph, threads, supersteps, tasks, outcome, errors."""
     lines = [
@@ -148,7 +156,7 @@ def summary(run: Run) -> str:
             f"{ntasks} task(s), {sub} subgraph run(s), outcome {out['status']}"
         )
         if out["error"]:
-            lines.append(f"  error: {out['error'].get('type')}: {out['error'].get('message')}")
+            lines.append(f"  error: {error_line(out['error'])}")
         if out["interrupts"]:
             shown = ", ".join(repr(v)[:80] for v in out["interrupts"])
             lines.append(f"  waiting on interrupt: {shown}")
@@ -156,7 +164,7 @@ def summary(run: Run) -> str:
             err = task.error or {}
             lines.append(
                 f"  task {task.name} (step {task.step}, ns {task.ns or 'root'}) failed: "
-                f"{err.get('type')}: {err.get('message')}"
+                f"{error_line(err)}"
             )
     lines.extend(f"warning: {w}" for w in run.warnings)
     return "\n".join(lines)
