@@ -1,5 +1,5 @@
 // npm run build:viewer (the first half of `npm run build`): one ESM file for every host.
-//   src/widget.ts → ../pregel_viz/static/viewer.js  (minified, es2020, WASM Graphviz inlined)
+//   src/hosts/bundle.ts → ../pregel_viz/static/viewer.js  (minified, es2020, WASM Graphviz inlined)
 //   src/viewer/style.css + sidebyside.css → ../pregel_viz/static/viewer.css (also inlined in viewer.js)
 //   the same viewer.js → lib/pregel-viewer.js, which the JupyterLab extension (src/lab/, built by
 //   `npm run build:lab`) loads as a lazy chunk: one build of the viewer core for all hosts.
@@ -16,7 +16,7 @@ mkdirSync(out, { recursive: true });
 
 const started = Date.now();
 await build({
-  entryPoints: [resolve(here, "src/widget.ts")],
+  entryPoints: [resolve(here, "src/hosts/bundle.ts")],
   outfile: resolve(out, "viewer.js"),
   bundle: true,
   format: "esm",

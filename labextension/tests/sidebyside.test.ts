@@ -2,10 +2,10 @@
 // the real one through the hosts: renderCompare, mountCompare, widget.render's dispatch).
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { mountCompare, renderCompare } from "../src/compare_widget";
+import { renderCompare } from "../src/hosts/anywidget_compare";
 import type { Payload } from "../src/viewer/types";
 import { createSideBySide, parseComparison, type ComparisonDoc, type CompareRow, type SideBySide } from "../src/viewer/sidebyside";
-import widget from "../src/widget";
+import widget, { mountCompare } from "../src/hosts/bundle";
 import { bigPayload, fakeLayout, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
 import { FakeModel } from "./fake-model";
 

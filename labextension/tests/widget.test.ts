@@ -2,7 +2,7 @@
 // fires change:<name> synchronously, for Python-side and local changes alike).
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import widget, { mount } from "../src/widget";
+import widget, { mount } from "../src/hosts/bundle";
 import { FakeModel } from "./fake-model";
 import { loadSample } from "./fixture";
 

@@ -1,8 +1,7 @@
 // The viewer core, loaded on first use: the ~800 KB bundle (WASM Graphviz inlined) is its own
 // chunk, so JupyterLab starts without it.
 
-export type { MountHandle, MountOptions, Payload } from "../pregel-viewer.js";
-export type { CompareHandle, CompareMountOptions } from "../compare_widget";
+export type { CompareHandle, CompareMountOptions, MountHandle, MountOptions, Payload } from "../pregel-viewer.js";
 
 /** The bundle: `mount()` (one run) and `mountCompare()` (two runs side by side). */
 export type ViewerModule = typeof import("../pregel-viewer.js");

@@ -1,0 +1,78 @@
+// The hosts without a widget model: `mount` (one run) and `mountCompare` (two runs side by
+// side) put a viewer on a document given as data. The standalone HTML page
+// (pregel_viz/views/html.py) calls them on its inlined document; the JupyterLab extension
+// (src/lab/) on a `.pregel` document's payload and on saved outputs; a live widget shows a
+// fork's comparison with mountCompare.
+
+import { showError } from "../failure";
+import { parseJsonDoc, parsePayload } from "../viewer/model";
+import { parseComparison, type SideBySide } from "../viewer/sidebyside";
+import type { Payload, Position } from "../viewer/types";
+import type { Viewer } from "../viewer/viewer";
+import { openCompare, openViewer, showCompareError } from "./open";
+
+export interface MountOptions {
+  step?: number;
+  thread?: string;
+  ns?: string;
+  onChange?: (p: Position) => void;
+}
+
+export interface MountHandle {
+  setStep(n: number): void;
+  setThread(id: string): void;
+  setNs(ns: string): void;
+  destroy(): void;
+  /** the underlying viewer (position, setPayload, whenReady...) */
+  viewer: Viewer;
+}
+
+/** Render `payload` (object, JSON text or UTF-8 bytes) into `el`. */
+export function mount(el: HTMLElement, payload: Payload | string | ArrayBuffer | DataView, options: MountOptions = {}): MountHandle {
+  let viewer: Viewer;
+  try {
+    viewer = openViewer(el, parsePayload(payload), options);
+  } catch (e) {
+    const remove = showError(el, e);
+    const noop = (): void => undefined;
+    return { setStep: noop, setThread: noop, setNs: noop, destroy: remove, viewer: undefined as unknown as Viewer };
+  }
+  return {
+    setStep: (n) => viewer.setStep(n),
+    setThread: (id) => viewer.setThread(id),
+    setNs: (ns) => viewer.setNs(ns),
+    destroy: () => viewer.destroy(),
+    viewer,
+  };
+}
+
+export interface CompareMountOptions {
+  row?: number;
+  labels?: [string, string];
+  onChange?: (row: number) => void;
+}
+
+export interface CompareHandle {
+  setRow(i: number): number;
+  destroy(): void;
+  /** the side-by-side view (row, viewers, whenReady...); undefined when it failed to open */
+  view: SideBySide;
+}
+
+/** Render a side-by-side document (object, JSON text or UTF-8 bytes) into `el`. */
+export function mountCompare(
+  el: HTMLElement,
+  data: { a: unknown; b: unknown; comparison: unknown } | string | ArrayBuffer | DataView,
+  options: CompareMountOptions = {},
+): CompareHandle {
+  let view: SideBySide;
+  try {
+    const d = parseJsonDoc(data) as { a?: unknown; b?: unknown; comparison?: unknown } | null;
+    if (!d || typeof d !== "object") throw new Error("the document is not a JSON object");
+    view = openCompare(el, { a: parsePayload(d.a), b: parsePayload(d.b), comparison: parseComparison(d.comparison) }, options);
+  } catch (e) {
+    const remove = showCompareError(el, e);
+    return { setRow: () => -1, destroy: remove, view: undefined as unknown as SideBySide };
+  }
+  return { setRow: (i) => view.setRow(i), destroy: () => view.destroy(), view };
+}
