@@ -1,9 +1,9 @@
 // Put the viewer's CSS in the document once. The bundle carries the CSS text (esbuild's text
 // loader), so a host needs only viewer.js; a host that already links viewer.css keeps its
-// own copy (detected through the --pv-css / --pv-sbs-css custom properties the stylesheets set;
+// own copy (detected through the --pv-css / --pv-compare-css custom properties the stylesheets set;
 // build.mjs writes both into viewer.css).
 
-import sideBySideCss from "./viewer/sidebyside.css";
+import compareCss from "./viewer/compare.css";
 import css from "./viewer/style.css";
 
 function inject(el: HTMLElement, text: string, mark: string, scopeClass: string, probeName: string): void {
@@ -26,7 +26,7 @@ export function injectStyle(el: HTMLElement): void {
   inject(el, css, "data-pregel-viz-style", ".pregel-viewer", "--pv-css");
 }
 
-/** The side-by-side viewer's CSS (on top of the viewer's, see injectStyle). */
+/** The compare view's CSS (on top of the viewer's, see injectStyle). */
 export function injectCompareStyle(el: HTMLElement): void {
-  inject(el, sideBySideCss, "data-pregel-viz-compare-style", ".pv-sbs", "--pv-sbs-css");
+  inject(el, compareCss, "data-pregel-viz-compare-style", ".pv-compare", "--pv-compare-css");
 }

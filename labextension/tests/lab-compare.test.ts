@@ -1,6 +1,6 @@
-// The JupyterLab output renderer of `application/vnd.pregel-viz-compare+json` (the side-by-side
+// The JupyterLab output renderer of `application/vnd.pregel-viz-compare+json` (the compare
 // view of pregel_viz.CompareDebugger): the same renderer class as the single-run output
-// (src/lab/output.ts), with the side-by-side viewer's mountCompare() as its static viewer.
+// (src/lab/output.ts), with the compare view's mountCompare() as its static viewer.
 // Stand-ins for the notebook's widget renderer and the viewer bundle.
 
 import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
@@ -43,7 +43,7 @@ function fakeMount(fn: Mounted["fn"], cls: string) {
 vi.mock("../src/lab/viewer", () => ({
   loadViewer: async () => ({
     mount: fakeMount("mount", "pregel-viewer"),
-    mountCompare: fakeMount("mountCompare", "pv-sbs"),
+    mountCompare: fakeMount("mountCompare", "pv-compare"),
   }),
 }));
 
@@ -77,7 +77,7 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-describe("the side-by-side output renderer", () => {
+describe("the compare output renderer", () => {
   it("is a second factory of the same renderer: safe, its own type, ahead of the widget view", () => {
     const factory = outputRendererFactory(null, COMPARE_OUTPUT);
     expect(factory.safe).toBe(true);
@@ -90,7 +90,7 @@ describe("the side-by-side output renderer", () => {
     expect(COMPARE_MIME).not.toBe(MIME);
   });
 
-  it("shows the side-by-side viewer, at the row in the metadata, when there is no widget view", async () => {
+  it("shows the compare view, at the row in the metadata, when there is no widget view", async () => {
     const out = compareOutput(() => registry(new FakeWidgetRenderer("live")));
     await out.renderModel(model({ [COMPARE_MIME]: DOC }, true, { [COMPARE_MIME]: { row: 2 } }));
     expect(out.node.getAttribute("data-pregel-viz")).toBe("static");
@@ -98,7 +98,7 @@ describe("the side-by-side output renderer", () => {
     expect(out.hasClass("jp-PregelViz-compareOutput")).toBe(true);
     expect(mounted).toHaveLength(1);
     expect(mounted[0]).toMatchObject({ fn: "mountCompare", data: DOC, options: { row: 2 } });
-    expect(out.node.querySelectorAll(".pv-sbs")).toHaveLength(1);
+    expect(out.node.querySelectorAll(".pv-compare")).toHaveLength(1);
   });
 
   it("ignores metadata that is not a row", async () => {
@@ -125,16 +125,16 @@ describe("the side-by-side output renderer", () => {
     expect(mounted).toHaveLength(0);
   });
 
-  it("falls back to the side-by-side viewer when the widget renderer has no widget", async () => {
+  it("falls back to the compare view when the widget renderer has no widget", async () => {
     const out = compareOutput(() => registry(new FakeWidgetRenderer("missing")));
     await out.renderModel(model(both, true, { [COMPARE_MIME]: { row: 1 } }));
     await vi.waitFor(() => expect(mounted).toHaveLength(1));
     expect(mounted[0]).toMatchObject({ fn: "mountCompare", options: { row: 1 } });
     expect(out.node.getAttribute("data-pregel-viz")).toBe("fallback");
-    expect(out.node.querySelectorAll(".pv-sbs")).toHaveLength(1);
+    expect(out.node.querySelectorAll(".pv-compare")).toHaveLength(1);
   });
 
-  it("swaps the side-by-side viewer for the widget when the widget comes later", async () => {
+  it("swaps the compare view for the widget when the widget comes later", async () => {
     const inner = new FakeWidgetRenderer("late");
     const out = compareOutput(() => registry(inner));
     await out.renderModel(model(both));
@@ -142,11 +142,11 @@ describe("the side-by-side output renderer", () => {
     inner.show_();
     await vi.waitFor(() => expect(out.node.getAttribute("data-pregel-viz")).toBe("widget"));
     expect(mounted[0].destroyed).toBe(true);
-    expect(out.node.querySelectorAll(".pv-sbs")).toHaveLength(0);
+    expect(out.node.querySelectorAll(".pv-compare")).toHaveLength(0);
     expect(out.node.querySelectorAll(".live-view")).toHaveLength(1);
   });
 
-  it("shows the side-by-side viewer after the grace period while the widget renderer still waits", async () => {
+  it("shows the compare view after the grace period while the widget renderer still waits", async () => {
     let resolve!: () => void;
     const inner = new FakeWidgetRenderer("late");
     inner.renderModel = () => new Promise<void>((r) => (resolve = r));
@@ -171,12 +171,12 @@ describe("the side-by-side output renderer", () => {
       [true, { row: 0 }],
       [false, { row: 1 }],
     ]);
-    expect(out.node.querySelectorAll(".pv-sbs")).toHaveLength(1);
+    expect(out.node.querySelectorAll(".pv-compare")).toHaveLength(1);
     out.dispose();
     expect(mounted[1].destroyed).toBe(true);
   });
 
-  it("a single-run output with the same data never mounts the side-by-side viewer", async () => {
+  it("a single-run output with the same data never mounts the compare view", async () => {
     const out = new PregelOutput(null);
     Widget.attach(out, document.body);
     await out.renderModel(model({ [MIME]: DOC.a }, true, { [MIME]: { step: 1 } }));

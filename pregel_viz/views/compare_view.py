@@ -1,6 +1,6 @@
 """Two runs (or two branches of one thread) side by side: the viewer's data and its widget.
 
-The side-by-side viewer (``labextension/src/viewer/sidebyside.ts``) shows two ordinary viewers
+The compare view (``labextension/src/viewer/compare.ts``) shows two ordinary viewers
 and one step control over the aligned rows of a
 :class:`~pregel_viz.analysis.compare.Comparison`. Its document::
 

@@ -77,7 +77,7 @@ def test_a_link_in_either_side_runs_nothing_in_the_side_by_side_page(
     pregel_viz.views.html.write_compare_html(data, path)
     watch = _open(page, path)
     for k in "ab":
-        viewer = page.locator(f".pv-sbs-side-{k} .pregel-viewer")
+        viewer = page.locator(f".pv-compare-side-{k} .pregel-viewer")
         click_every_link(watch, viewer)
         assert_inert(watch, viewer)
     assert page.errors == []

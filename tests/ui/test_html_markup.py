@@ -43,10 +43,10 @@ def _shows_the_markup_as_text(viewer: ViewerDriver) -> None:
 
 def _shows_both_sides(page: Any, path: Path) -> None:
     viewers = _open(page, path, 2)
-    toolbar = page.locator(".pv-sbs-toolbar")  # the shared step control: rows -1, 0, 1, 2
-    toolbar.locator("button.pv-sbs-first").click()
-    toolbar.locator("button.pv-sbs-next").click()
-    toolbar.locator("button.pv-sbs-next").click()
+    toolbar = page.locator(".pv-compare-toolbar")  # the shared step control: rows -1, 0, 1, 2
+    toolbar.locator("button.pv-compare-first").click()
+    toolbar.locator("button.pv-compare-next").click()
+    toolbar.locator("button.pv-compare-next").click()
     for viewer in viewers:
         _shows_the_markup_as_text(viewer)
 
@@ -69,7 +69,7 @@ def test_runs_holding_markup_render_side_by_side(page: Any, tmp_path: Path) -> N
     path = tmp_path / "markup_compare.html"
     pregel_viz.views.html.write_compare_html(data, path)
     _shows_both_sides(page, path)
-    expect(page.locator(".pv-sbs")).to_contain_text("<!--a")
+    expect(page.locator(".pv-compare")).to_contain_text("<!--a")
     assert page.errors == []
 
 

@@ -77,7 +77,7 @@ def compare_page(
 
 def _marked(viewer: ViewerDriver) -> set[str]:
     return set(
-        viewer.root.locator("svg.pv-svg g.pv-sbs-diff").evaluate_all(
+        viewer.root.locator("svg.pv-svg g.pv-compare-diff").evaluate_all(
             "els => els.map(e => e.getAttribute('data-name'))"
         )
     )
@@ -92,47 +92,47 @@ def test_step_through_every_row_and_check_both_sides(
     urls: list[str] = []
     page.on("request", lambda req: urls.append(req.url))
     page.goto(path.as_uri())
-    root = page.locator(".pv-sbs")
+    root = page.locator(".pv-compare")
     expect(root).to_have_attribute("data-ready", "1", timeout=15_000)
-    sides = [ViewerDriver(page.locator(f".pv-sbs-side-{k} .pregel-viewer")) for k in "ab"]
+    sides = [ViewerDriver(page.locator(f".pv-compare-side-{k} .pregel-viewer")) for k in "ab"]
     for v in sides:
         v.wait_ready()
     drawn = [set(v.node_names()) for v in sides]
 
     # the strip marks exactly the rows the comparison says differ
-    marked_rows = root.locator(".pv-sbs-row.pv-sbs-row-diff").evaluate_all(
+    marked_rows = root.locator(".pv-compare-row.pv-compare-row-diff").evaluate_all(
         "els => els.map(e => Number(e.getAttribute('data-row')))"
     )
     assert marked_rows == [i for i, r in enumerate(rows) if not r["same"]]
     # it opens at the first divergence
     expect(root).to_have_attribute("data-row", str(data["comparison"]["first_row"]))
 
-    page.locator(".pv-sbs-toolbar button.pv-sbs-first").click()
+    page.locator(".pv-compare-toolbar button.pv-compare-first").click()
     last_seen: list[int | None] = [None, None]
     for i, row in enumerate(rows):
         if i:
-            page.locator(".pv-sbs-toolbar button.pv-sbs-next").click()
+            page.locator(".pv-compare-toolbar button.pv-compare-next").click()
         expect(root).to_have_attribute("data-row", str(i))
         expect(root).to_have_attribute("data-step", str(row["step"]))
         for k, (v, side) in enumerate(zip(sides, "ab", strict=True)):
             at = row["at"][k]
-            box = page.locator(f".pv-sbs-side-{side}")
+            box = page.locator(f".pv-compare-side-{side}")
             if at is not None:
                 last_seen[k] = at["step"]
                 v.expect(step=at["step"])
-                expect(box).not_to_have_class("pv-sbs-missing")
+                expect(box).not_to_have_class("pv-compare-missing")
             else:  # missing: the side stays on its nearest step before
                 assert last_seen[k] is not None
                 v.expect(step=last_seen[k])
-                expect(box).to_have_class(_has("pv-sbs-missing"))
+                expect(box).to_have_class(_has("pv-compare-missing"))
             assert _marked(v) == set(row["nodes"][k]) & drawn[k], (i, side)
-        diffs = page.locator(".pv-sbs-diffs li.pv-sbs-diff")
+        diffs = page.locator(".pv-compare-diffs li.pv-compare-diff")
         expect(diffs).to_have_count(len(row["differences"]))
         for j, d in enumerate(row["differences"]):
-            expect(diffs.nth(j).locator(".pv-sbs-details")).to_have_text(d["details"])
+            expect(diffs.nth(j).locator(".pv-compare-details")).to_have_text(d["details"])
 
     # jump back to the first divergence with its button
-    page.locator(".pv-sbs-toolbar button.pv-sbs-first-diff").click()
+    page.locator(".pv-compare-toolbar button.pv-compare-first-diff").click()
     expect(root).to_have_attribute("data-row", str(data["comparison"]["first_row"]))
     assert page.errors == []
     assert urls
@@ -150,11 +150,11 @@ def test_a_side_moved_alone_takes_the_other_along(
     path, data = compare_page
     rows = data["comparison"]["rows"]
     page.goto(path.as_uri())
-    root = page.locator(".pv-sbs")
+    root = page.locator(".pv-compare")
     expect(root).to_have_attribute("data-ready", "1", timeout=15_000)
-    a = ViewerDriver(page.locator(".pv-sbs-side-a .pregel-viewer"))
-    b = ViewerDriver(page.locator(".pv-sbs-side-b .pregel-viewer"))
-    page.locator(".pv-sbs-toolbar button.pv-sbs-first").click()
+    a = ViewerDriver(page.locator(".pv-compare-side-a .pregel-viewer"))
+    b = ViewerDriver(page.locator(".pv-compare-side-b .pregel-viewer"))
+    page.locator(".pv-compare-toolbar button.pv-compare-first").click()
     b.next()  # B's own control
     expect(root).to_have_attribute("data-row", "1")
     a.expect(step=rows[1]["at"][0]["step"])

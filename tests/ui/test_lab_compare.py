@@ -56,22 +56,22 @@ class SideBySide:
         expect(output).to_have_count(1, timeout=60_000)
         expect(output).to_have_class(re.compile(r"(^|\s)jp-PregelViz-compareOutput(\s|$)"))
         expect(output).to_have_attribute("data-pregel-viz", mode, timeout=60_000)
-        self.root = output.locator(".pv-sbs")
+        self.root = output.locator(".pv-compare")
         expect(self.root).to_have_attribute("data-ready", "1", timeout=60_000)
         self.sides = [
-            ViewerDriver(output.locator(f".pv-sbs-side-{k} .pregel-viewer"), timeout=30_000)
+            ViewerDriver(output.locator(f".pv-compare-side-{k} .pregel-viewer"), timeout=30_000)
             for k in "ab"
         ]
         for v in self.sides:
             v.wait_ready()
         # exactly one view in the notebook: no second viewer, no widget error
-        expect(page.locator(f"{scope} .pv-sbs")).to_have_count(1)
+        expect(page.locator(f"{scope} .pv-compare")).to_have_count(1)
         expect(page.locator(f"{scope} .pregel-viewer")).to_have_count(2)
         expect(page.get_by_text("Error displaying widget")).to_have_count(0)
-        self.toolbar = output.locator(".pv-sbs-toolbar")
+        self.toolbar = output.locator(".pv-compare-toolbar")
 
     def press(self, button: str) -> None:
-        self.toolbar.locator(f"button.pv-sbs-{button}").click()
+        self.toolbar.locator(f"button.pv-compare-{button}").click()
 
     def expect_row(self, rows: list[dict[str, Any]], i: int, seen: list[int | None]) -> None:
         """Row ``i`` is shown: each side's viewer is on its step of the row (a side with none
@@ -190,7 +190,7 @@ def test_an_executed_compare_view_falls_back_to_side_by_side_with_no_kernel(
     expect(view.root).to_have_attribute("data-row", "1")
     seen: list[int | None] = [None, None]
     view.expect_row(rows, 1, seen)
-    labels = view.root.locator(".pv-sbs-side-label")
+    labels = view.root.locator(".pv-compare-side-label")
     expect(labels).to_have_text(["big", "small"])
     view.step_through(rows)
 

@@ -224,7 +224,7 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     # the widget compares the fork with the branch it left, and shows them side by side
     expect(root.locator(".pv-live-fork")).to_contain_text("Fork vs the branch it left")
     root.locator(".pv-live-fork button.pv-live-compare").click()
-    sbs = root.locator(".pv-live-compare-box .pv-sbs")
+    sbs = root.locator(".pv-live-compare-box .pv-compare")
     expect(sbs).to_have_attribute("data-ready", "1")
     expect(sbs.locator(".pregel-viewer")).to_have_count(2)
     root.locator("button.pv-live-compare-close").click()

@@ -1,7 +1,7 @@
 // The anywidget host of the viewer (pregel_viz.Debugger, and a live session's LiveDebugger):
 // `render({ model, el })`, traits `_payload` (Bytes: UTF-8 JSON), `step` (Int), `thread`
 // (Unicode, "" = last thread), `ns` (Unicode, "" = root), and `live` for a live session. A
-// widget whose `_view` trait is "compare" is the side-by-side one (anywidget_compare.ts).
+// widget whose `_view` trait is "compare" is the compare view (anywidget_compare.ts).
 
 import type { AnyModel } from "@anywidget/types";
 import { DOCUMENT_EVENT, type DocumentEventDetail } from "../events";
@@ -107,7 +107,7 @@ export function render({ model, el }: { model: WidgetModel; el: HTMLElement }): 
     });
     live.update(liveState);
   }
-  // Python's answers that are not state: the side-by-side document of a fork
+  // Python's answers that are not state: the compare document of a fork
   const onCustom = (msg: unknown): void => {
     if (msg && typeof msg === "object" && "compare" in msg) live?.showCompare((msg as { compare: unknown }).compare);
   };

@@ -1,11 +1,11 @@
-// The anywidget host of the side-by-side viewer (pregel_viz.CompareDebugger), in the same
+// The anywidget host of the compare view (pregel_viz.CompareDebugger), in the same
 // bundle as the single-run one (anywidget.ts hands the render to renderCompare when the
 // widget's `_view` trait is "compare"). Traits: `_payload_a`, `_payload_b`, `_comparison`
 // (Bytes: UTF-8 JSON) and `row` (Int, both ways).
 
 import { throttled } from "../throttle";
 import { parsePayload } from "../viewer/model";
-import { parseComparison, type SideBySide } from "../viewer/sidebyside";
+import { parseComparison, type CompareView } from "../viewer/compare";
 import { openCompare, showCompareError } from "./open";
 
 /** The traits Python defines (pregel_viz/views/compare_view.py, CompareDebugger). */
@@ -28,7 +28,7 @@ export interface CompareModel {
 const DOC_TRAITS = ["_payload_a", "_payload_b", "_comparison"];
 
 export function renderCompare({ model, el }: { model: CompareModel; el: HTMLElement }): () => void {
-  let view: SideBySide | null = null;
+  let view: CompareView | null = null;
   let removeError: (() => void) | null = null;
   let echo = false;
   const num = (v: unknown): number | undefined => (typeof v === "number" && isFinite(v) ? v : undefined);

@@ -6,7 +6,7 @@ import { graphvizLayout } from "../layout";
 import { injectCompareStyle, injectStyle } from "../style";
 import type { Payload } from "../viewer/types";
 import { createViewer, type Viewer, type ViewerOptions } from "../viewer/viewer";
-import { createSideBySide, type SideBySide, type SideBySideDoc, type SideBySideOptions } from "../viewer/sidebyside";
+import { createCompare, type CompareView, type CompareDoc, type CompareOptions } from "../viewer/compare";
 
 /** A viewer of `payload` in `el`. */
 export function openViewer(el: HTMLElement, payload: Payload, options: Omit<ViewerOptions, "layout">): Viewer {
@@ -15,13 +15,13 @@ export function openViewer(el: HTMLElement, payload: Payload, options: Omit<View
   return viewer;
 }
 
-/** The side-by-side viewer of `doc` in `el`. */
-export function openCompare(el: HTMLElement, doc: SideBySideDoc, options: Omit<SideBySideOptions, "layout" | keyof SideBySideDoc>): SideBySide {
-  const view = createSideBySide(el, { ...doc, layout: graphvizLayout, ...options });
+/** The compare view of `doc` in `el`. */
+export function openCompare(el: HTMLElement, doc: CompareDoc, options: Omit<CompareOptions, "layout" | keyof CompareDoc>): CompareView {
+  const view = createCompare(el, { ...doc, layout: graphvizLayout, ...options });
   injectStyle(view.viewers[0].root);
   injectCompareStyle(view.root);
   return view;
 }
 
 /** Why two runs could not be compared, where the view would be; returns its remover. */
-export const showCompareError = (el: HTMLElement, e: unknown): (() => void) => showError(el, e, "pv-sbs", "compare these runs");
+export const showCompareError = (el: HTMLElement, e: unknown): (() => void) => showError(el, e, "pv-compare", "compare these runs");

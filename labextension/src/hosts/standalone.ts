@@ -6,7 +6,7 @@
 
 import { showError } from "../failure";
 import { parseJsonDoc, parsePayload } from "../viewer/model";
-import { parseComparison, type SideBySide } from "../viewer/sidebyside";
+import { parseComparison, type CompareView } from "../viewer/compare";
 import type { Payload, Position } from "../viewer/types";
 import type { Viewer } from "../viewer/viewer";
 import { openCompare, openViewer, showCompareError } from "./open";
@@ -55,24 +55,24 @@ export interface CompareMountOptions {
 export interface CompareHandle {
   setRow(i: number): number;
   destroy(): void;
-  /** the side-by-side view (row, viewers, whenReady...); undefined when it failed to open */
-  view: SideBySide;
+  /** the compare view (row, viewers, whenReady...); undefined when it failed to open */
+  view: CompareView;
 }
 
-/** Render a side-by-side document (object, JSON text or UTF-8 bytes) into `el`. */
+/** Render a compare document (object, JSON text or UTF-8 bytes) into `el`. */
 export function mountCompare(
   el: HTMLElement,
   data: { a: unknown; b: unknown; comparison: unknown } | string | ArrayBuffer | DataView,
   options: CompareMountOptions = {},
 ): CompareHandle {
-  let view: SideBySide;
+  let view: CompareView;
   try {
     const d = parseJsonDoc(data) as { a?: unknown; b?: unknown; comparison?: unknown } | null;
     if (!d || typeof d !== "object") throw new Error("the document is not a JSON object");
     view = openCompare(el, { a: parsePayload(d.a), b: parsePayload(d.b), comparison: parseComparison(d.comparison) }, options);
   } catch (e) {
     const remove = showCompareError(el, e);
-    return { setRow: () => -1, destroy: remove, view: undefined as unknown as SideBySide };
+    return { setRow: () => -1, destroy: remove, view: undefined as unknown as CompareView };
   }
   return { setRow: (i) => view.setRow(i), destroy: () => view.destroy(), view };
 }

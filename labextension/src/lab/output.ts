@@ -3,7 +3,7 @@
 //
 // - `application/vnd.pregel-viz+json`: the viewer's payload (pregel_viz/payload.py), from
 //   pregel_viz.Debugger and the rich display of a Run; metadata {step, thread, ns}; `mount()`;
-// - `application/vnd.pregel-viz-compare+json`: the side-by-side document (pregel_viz/side_by_side.py),
+// - `application/vnd.pregel-viz-compare+json`: the compare document (pregel_viz/views/compare_view.py),
 //   from pregel_viz.CompareDebugger (compare_view, fork_view); metadata {row}; `mountCompare()`.
 //
 // Each display puts its type and the widget view (`application/vnd.jupyter.widget-view+json`,
@@ -75,7 +75,7 @@ export const RUN_OUTPUT: OutputKind = {
   mount: (viewer, el, data, meta) => viewer.mount(el, data as Payload, viewHints(meta)),
 };
 
-/** Two runs side by side (pregel_viz.CompareDebugger): the side-by-side viewer at {row}. */
+/** Two runs side by side (pregel_viz.CompareDebugger): the compare view at {row}. */
 export const COMPARE_OUTPUT: OutputKind = {
   mime: COMPARE_MIME,
   className: "jp-PregelViz-compareOutput",

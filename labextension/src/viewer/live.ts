@@ -146,7 +146,7 @@ export function parseAnswer(text: string): Json {
 
 export interface LiveControlsOptions {
   send: (action: LiveAction) => void;
-  /** Show a side-by-side document (the fork beside the branch it left) in `el`. */
+  /** Show a compare document (the fork beside the branch it left) in `el`. */
   mountCompare?: (el: HTMLElement, doc: unknown) => { destroy(): void };
 }
 
@@ -387,7 +387,7 @@ export class LiveControls {
     (menu.querySelector("button") as HTMLButtonElement | null)?.focus();
   }
 
-  /** Show the side-by-side document Python sent (answer to the "compare" action). */
+  /** Show the compare document Python sent (answer to the "compare" action). */
   showCompare(doc: unknown): void {
     if (!this.opts.mountCompare) return;
     this.closeCompare();

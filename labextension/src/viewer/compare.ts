@@ -1,8 +1,8 @@
-// The side-by-side viewer: two viewers (one per run, or per branch of a thread) and one step
-// control over the aligned rows of a comparison (pregel_viz/side_by_side.py builds the
+// The compare view: two viewers (one per run, or per branch of a thread) and one step
+// control over the aligned rows of a comparison (pregel_viz/views/compare_view.py builds the
 // document). The shared control moves both viewers, each to its side's step of the row; a side
 // without that step stays on its nearest step and is marked missing. The nodes that differ in
-// the row are marked on each side (class pv-sbs-diff on their <g>, added through the viewer's
+// the row are marked on each side (class pv-compare-diff on their <g>, added through the viewer's
 // DOM only: the viewer restyles its own classes and leaves others alone).
 //
 // Each viewer keeps its own controls. With "move together" on (the default), moving one side
@@ -60,7 +60,7 @@ export interface CompareSide {
   filtered?: boolean;
 }
 
-/** Comparison.to_dict() plus what the viewer needs (pregel_viz/side_by_side.py). */
+/** Comparison.to_dict() plus what the viewer needs (pregel_viz/views/compare_view.py). */
 export interface ComparisonDoc {
   identical: boolean;
   first: CompareDifference | null;
@@ -71,14 +71,14 @@ export interface ComparisonDoc {
   first_row?: number | null;
 }
 
-/** The side-by-side document: a payload per side and the comparison. */
-export interface SideBySideDoc {
+/** The compare document: a payload per side and the comparison. */
+export interface CompareDoc {
   a: Payload;
   b: Payload;
   comparison: ComparisonDoc;
 }
 
-export interface SideBySideOptions extends SideBySideDoc {
+export interface CompareOptions extends CompareDoc {
   /** DOT → SVG text, for both viewers. */
   layout: LayoutFn;
   /** Names of the sides (default: the comparison's labels). */
@@ -91,7 +91,7 @@ export interface SideBySideOptions extends SideBySideDoc {
   playInterval?: number;
 }
 
-export interface SideBySide {
+export interface CompareView {
   readonly root: HTMLElement;
   /** Index of the current row. */
   readonly row: number;
@@ -139,7 +139,7 @@ function squash(names: readonly string[]): string {
   return [...counts].map(([n, k]) => (k > 1 ? `${n} ×${k}` : n)).join(", ");
 }
 
-/** What a side did at a row, in a few words (mirrors compare.py's table cells). */
+/** What a side did at a row, in a few words (mirrors pregel_viz/analysis/compare.py's table cells). */
 export function cellText(cell: CompareCell | null): string {
   if (!cell) return "no such step";
   const tasks = cell.tasks ?? [];
@@ -148,7 +148,7 @@ export function cellText(cell: CompareCell | null): string {
   return cell.checkpoint_id === null ? `${text} [no checkpoint]` : text;
 }
 
-export function createSideBySide(host: HTMLElement, options: SideBySideOptions): SideBySide {
+export function createCompare(host: HTMLElement, options: CompareOptions): CompareView {
   const cmp = options.comparison;
   const rows = cmp.rows;
   const labels: [string, string] = options.labels ?? [cmp.sides?.[0]?.label ?? cmp.labels[0], cmp.sides?.[1]?.label ?? cmp.labels[1]];
@@ -190,43 +190,43 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
   const marked: [string[], string[]] = [[], []];
 
   // ---------- DOM ----------
-  const root = h("div", { class: "pv-sbs", tabindex: 0, role: "group", "aria-label": "two runs side by side", "data-rows": rows.length });
+  const root = h("div", { class: "pv-compare", tabindex: 0, role: "group", "aria-label": "two runs side by side", "data-rows": rows.length });
   const btn = (cls: string, icon: string | null, text: string, title: string): HTMLButtonElement =>
     h("button", { type: "button", class: `pv-button ${icon ? "pv-icon-button " : ""}${cls}`, title, "aria-label": title }, icon ? makeIcon(icon) : text);
-  const bFirst = btn("pv-sbs-first", "first", "", "first step (Home)");
-  const bPrev = btn("pv-sbs-prev", "prev", "", "previous step (←)");
-  const bNext = btn("pv-sbs-next", "next", "", "next step (→)");
-  const bLast = btn("pv-sbs-last", "last", "", "last step (End)");
-  const bPrevDiff = btn("pv-sbs-prev-diff", null, "‹ diff", "previous difference ([)");
-  const bNextDiff = btn("pv-sbs-next-diff", null, "diff ›", "next difference (])");
-  const bFirstDiff = btn("pv-sbs-first-diff", null, "first divergence", "jump to the first divergence");
-  const label = h("span", { class: "pv-sbs-label", "aria-live": "polite" });
-  const slider = h("input", { type: "range", class: "pv-sbs-slider", min: 0, max: Math.max(0, rows.length - 1), step: 1, value: 0, "aria-label": "aligned step" });
-  const linkBox = h("input", { type: "checkbox", class: "pv-sbs-link-box" });
+  const bFirst = btn("pv-compare-first", "first", "", "first step (Home)");
+  const bPrev = btn("pv-compare-prev", "prev", "", "previous step (←)");
+  const bNext = btn("pv-compare-next", "next", "", "next step (→)");
+  const bLast = btn("pv-compare-last", "last", "", "last step (End)");
+  const bPrevDiff = btn("pv-compare-prev-diff", null, "‹ diff", "previous difference ([)");
+  const bNextDiff = btn("pv-compare-next-diff", null, "diff ›", "next difference (])");
+  const bFirstDiff = btn("pv-compare-first-diff", null, "first divergence", "jump to the first divergence");
+  const label = h("span", { class: "pv-compare-label", "aria-live": "polite" });
+  const slider = h("input", { type: "range", class: "pv-compare-slider", min: 0, max: Math.max(0, rows.length - 1), step: 1, value: 0, "aria-label": "aligned step" });
+  const linkBox = h("input", { type: "checkbox", class: "pv-compare-link-box" });
   linkBox.checked = true;
-  const link = h("label", { class: "pv-sbs-link", title: "moving one side moves the other to the same step" }, linkBox, " move together");
-  const verdict = h("div", { class: "pv-sbs-verdict" });
-  const strip = h("div", { class: "pv-sbs-strip", role: "listbox", "aria-label": "aligned steps" });
-  const diffs = h("div", { class: "pv-sbs-diffs", "aria-live": "polite" });
+  const link = h("label", { class: "pv-compare-link", title: "moving one side moves the other to the same step" }, linkBox, " move together");
+  const verdict = h("div", { class: "pv-compare-verdict" });
+  const strip = h("div", { class: "pv-compare-strip", role: "listbox", "aria-label": "aligned steps" });
+  const diffs = h("div", { class: "pv-compare-diffs", "aria-live": "polite" });
   const heads = SIDES.map((k) =>
-    h("div", { class: "pv-sbs-side-head" }, h("span", { class: "pv-sbs-side-label" }, labels[k]), h("span", { class: "pv-sbs-side-note" })),
+    h("div", { class: "pv-compare-side-head" }, h("span", { class: "pv-compare-side-label" }, labels[k]), h("span", { class: "pv-compare-side-note" })),
   );
-  const hosts = SIDES.map(() => h("div", { class: "pv-sbs-host" }));
-  const sideEls = SIDES.map((k) => h("section", { class: `pv-sbs-side pv-sbs-side-${k ? "b" : "a"}`, "data-side": k ? "b" : "a", "aria-label": labels[k] }, heads[k], hosts[k]));
+  const hosts = SIDES.map(() => h("div", { class: "pv-compare-host" }));
+  const sideEls = SIDES.map((k) => h("section", { class: `pv-compare-side pv-compare-side-${k ? "b" : "a"}`, "data-side": k ? "b" : "a", "aria-label": labels[k] }, heads[k], hosts[k]));
   root.append(
     h(
       "div",
-      { class: "pv-sbs-toolbar" },
-      h("div", { class: "pv-sbs-controls" }, bFirst, bPrev, bNext, bLast),
+      { class: "pv-compare-toolbar" },
+      h("div", { class: "pv-compare-controls" }, bFirst, bPrev, bNext, bLast),
       label,
       slider,
-      h("div", { class: "pv-sbs-controls" }, bPrevDiff, bFirstDiff, bNextDiff),
+      h("div", { class: "pv-compare-controls" }, bPrevDiff, bFirstDiff, bNextDiff),
       link,
     ),
     verdict,
     strip,
     diffs,
-    h("div", { class: "pv-sbs-sides" }, sideEls),
+    h("div", { class: "pv-compare-sides" }, sideEls),
   );
   host.appendChild(root);
 
@@ -237,7 +237,7 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
       {
         type: "button",
         role: "option",
-        class: `pv-sbs-row${r.same ? "" : " pv-sbs-row-diff"}${!r.at[0] || !r.at[1] ? " pv-sbs-row-missing" : ""}`,
+        class: `pv-compare-row${r.same ? "" : " pv-compare-row-diff"}${!r.at[0] || !r.at[1] ? " pv-compare-row-missing" : ""}`,
         "data-row": i,
         "data-step": r.step,
         title: r.same ? `step ${r.step}: the same` : `step ${r.step}: ${kinds.join(", ")}`,
@@ -257,14 +257,14 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
     verdict,
     h(
       "span",
-      { class: `pv-sbs-verdict-text ${cmp.identical ? "pv-sbs-same" : "pv-sbs-differ"}` },
+      { class: `pv-compare-verdict-text ${cmp.identical ? "pv-compare-same" : "pv-compare-differ"}` },
       cmp.identical
         ? `identical: ${labels[0]} and ${labels[1]} made the same supersteps, with the same tasks, writes and values`
         : firstDiff >= 0
           ? `${nDiff} of ${rows.length} steps differ; the first divergence is at step ${rows[firstDiff].step}`
           : "the steps are the same",
     ),
-    outcomeDiffs.map((d) => h("div", { class: "pv-sbs-outcome" }, d.details)),
+    outcomeDiffs.map((d) => h("div", { class: "pv-compare-outcome" }, d.details)),
   );
   bFirstDiff.disabled = firstDiff < 0;
 
@@ -290,9 +290,9 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
     marked[k] = names;
     const v = viewers[k];
     const want = new Set(names);
-    v.root.setAttribute("data-sbs-nodes", JSON.stringify(names));
+    v.root.setAttribute("data-compare-nodes", JSON.stringify(names));
     for (const g of Array.from(v.root.querySelectorAll("g[data-name]"))) {
-      g.classList.toggle("pv-sbs-diff", want.has(g.getAttribute("data-name") ?? ""));
+      g.classList.toggle("pv-compare-diff", want.has(g.getAttribute("data-name") ?? ""));
     }
   }
 
@@ -323,11 +323,11 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
       } else note = p.ns !== sideInfo[k].ns ? "in a subgraph run (not compared here)" : `step ${p.step} (not in the comparison)`;
     }
     const el = sideEls[k];
-    el.classList.toggle("pv-sbs-missing", missing);
-    el.classList.toggle("pv-sbs-differs", differs);
-    el.classList.toggle("pv-sbs-detached", detached[k]);
+    el.classList.toggle("pv-compare-missing", missing);
+    el.classList.toggle("pv-compare-differs", differs);
+    el.classList.toggle("pv-compare-detached", detached[k]);
     el.setAttribute("data-missing", missing ? "1" : "0");
-    (heads[k].querySelector(".pv-sbs-side-note") as HTMLElement).textContent = note;
+    (heads[k].querySelector(".pv-compare-side-note") as HTMLElement).textContent = note;
     markNodes(k, names);
     // the graph may still be laid out (or replaced, after a namespace change): mark it then
     v.whenReady().then(
@@ -346,22 +346,22 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
     }
     const head = h(
       "div",
-      { class: "pv-sbs-diffs-head" },
-      h("span", { class: "pv-sbs-diffs-step" }, `step ${r.step}`),
-      SIDES.map((k) => h("span", { class: "pv-sbs-cell" }, h("b", null, labels[k]), `: ${cellText(k ? r.b : r.a)}`)),
+      { class: "pv-compare-diffs-head" },
+      h("span", { class: "pv-compare-diffs-step" }, `step ${r.step}`),
+      SIDES.map((k) => h("span", { class: "pv-compare-cell" }, h("b", null, labels[k]), `: ${cellText(k ? r.b : r.a)}`)),
     );
     const items = r.same
-      ? [h("li", { class: "pv-sbs-diff-none" }, "the same on both sides")]
+      ? [h("li", { class: "pv-compare-diff-none" }, "the same on both sides")]
       : r.differences.map((d) =>
           h(
             "li",
-            { class: "pv-sbs-diff", "data-kind": d.kind },
-            h("span", { class: `pv-chip pv-sbs-kind pv-sbs-kind-${String(d.kind).replace(/[^a-z_-]/gi, "")}` }, d.kind),
-            d.subgraph ? h("span", { class: "pv-sbs-where" }, `in ${d.subgraph}: `) : null,
-            h("span", { class: "pv-sbs-details" }, d.details),
+            { class: "pv-compare-diff", "data-kind": d.kind },
+            h("span", { class: `pv-chip pv-compare-kind pv-compare-kind-${String(d.kind).replace(/[^a-z_-]/gi, "")}` }, d.kind),
+            d.subgraph ? h("span", { class: "pv-compare-where" }, `in ${d.subgraph}: `) : null,
+            h("span", { class: "pv-compare-details" }, d.details),
           ),
         );
-    fill(diffs, head, h("ul", { class: "pv-sbs-diff-list" }, items));
+    fill(diffs, head, h("ul", { class: "pv-compare-diff-list" }, items));
   }
 
   function renderChrome(): void {
@@ -380,7 +380,7 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
     bNextDiff.disabled = nextDiff(row) < 0;
     rowButtons.forEach((b, i) => {
       const on = i === row;
-      b.classList.toggle("pv-sbs-row-current", on);
+      b.classList.toggle("pv-compare-row-current", on);
       if (on) b.setAttribute("aria-selected", "true");
       else b.removeAttribute("aria-selected");
     });
@@ -479,7 +479,7 @@ export function createSideBySide(host: HTMLElement, options: SideBySideOptions):
   let ro: ResizeObserver | null = null;
   const onResize = (): void => {
     const w = root.clientWidth;
-    root.classList.toggle("pv-sbs-narrow", w > 0 && w < NARROW);
+    root.classList.toggle("pv-compare-narrow", w > 0 && w < NARROW);
   };
   if (typeof ResizeObserver !== "undefined") {
     ro = new ResizeObserver(onResize);

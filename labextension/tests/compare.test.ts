@@ -1,15 +1,15 @@
-// The side-by-side viewer: one shared step control over two viewers, with a fake layout (and
+// The compare view: one shared step control over two viewers, with a fake layout (and
 // the real one through the hosts: renderCompare, mountCompare, widget.render's dispatch).
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { renderCompare } from "../src/hosts/anywidget_compare";
 import type { Payload } from "../src/viewer/types";
-import { createSideBySide, parseComparison, type ComparisonDoc, type CompareRow, type SideBySide } from "../src/viewer/sidebyside";
+import { createCompare, parseComparison, type ComparisonDoc, type CompareRow, type CompareView } from "../src/viewer/compare";
 import widget, { mountCompare } from "../src/hosts/bundle";
 import { bigPayload, fakeLayout, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
 import { FakeModel } from "./fake-model";
 
-const views: SideBySide[] = [];
+const views: CompareView[] = [];
 afterEach(() => {
   while (views.length) views.pop()!.destroy();
   document.body.replaceChildren();
@@ -71,7 +71,7 @@ function comparison(): ComparisonDoc {
   };
 }
 
-async function open(opts: { row?: number; onChange?: (row: number) => void } = {}): Promise<SideBySide> {
+async function open(opts: { row?: number; onChange?: (row: number) => void } = {}): Promise<CompareView> {
   const host = document.createElement("div");
   document.body.appendChild(host);
   const { a, b } = payloads();
@@ -79,17 +79,17 @@ async function open(opts: { row?: number; onChange?: (row: number) => void } = {
     const own = [a, b].find((p) => p.graphs[""].dot === dot)!;
     return fakeLayout(own)(dot);
   };
-  const v = createSideBySide(host, { a, b, comparison: comparison(), layout, ...opts });
+  const v = createCompare(host, { a, b, comparison: comparison(), layout, ...opts });
   views.push(v);
   await v.whenReady();
   return v;
 }
 
-const step = (v: SideBySide, k: 0 | 1) => v.viewers[k].root.getAttribute("data-step");
-const side = (v: SideBySide, k: 0 | 1) => v.root.querySelector(`.pv-sbs-side-${k ? "b" : "a"}`)!;
-const marked = (v: SideBySide, k: 0 | 1) =>
-  Array.from(v.viewers[k].root.querySelectorAll("g.pv-sbs-diff")).map((g) => g.getAttribute("data-name"));
-const click = (v: SideBySide, cls: string) => (v.root.querySelector(`.pv-sbs-toolbar .${cls}`) as HTMLButtonElement).click();
+const step = (v: CompareView, k: 0 | 1) => v.viewers[k].root.getAttribute("data-step");
+const side = (v: CompareView, k: 0 | 1) => v.root.querySelector(`.pv-compare-side-${k ? "b" : "a"}`)!;
+const marked = (v: CompareView, k: 0 | 1) =>
+  Array.from(v.viewers[k].root.querySelectorAll("g.pv-compare-diff")).map((g) => g.getAttribute("data-name"));
+const click = (v: CompareView, cls: string) => (v.root.querySelector(`.pv-compare-toolbar .${cls}`) as HTMLButtonElement).click();
 const key = (el: Element, k: string) => el.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
 
 function noMarkup(root: Element): void {
@@ -98,7 +98,7 @@ function noMarkup(root: Element): void {
     for (const a of Array.from(el.attributes)) expect(a.name.toLowerCase().startsWith("on")).toBe(false);
 }
 
-describe("side by side", () => {
+describe("compare view", () => {
   it("opens at the first divergence, with its differing nodes marked on each side", async () => {
     const v = await open();
     expect(v.row).toBe(3);
@@ -107,7 +107,7 @@ describe("side by side", () => {
     expect([step(v, 0), step(v, 1)]).toEqual(["2", "2"]);
     expect(marked(v, 0)).toEqual(["node_3"]);
     expect(marked(v, 1)).toEqual(["node_5"]);
-    expect(side(v, 0).classList.contains("pv-sbs-differs")).toBe(true);
+    expect(side(v, 0).classList.contains("pv-compare-differs")).toBe(true);
   });
 
   it("stepping the shared control moves both sides to their step of each row", async () => {
@@ -120,7 +120,7 @@ describe("side by side", () => {
       // the view's own viewers still mark only this row's nodes
       expect(marked(v, 0)).toEqual(rows[i].nodes[0]);
       expect(marked(v, 1)).toEqual(rows[i].nodes[1]);
-      click(v, "pv-sbs-next");
+      click(v, "pv-compare-next");
     }
     expect(v.row).toBe(rows.length - 1); // clamped at the end
     expect(seen).toEqual([
@@ -138,7 +138,7 @@ describe("side by side", () => {
     expect(v.row).toBe(6);
     key(v.root, "ArrowLeft");
     expect([step(v, 0), step(v, 1)]).toEqual(["4", "4"]);
-    const slider = v.root.querySelector(".pv-sbs-slider") as HTMLInputElement;
+    const slider = v.root.querySelector(".pv-compare-slider") as HTMLInputElement;
     slider.value = "1";
     slider.dispatchEvent(new Event("input"));
     expect([step(v, 0), step(v, 1)]).toEqual(["0", "0"]);
@@ -147,17 +147,17 @@ describe("side by side", () => {
   it("marks the differing rows in the strip; a click jumps there, as do the difference buttons", async () => {
     const changes: number[] = [];
     const v = await open({ row: 0, onChange: (r) => changes.push(r) });
-    const strip = Array.from(v.root.querySelectorAll(".pv-sbs-row"));
+    const strip = Array.from(v.root.querySelectorAll(".pv-compare-row"));
     expect(strip.map((b) => b.textContent)).toEqual(["-1", "0", "1", "2", "3", "4", "5"]);
-    expect(strip.filter((b) => b.classList.contains("pv-sbs-row-diff")).map((b) => b.getAttribute("data-row"))).toEqual(["3", "4", "6"]);
-    expect(strip.filter((b) => b.classList.contains("pv-sbs-row-missing")).map((b) => b.getAttribute("data-row"))).toEqual(["6"]);
+    expect(strip.filter((b) => b.classList.contains("pv-compare-row-diff")).map((b) => b.getAttribute("data-row"))).toEqual(["3", "4", "6"]);
+    expect(strip.filter((b) => b.classList.contains("pv-compare-row-missing")).map((b) => b.getAttribute("data-row"))).toEqual(["6"]);
     (strip[4] as HTMLButtonElement).click();
     expect(v.row).toBe(4);
-    expect(strip[4].classList.contains("pv-sbs-row-current")).toBe(true);
+    expect(strip[4].classList.contains("pv-compare-row-current")).toBe(true);
     expect(marked(v, 0)).toEqual([XSS_NODE]);
-    click(v, "pv-sbs-next-diff");
+    click(v, "pv-compare-next-diff");
     expect(v.row).toBe(6);
-    click(v, "pv-sbs-first-diff");
+    click(v, "pv-compare-first-diff");
     expect(v.row).toBe(3);
     key(v.root, "]");
     expect(v.row).toBe(4);
@@ -166,21 +166,21 @@ describe("side by side", () => {
     expect(changes).toEqual([4, 6, 3, 4, 3]);
     v.setRow(0); // from the host: no onChange
     expect(changes.length).toBe(5);
-    expect(v.root.querySelector(".pv-sbs-diff-none")!.textContent).toBe("the same on both sides");
+    expect(v.root.querySelector(".pv-compare-diff-none")!.textContent).toBe("the same on both sides");
   });
 
   it("shows a side without the row's step as missing", async () => {
     const v = await open({ row: 6 });
     expect(step(v, 0)).toBe("4");
     expect(step(v, 1)).toBe("5");
-    expect(side(v, 0).classList.contains("pv-sbs-missing")).toBe(true);
+    expect(side(v, 0).classList.contains("pv-compare-missing")).toBe(true);
     expect(side(v, 0).getAttribute("data-missing")).toBe("1");
-    expect(side(v, 1).classList.contains("pv-sbs-missing")).toBe(false);
-    expect(side(v, 0).querySelector(".pv-sbs-side-note")!.textContent).toContain("no step 5");
+    expect(side(v, 1).classList.contains("pv-compare-missing")).toBe(false);
+    expect(side(v, 0).querySelector(".pv-compare-side-note")!.textContent).toContain("no step 5");
     expect(marked(v, 0)).toEqual([]); // nothing of A's step 4 is marked: it is not this row
     expect(marked(v, 1)).toEqual(["node_0"]);
     v.setRow(5);
-    expect(side(v, 0).classList.contains("pv-sbs-missing")).toBe(false);
+    expect(side(v, 0).classList.contains("pv-compare-missing")).toBe(false);
   });
 
   it("a side moved on its own takes the other along, unless 'move together' is off", async () => {
@@ -188,31 +188,31 @@ describe("side by side", () => {
     key(v.viewers[1].root, "ArrowRight"); // B's own control
     expect(v.row).toBe(2);
     expect([step(v, 0), step(v, 1)]).toEqual(["1", "1"]);
-    const box = v.root.querySelector(".pv-sbs-link-box") as HTMLInputElement;
+    const box = v.root.querySelector(".pv-compare-link-box") as HTMLInputElement;
     box.checked = false;
     box.dispatchEvent(new Event("change"));
     key(v.viewers[0].root, "ArrowRight");
     key(v.viewers[0].root, "ArrowRight");
     expect([step(v, 0), step(v, 1)]).toEqual(["3", "1"]);
     expect(v.row).toBe(2);
-    expect(side(v, 0).classList.contains("pv-sbs-detached")).toBe(true);
+    expect(side(v, 0).classList.contains("pv-compare-detached")).toBe(true);
     expect(marked(v, 0)).toEqual([XSS_NODE]); // A shows the marks of its own step's row
     box.checked = true;
     box.dispatchEvent(new Event("change"));
     expect(v.row).toBe(4); // follows the side that moved
     expect([step(v, 0), step(v, 1)]).toEqual(["3", "3"]);
-    click(v, "pv-sbs-prev");
+    click(v, "pv-compare-prev");
     expect([step(v, 0), step(v, 1)]).toEqual(["2", "2"]);
   });
 
   it("shows the differences as text: hostile labels, details and node names stay text", async () => {
     const v = await open({ row: 4 });
-    const list = v.root.querySelector(".pv-sbs-diff-list")!;
+    const list = v.root.querySelector(".pv-compare-diff-list")!;
     expect(list.textContent).toContain(`${XSS_NODE} wrote differently: ${XSS_KEY}`);
-    expect(v.root.querySelector(".pv-sbs-side-b .pv-sbs-side-label")!.textContent).toBe(`B ${XSS_KEY}`);
+    expect(v.root.querySelector(".pv-compare-side-b .pv-compare-side-label")!.textContent).toBe(`B ${XSS_KEY}`);
     v.setRow(3);
-    expect(v.root.querySelector(".pv-sbs-diff-list")!.textContent).toContain(XSS_VALUE);
-    expect(v.root.querySelector(".pv-sbs-diff")!.getAttribute("data-kind")).toBe("tasks");
+    expect(v.root.querySelector(".pv-compare-diff-list")!.textContent).toContain(XSS_VALUE);
+    expect(v.root.querySelector(".pv-compare-diff")!.getAttribute("data-kind")).toBe("tasks");
     noMarkup(v.root);
   });
 
@@ -240,7 +240,7 @@ describe("compare hosts", () => {
     const el = document.createElement("div");
     document.body.appendChild(el);
     const cleanup = widget.render({ model, el });
-    const root = el.querySelector(".pv-sbs")!;
+    const root = el.querySelector(".pv-compare")!;
     const viewers = el.querySelectorAll(".pregel-viewer");
     expect(viewers.length).toBe(2);
     expect(root.getAttribute("data-row")).toBe("1");
@@ -248,7 +248,7 @@ describe("compare hosts", () => {
     model.remote({ row: 6 });
     expect(viewers[1].getAttribute("data-step")).toBe("5");
     expect(model.saves).toBe(0);
-    (root.querySelector(".pv-sbs-first") as HTMLButtonElement).click();
+    (root.querySelector(".pv-compare-first") as HTMLButtonElement).click();
     expect(model.get("row")).toBe(0);
     expect(model.saves).toBe(1);
     vi.useFakeTimers();
@@ -257,7 +257,7 @@ describe("compare hosts", () => {
     vi.advanceTimersByTime(100);
     expect(model.get("row")).toBe(6);
     cleanup();
-    expect(el.querySelector(".pv-sbs")).toBeNull();
+    expect(el.querySelector(".pv-compare")).toBeNull();
     expect(model.listeners()).toBe(0);
   });
 
@@ -277,7 +277,7 @@ describe("compare hosts", () => {
     document.body.appendChild(el);
     const m = mountCompare(el, JSON.stringify({ a, b, comparison: comparison() }), { row: 2 });
     await m.view.whenReady();
-    expect(el.querySelector(".pv-sbs")!.getAttribute("data-ready")).toBe("1");
+    expect(el.querySelector(".pv-compare")!.getAttribute("data-ready")).toBe("1");
     expect(m.setRow(3)).toBe(3);
     expect(Array.from(el.querySelectorAll(".pregel-viewer")).map((r) => r.getAttribute("data-step"))).toEqual(["2", "2"]);
     m.destroy();
