@@ -1,9 +1,16 @@
-"""How each channel combined the writes of a superstep: one sentence per channel."""
+"""How each channel combined the writes of a superstep: one sentence per channel.
+
+A channel is told by its class: :data:`BY_CLASS` maps a LangGraph channel class to the function
+that tells what it did with a step's writes, so a new class is one entry there (and its function
+above). The channels LangGraph makes for its edges (``branch:to:``, ``join:``) are told by their
+name, whatever their class (:data:`BY_PREFIX`); a class without an entry reads as a plain value.
+"""
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ...events import (
@@ -24,6 +31,34 @@ from ._values import MISSING, show
 from ._words import count, listing, unique
 
 
+@dataclass(frozen=True)
+class Change:
+    """What one superstep did to one channel: the writes it applied, the value before and after."""
+
+    ch: str
+    cls: str | None  # the channel's class, when the graph's channels were recorded
+    info: Mapping[str, Any]  # the channel's recorded description (reducer, default, names...)
+    writes: Sequence[tuple[str, Any]]  # (task name, value), of the tasks that succeeded
+    old: Any  # MISSING: the channel had no value before the step
+    new: Any  # MISSING: the channel has no value after it
+    step: Superstep
+    ctx: Context
+
+    @property
+    def writers(self) -> str:
+        """The tasks that wrote the channel: ``a``, ``a and b``."""
+        return listing(unique(name for name, _ in self.writes))
+
+    @property
+    def cleared(self) -> bool:
+        """The channel had a value before the step and has none after it."""
+        return self.old is not MISSING and self.new is MISSING
+
+
+Teller = Callable[[Change], "str | None"]
+"""Tells a channel's change in one sentence, or ``None`` when there is nothing worth saying."""
+
+
 def channel_story(s: Superstep, ctx: Context) -> list[str]:
     """One sentence per channel the step wrote or changed: how its class combined the writes."""
     assert s.checkpoint is not None
@@ -36,114 +71,72 @@ def channel_story(s: Superstep, ctx: Context) -> list[str]:
     for ch in unique(names):
         if ch in (START, TASKS, RETURN, END, PREVIOUS, ROOT):
             continue
-        w = writes.get(ch, [])
-        old = before.get(ch, MISSING)
-        new = after.get(ch, MISSING)
-        sentence = _combine(ch, ctx, w, old, new, s)
+        change = Change(
+            ch=ch,
+            cls=ctx.cls(ch),
+            info=ctx.info(ch),
+            writes=writes.get(ch, []),
+            old=before.get(ch, MISSING),
+            new=after.get(ch, MISSING),
+            step=s,
+            ctx=ctx,
+        )
+        sentence = _sentence(change)
         if sentence:
             out.append(sentence)
     return out
 
 
-def _from(writes: Sequence[tuple[str, Any]]) -> str:
-    return listing(unique(name for name, _ in writes))
-
-
-def _combine(
-    ch: str,
-    ctx: Context,
-    writes: Sequence[tuple[str, Any]],
-    old: Any,
-    new: Any,
-    s: Superstep,
-) -> str | None:
-    cls, info = ctx.cls(ch), ctx.info(ch)
-    if ch.startswith(BRANCH_TO):
-        return branch_sentence(ch, cls, writes, old, new)
-    if ch.startswith(JOIN):
-        return barrier_sentence(ch, cls, info, writes, old, new, barrier_seen(s, ch, ctx))
-    if is_internal_channel(ch):
+def _sentence(c: Change) -> str | None:
+    for prefix, tell in BY_PREFIX.items():
+        if c.ch.startswith(prefix):
+            return tell(c)
+    if is_internal_channel(c.ch):
         return None
-    if cls == "EphemeralValue":
-        if writes:
-            return f"{ch} is an EphemeralValue: it holds {show(new)} for the next step only."
-        if old is not MISSING and new is MISSING:
-            return f"{ch} was cleared: an EphemeralValue keeps a value for one step only."
-        return None
-    if cls == "Topic":
-        return _topic(ch, writes, old, new, s, ctx)
-    if cls == "UntrackedValue":
-        if not writes:
-            if ch in s.updated:
-                return (
-                    f"{ch} is an UntrackedValue: it was written this step, but LangGraph keeps "
-                    "it out of checkpoints and saved writes, so its value was not recorded."
-                )
-            return None
-        return (
-            f"{ch} is an UntrackedValue: it took {show(writes[-1][1])} from {_from(writes)}, "
-            "a value kept in memory for the rest of this call and never saved in checkpoints."
-        )
-    if not writes:
-        if old is not MISSING and new is MISSING:
-            return f"{ch} was cleared."
-        return None
-    if cls == "LastValue":
-        if old is MISSING:
-            return f"{ch} is a LastValue: it now holds {show(new)}, written by {_from(writes)}."
-        if old == new:
-            return (
-                f"{ch} is a LastValue: {_from(writes)} wrote it again with the same value "
-                f"({show(new)})."
-            )
-        return (
-            f"{ch} is a LastValue: {_from(writes)}'s value replaced the old one "
-            f"({show(old)} → {show(new)})."
-        )
-    if cls == "AnyValue":
-        return (
-            f"{ch} is an AnyValue: {count(len(writes), 'write')} from {_from(writes)}; it keeps "
-            f"the last one, {show(new)} (all writers are expected to agree)."
-        )
-    if cls == "BinaryOperatorAggregate":
-        return _aggregate(ch, _reducer_name(info), writes, old, new, info)
-    if cls == "DeltaChannel":
-        shown = f": now {show(new)}" if new is not MISSING else ""
-        return (
-            f"{ch} is a DeltaChannel: its reducer folded {count(len(writes), 'write')} from "
-            f"{_from(writes)} into the value{shown}; checkpoints keep only the writes, which "
-            "LangGraph replays to rebuild the value."
-        )
-    label = f"{ch} ({cls})" if cls else ch
-    if old is MISSING:
-        return f"{label} now holds {show(new)}, written by {_from(writes)}."
-    return f"{label} changed from {show(old)} to {show(new)}, written by {_from(writes)}."
+    tell = BY_CLASS.get(c.cls, _OTHER) if c.cls is not None else _OTHER
+    return tell(c)
 
 
-def _reducer_name(info: Mapping[str, Any]) -> str:
-    name = info.get("reducer")
-    if not isinstance(name, str) or not name:
-        return "its reducer"
-    if "." not in name and name.isidentifier() and callable(getattr(operator, name, None)):
-        return f"the reducer operator.{name}"
-    short = name.rsplit(".", 1)[-1]
-    if short == "<lambda>":
-        return "a lambda reducer"
-    return f"the reducer {short.lstrip('_') or short}"
+# --- the sentence of each channel class -------------------------------------------------------
 
 
-def _aggregate(
-    ch: str,
-    reducer: str,
-    writes: Sequence[tuple[str, Any]],
-    old: Any,
-    new: Any,
-    info: Mapping[str, Any],
-) -> str:
-    if old is MISSING and "default" in info:
-        old = info["default"]
-    n = len(writes)
-    who = _from(writes)
+def _when_written(tell: Callable[[Change], str]) -> Teller:
+    """A class told only in the steps that write it; otherwise only a cleared value is told."""
+
+    def told(c: Change) -> str | None:
+        if c.writes:
+            return tell(c)
+        return f"{c.ch} was cleared." if c.cleared else None
+
+    return told
+
+
+def _last_value(c: Change) -> str:
+    if c.old is MISSING:
+        return f"{c.ch} is a LastValue: it now holds {show(c.new)}, written by {c.writers}."
+    if c.old == c.new:
+        return (
+            f"{c.ch} is a LastValue: {c.writers} wrote it again with the same value "
+            f"({show(c.new)})."
+        )
+    return (
+        f"{c.ch} is a LastValue: {c.writers}'s value replaced the old one "
+        f"({show(c.old)} → {show(c.new)})."
+    )
+
+
+def _any_value(c: Change) -> str:
+    return (
+        f"{c.ch} is an AnyValue: {count(len(c.writes), 'write')} from {c.writers}; it keeps "
+        f"the last one, {show(c.new)} (all writers are expected to agree)."
+    )
+
+
+def _aggregate(c: Change) -> str:
+    ch, new, reducer = c.ch, c.new, _reducer_name(c.info)
+    old = c.info["default"] if c.old is MISSING and "default" in c.info else c.old
+    n = len(c.writes)
+    who = c.writers
     if isinstance(new, list) and (old is MISSING or isinstance(old, list)):
         base = [] if old is MISSING else old
         if new[: len(base)] == base:
@@ -164,32 +157,64 @@ def _aggregate(
     )
 
 
-def _flatten(writes: Sequence[tuple[str, Any]]) -> list[Any]:
-    out: list[Any] = []
-    for _, value in writes:
-        if isinstance(value, list):
-            out.extend(value)
-        else:
-            out.append(value)
-    return out
+def _reducer_name(info: Mapping[str, Any]) -> str:
+    name = info.get("reducer")
+    if not isinstance(name, str) or not name:
+        return "its reducer"
+    if "." not in name and name.isidentifier() and callable(getattr(operator, name, None)):
+        return f"the reducer operator.{name}"
+    short = name.rsplit(".", 1)[-1]
+    if short == "<lambda>":
+        return "a lambda reducer"
+    return f"the reducer {short.lstrip('_') or short}"
 
 
-def _topic(
-    ch: str, writes: Sequence[tuple[str, Any]], old: Any, new: Any, s: Superstep, ctx: Context
-) -> str | None:
+def _delta(c: Change) -> str:
+    shown = f": now {show(c.new)}" if c.new is not MISSING else ""
+    return (
+        f"{c.ch} is a DeltaChannel: its reducer folded {count(len(c.writes), 'write')} from "
+        f"{c.writers} into the value{shown}; checkpoints keep only the writes, which "
+        "LangGraph replays to rebuild the value."
+    )
+
+
+def _ephemeral(c: Change) -> str | None:
+    if c.writes:
+        return f"{c.ch} is an EphemeralValue: it holds {show(c.new)} for the next step only."
+    if c.cleared:
+        return f"{c.ch} was cleared: an EphemeralValue keeps a value for one step only."
+    return None
+
+
+def _untracked(c: Change) -> str | None:
+    if not c.writes:
+        if c.ch in c.step.updated:
+            return (
+                f"{c.ch} is an UntrackedValue: it was written this step, but LangGraph keeps "
+                "it out of checkpoints and saved writes, so its value was not recorded."
+            )
+        return None
+    return (
+        f"{c.ch} is an UntrackedValue: it took {show(c.writes[-1][1])} from {c.writers}, "
+        "a value kept in memory for the rest of this call and never saved in checkpoints."
+    )
+
+
+def _topic(c: Change) -> str | None:
+    ch, writes, ctx = c.ch, c.writes, c.ctx
     accumulate = _topic_accumulates(ch, ctx)
     got = _flatten(writes)
-    what = f"{count(len(got), 'value')} from {_from(writes)}"
+    what = f"{count(len(got), 'value')} from {c.writers}"
     if accumulate:
         if not writes:
             return None
-        held = _topic_replayed(s, ch, ctx)
+        held = _topic_replayed(c.step, ch, ctx)
         return (
             f"{ch} is a Topic (accumulate=True): it collected {what} and keeps them across "
             f"steps; it now holds {count(len(held), 'value')}."
         )
-    old_list = old if isinstance(old, list) else []
-    new_list = new if isinstance(new, list) else []
+    old_list = c.old if isinstance(c.old, list) else []
+    new_list = c.new if isinstance(c.new, list) else []
     if not writes:
         if old_list and not new_list:
             return (
@@ -208,6 +233,51 @@ def _topic(
             "keeps only the values written in the last step."
         )
     return f"{ch} is a Topic: it collected {what}: {show(new_list)}."
+
+
+def _other(c: Change) -> str:
+    """A class without an entry (or an unknown one): the value, before and after."""
+    label = f"{c.ch} ({c.cls})" if c.cls else c.ch
+    if c.old is MISSING:
+        return f"{label} now holds {show(c.new)}, written by {c.writers}."
+    return f"{label} changed from {show(c.old)} to {show(c.new)}, written by {c.writers}."
+
+
+BY_CLASS: dict[str, Teller] = {
+    "LastValue": _when_written(_last_value),
+    "AnyValue": _when_written(_any_value),
+    "BinaryOperatorAggregate": _when_written(_aggregate),
+    "DeltaChannel": _when_written(_delta),
+    "EphemeralValue": _ephemeral,
+    "UntrackedValue": _untracked,
+    "Topic": _topic,
+}
+"""Channel class -> how it tells a step's change. Adding a channel class is one entry here."""
+
+_OTHER = _when_written(_other)
+
+BY_PREFIX: dict[str, Teller] = {
+    # LastValueAfterFinish: a node deferred with defer=True waits on it
+    BRANCH_TO: lambda c: branch_sentence(c.ch, c.cls, c.writes, c.old, c.new),
+    # NamedBarrierValue(AfterFinish): a node waiting for several others
+    JOIN: lambda c: barrier_sentence(
+        c.ch, c.cls, c.info, c.writes, c.old, c.new, barrier_seen(c.step, c.ch, c.ctx)
+    ),
+}
+"""The channels LangGraph makes for its edges, told by their name whatever their class."""
+
+
+# --- a Topic's values -------------------------------------------------------------------------
+
+
+def _flatten(writes: Sequence[tuple[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for _, value in writes:
+        if isinstance(value, list):
+            out.extend(value)
+        else:
+            out.append(value)
+    return out
 
 
 def _topic_accumulates(ch: str, ctx: Context) -> bool | None:
