@@ -1,7 +1,7 @@
 // The renderer of pregel-viz outputs, one class for two types; the data is all the static viewer
 // needs, so a saved notebook shows it with no kernel:
 //
-// - `application/vnd.pregel-viz+json`: the viewer's payload (pregel_viz/payload.py), from
+// - `application/vnd.pregel-viz+json`: the viewer's payload (pregel_viz/views/payload.py), from
 //   pregel_viz.Debugger and the rich display of a Run; metadata {step, thread, ns}; `mount()`;
 // - `application/vnd.pregel-viz-compare+json`: the compare document (pregel_viz/views/compare_view.py),
 //   from pregel_viz.CompareDebugger (compare_view, fork_view); metadata {row}; `mountCompare()`.

@@ -1,6 +1,6 @@
 // A laid-out graph: Graphviz SVG (sanitized: see sanitize.ts), which the graph pane
 // (graph_pane.ts) inserts once per graph key; stepping then only toggles classes on the node
-// and edge groups found by id (n<i> / e<i>, see pregel_viz/dot.py).
+// and edge groups found by id (n<i> / e<i>, see pregel_viz/views/dot.py).
 
 import { s } from "./dom";
 import type { GraphView, StepDoc } from "./types";

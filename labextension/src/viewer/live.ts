@@ -1,6 +1,6 @@
 // Live-session controls on top of the viewer (pregel_viz.debug / %pregel --live).
 //
-// Python owns the session (pregel_viz/live.py) and publishes its state as the widget's `live`
+// Python owns the session (pregel_viz/recorder/live.py) and publishes its state as the widget's `live`
 // trait (LiveState below); this module draws the controls and sends the user's actions back as
 // custom messages (LiveAction). It never runs anything itself: every button is a request, and
 // what the graph did comes back as a new payload and a new LiveState.
@@ -28,7 +28,7 @@ export interface LiveInterrupt {
   value: Json;
 }
 
-/** What Python publishes (pregel_viz/live_widget.py, LiveDebugger.live). */
+/** What Python publishes (pregel_viz/views/live_widget.py, LiveDebugger.live). */
 export interface LiveState {
   status: string; // paused | running | interrupted | completed | error | stopped
   message: string;

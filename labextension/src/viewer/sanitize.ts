@@ -29,7 +29,7 @@ const ATTRIBUTES = new Set([
 const STYLE_PROPERTIES = new Set(["stop-color", "stop-opacity", "fill", "fill-opacity", "stroke", "stroke-opacity", "stroke-width", "opacity"]);
 /** A colour, number or name list: no url(), no escapes, no quotes, no functions. */
 const PLAIN_VALUE = /^[#\w\s.,%-]*$/;
-/** Ids the way Graphviz and pregel_viz/dot.py write them (n0, e3, graph0, a_node1_0,
+/** Ids the way Graphviz and pregel_viz/views/dot.py write them (n0, e3, graph0, a_node1_0,
  *  n0_l_0...): never a name that could shadow a global of the page (window[id]). */
 const ID = /^[A-Za-z_]{1,12}\d+(?:[_-][\w-]{0,40})?$/;
 const CLASS = /^[\w\s-]*$/;

@@ -1,4 +1,4 @@
-// The viewer's document, as built by pregel_viz/payload.py (PAYLOAD_VERSION 1).
+// The viewer's document, as built by pregel_viz/views/payload.py (PAYLOAD_VERSION 1).
 // This file mirrors that module's docstring, which is the contract; keep the two in step.
 // Values (state, writes, inputs...) are plain JSON with tagged maps ({"$type": ...}) for
 // other objects, see pregel_viz/values.py.
