@@ -6,6 +6,17 @@ Record a run, read it back, step through its supersteps::
     run = pregel_viz.record(graph, {"question": "hi"}, path="run.pregel")
     run.state_at(2)
     pregel_viz.load("run.pregel").thread.supersteps[3].tasks
+
+The public API, by stage:
+
+* record: :func:`record`, :func:`arecord`, :func:`recording` (:class:`Recording`),
+  :func:`from_checkpointer`, ``pregel_viz.auto`` (every call of every graph);
+* read: :func:`load`, :class:`Run`, :class:`LoadLimits`, the errors (:class:`PregelVizError`);
+* look: :func:`show` (:class:`Debugger`), :func:`to_html`, :func:`summary`, :func:`narrate`
+  (:class:`Narration`);
+* compare: :func:`compare`, :func:`compare_fork`, :func:`branches` (:class:`Comparison`,
+  :class:`Divergence`), :func:`compare_view`, :func:`fork_view` (:class:`CompareDebugger`);
+* live: :func:`debug` (:class:`LiveDebugger`), ``%load_ext pregel_viz`` for ``%pregel``.
 """
 
 from __future__ import annotations
@@ -39,18 +50,22 @@ provide(from_bytes=read_bytes, to_dict=run_to_dict, summary=summary, to_html=to_
 # Imported on first use: they pull in LangGraph/LangChain or the notebook stack (about a
 # second), which reading a log (the Jupyter server extension, the CLI's readers) never needs.
 _LAZY = {
-    "from_checkpointer": ".recorder.rebuild",
+    # record
     "Recording": ".recorder",
     "arecord": ".recorder",
     "record": ".recorder",
     "recording": ".recorder",
+    "from_checkpointer": ".recorder.rebuild",
+    # look
+    "Debugger": ".views.widget",
+    "show": ".views.widget",
+    # compare
     "CompareDebugger": ".views.compare_view",
     "compare_view": ".views.compare_view",
     "fork_view": ".views.compare_view",
-    "Debugger": ".views.widget",
+    # live
     "LiveDebugger": ".views.live_widget",
     "debug": ".notebook",
-    "show": ".views.widget",
 }
 
 if TYPE_CHECKING:
