@@ -3,7 +3,7 @@
 ``GET {base_url}pregel-viz/payload?path=<contents API path>`` reads the log (from disk in pieces,
 or through the server's contents manager), loads it with :func:`pregel_viz.load`'s reader and
 answers the payload of :func:`pregel_viz.views.payload.build_payload`. The JupyterLab document
-viewer (``labextension/src/lab.ts``) never decodes the log itself: Python keeps the only
+viewer (``labextension/src/lab/``) never decodes the log itself: Python keeps the only
 implementation of the model.
 
 Answers:

@@ -29,7 +29,7 @@ from pregel_viz.analysis.narrate import narrate
 from pregel_viz.errors import PregelVizError, PregelVizWarning
 from pregel_viz.model import Run
 from pregel_viz.reader import read_bytes
-from pregel_viz.views.compare_view import fork_payload, side_by_side_payload
+from pregel_viz.views.compare_view import compare_payload, fork_payload
 from pregel_viz.views.html import compare_to_html, to_html
 from pregel_viz.views.payload import build_payload
 
@@ -129,7 +129,7 @@ def consume(run: Run, reference: Run | None = None) -> None:
             result = compare(a, b)
             str(result)
             _json(result.to_dict())
-        doc = side_by_side_payload(run, reference)
+        doc = compare_payload(run, reference)
         _json(doc)
         compare_to_html(doc)
     for thread in run.threads.values():

@@ -22,7 +22,7 @@ from markup_run import record_markup_run
 import pregel_viz
 import pregel_viz.views.html
 from pregel_viz.views.assets import viewer_assets
-from pregel_viz.views.compare_view import side_by_side_payload
+from pregel_viz.views.compare_view import compare_payload
 from pregel_viz.views.html import compare_to_html, to_html
 from pregel_viz.views.payload import payload_json
 
@@ -87,7 +87,7 @@ def test_a_run_holding_markup_pages_to_the_same_document(run: pregel_viz.Run) ->
 def test_a_side_by_side_page_of_runs_holding_markup_reads_back_the_same(
     run: pregel_viz.Run,
 ) -> None:
-    data = side_by_side_payload(run, record_markup_run(fail=False), labels=("<!--a", "b-->"))
+    data = compare_payload(run, record_markup_run(fail=False), labels=("<!--a", "b-->"))
     _check_page(compare_to_html(data), json.loads(json.dumps(data)))
 
 

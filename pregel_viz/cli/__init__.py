@@ -250,10 +250,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     }
     try:
         if args.html:
-            from ..views.compare_view import build_side_by_side
+            from ..views.compare_view import build_compare
             from ..views.html import write_compare_html
 
-            result, page = build_side_by_side(run_a, run_b, **kwargs)
+            result, page = build_compare(run_a, run_b, **kwargs)
         else:
             result = compare(run_a, run_b, **kwargs)
     except KeyError as exc:

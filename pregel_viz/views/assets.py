@@ -1,6 +1,6 @@
 """The viewer's files and the outputs that carry its documents, for every host.
 
-The notebook widgets (widget.py, live_widget.py, side_by_side.py) and the HTML export (html.py)
+The notebook widgets (widget.py, live_widget.py, compare_view.py) and the HTML export (html.py)
 load the same built bundle (``static/viewer.js`` and its stylesheet, made by
 ``labextension/build.mjs``). A display also carries the viewer's document as its own output type
 (``MIME`` for a run), which the pregel-viz JupyterLab extension renders with no kernel once the

@@ -50,11 +50,11 @@ __all__ = [
     "COMPARE_MIME",
     "SIDE_BY_SIDE_VERSION",
     "CompareDebugger",
-    "build_side_by_side",
+    "build_compare",
+    "compare_payload",
     "compare_view",
     "fork_payload",
     "fork_view",
-    "side_by_side_payload",
 ]
 
 SIDE_BY_SIDE_VERSION = 1
@@ -99,7 +99,7 @@ def _side_run(side: _Side) -> tuple[Run, list[Superstep], bool]:
     return run, shown, cut
 
 
-def build_side_by_side(
+def build_compare(
     run_a: Run,
     run_b: Run,
     *,
@@ -163,7 +163,7 @@ def build_side_by_side(
     return result, doc
 
 
-def side_by_side_payload(
+def compare_payload(
     run_a: Run,
     run_b: Run,
     *,
@@ -179,7 +179,7 @@ def side_by_side_payload(
     The arguments are those of :func:`pregel_viz.compare`; see the module docstring for what
     the comparison carries besides :meth:`Comparison.to_dict`.
     """
-    return build_side_by_side(
+    return build_compare(
         run_a,
         run_b,
         thread_a=thread_a,
@@ -195,7 +195,7 @@ def _build_fork(
     run: Run, *, thread: str | None, ns: str, branch: int
 ) -> tuple[Comparison, dict[str, Any]]:
     found = find_fork(run, thread=thread, ns=ns, branch=branch)
-    return build_side_by_side(
+    return build_compare(
         run,
         run,
         thread_a=found.thread,
@@ -226,7 +226,7 @@ class CompareDebugger(anywidget.AnyWidget):  # type: ignore[misc]
     """Two runs side by side in a notebook, stepped together (see :func:`compare_view`).
 
     Args:
-        data: the document of :func:`side_by_side_payload` or :func:`fork_payload`.
+        data: the document of :func:`compare_payload` or :func:`fork_payload`.
         comparison: the :class:`~pregel_viz.analysis.compare.Comparison` it was made from, if
             at hand (kept as ``widget.comparison``).
         row: the aligned row to show first (default: the first divergence, else the last row).
@@ -336,7 +336,7 @@ def compare_view(
     pair = tuple(labels)
     if len(pair) != 2:
         raise ValueError(f"labels: expected two names, got {len(pair)}")
-    result, data = build_side_by_side(
+    result, data = build_compare(
         run_a,
         run_b,
         thread_a=thread_a,

@@ -4,7 +4,7 @@ inlined.
 It opens from ``file://`` with no network and no server. The page loads the same viewer bundle
 as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data: ``mount``
 on a run's payload, ``mountCompare`` on a side-by-side document
-(:func:`pregel_viz.views.compare_view.side_by_side_payload`).
+(:func:`pregel_viz.views.compare_view.compare_payload`).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def write_html(run: Run, path: str | os.PathLike[str]) -> str:
 
 def compare_to_html(data: Mapping[str, Any]) -> str:
     """The side-by-side page for a document of
-    :func:`~pregel_viz.views.compare_view.side_by_side_payload` (or ``fork_payload``), as text."""
+    :func:`~pregel_viz.views.compare_view.compare_payload` (or ``fork_payload``), as text."""
     labels = data["comparison"].get("labels") or ["A", "B"]
     title = f"pregel-viz: {labels[0]} vs {labels[1]}"
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)

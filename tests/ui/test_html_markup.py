@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
 import pregel_viz
-from pregel_viz.views.compare_view import side_by_side_payload
+from pregel_viz.views.compare_view import compare_payload
 
 pytestmark = pytest.mark.ui
 
@@ -63,7 +63,7 @@ def test_a_run_holding_markup_renders_in_the_html_page(page: Any, tmp_path: Path
 
 
 def test_runs_holding_markup_render_side_by_side(page: Any, tmp_path: Path) -> None:
-    data = side_by_side_payload(
+    data = compare_payload(
         record_markup_run(), record_markup_run(fail=False), labels=("<!--a", "b-->")
     )
     path = tmp_path / "markup_compare.html"

@@ -48,7 +48,7 @@ def cmp_page(page: Any) -> Iterator[Any]:
         yield page
 
 
-class SideBySide:
+class CompareView:
     """The side-by-side view in one output: its shared control and its two viewers."""
 
     def __init__(self, page: Any, scope: str, mode: str) -> None:
@@ -125,7 +125,7 @@ def test_a_saved_fork_view_renders_side_by_side_with_no_kernel_in_lab_and_notebo
 
     goto(page, lab, f"lab/tree/{DIR}/saved_fork.ipynb?reset")
     open_without_kernel(page)
-    view = SideBySide(page, LAB_PANEL, "static")
+    view = CompareView(page, LAB_PANEL, "static")
     # opens at the row shown when displayed (its metadata): the first divergence
     expect(view.root).to_have_attribute("data-row", str(first))
     view.sides[0].expect(step=at[0]["step"])
@@ -136,7 +136,7 @@ def test_a_saved_fork_view_renders_side_by_side_with_no_kernel_in_lab_and_notebo
 
     goto(page, lab, f"notebooks/{DIR}/saved_fork.ipynb")
     open_without_kernel(page)
-    view = SideBySide(page, ".jp-NotebookPanel", "static")
+    view = CompareView(page, ".jp-NotebookPanel", "static")
     expect(view.root).to_have_attribute("data-row", str(first))
     view.step_through(rows)
 
@@ -186,7 +186,7 @@ def test_an_executed_compare_view_falls_back_to_side_by_side_with_no_kernel(
 
     goto(page, lab, f"lab/tree/{DIR}/executed.ipynb?reset")
     open_without_kernel(page)
-    view = SideBySide(page, LAB_PANEL, "fallback")
+    view = CompareView(page, LAB_PANEL, "fallback")
     expect(view.root).to_have_attribute("data-row", "1")
     seen: list[int | None] = [None, None]
     view.expect_row(rows, 1, seen)

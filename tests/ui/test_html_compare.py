@@ -21,7 +21,7 @@ from viewer_driver import ViewerDriver
 
 import pregel_viz
 from pregel_viz.model import Run
-from pregel_viz.views.compare_view import fork_payload, side_by_side_payload
+from pregel_viz.views.compare_view import compare_payload, fork_payload
 from pregel_viz.views.html import write_compare_html
 
 pytestmark = pytest.mark.ui
@@ -55,7 +55,7 @@ def _pricing_threads() -> Run:
 
 def _threads_doc() -> dict[str, Any]:
     run = _pricing_threads()
-    return side_by_side_payload(run, run, thread_a="low", thread_b="high", labels=("low", "high"))
+    return compare_payload(run, run, thread_a="low", thread_b="high", labels=("low", "high"))
 
 
 def _fork_doc() -> dict[str, Any]:

@@ -17,8 +17,8 @@ from pregel_viz.model import Run
 from pregel_viz.views.compare_view import (
     COMPARE_MIME,
     CompareDebugger,
+    compare_payload,
     fork_payload,
-    side_by_side_payload,
 )
 from pregel_viz.views.html import compare_to_html, write_compare_html
 
@@ -36,7 +36,7 @@ def _steps(payload: dict[str, Any], ns: str = "") -> list[int]:
 
 def test_given_the_same_run_twice_when_put_side_by_side_then_no_row_differs() -> None:
     a, b = _record("conditional_path_map"), _record("conditional_path_map")
-    data = side_by_side_payload(a, b)
+    data = compare_payload(a, b)
     cmp = data["comparison"]
     assert cmp["identical"] is True
     assert cmp["first_row"] is None
@@ -52,7 +52,7 @@ def test_given_another_input_when_put_side_by_side_then_the_first_differing_row_
 ):
     a = _record("conditional_path_map")  # value 42: big
     b = _record("conditional_path_map", {"value": 3, "log": []})  # small
-    data = side_by_side_payload(a, b, labels=("big", "small"))
+    data = compare_payload(a, b, labels=("big", "small"))
     cmp = data["comparison"]
     rows = cmp["rows"]
     first = rows[cmp["first_row"]]
@@ -85,7 +85,7 @@ def test_given_a_compare_view_when_displayed_then_the_bundle_carries_its_documen
     no kernel) next to the widget view: the document the widget has, at the row it shows."""
     a = _record("conditional_path_map")
     b = _record("conditional_path_map", {"value": 3, "log": []})
-    data = side_by_side_payload(a, b, labels=("big", "small"))
+    data = compare_payload(a, b, labels=("big", "small"))
     widget = pregel_viz.compare_view(a, b, labels=("big", "small"))
     bundle, meta = widget._repr_mimebundle_()
     assert {COMPARE_MIME, "application/vnd.jupyter.widget-view+json", "text/plain"} <= set(bundle)
@@ -201,7 +201,7 @@ def test_given_hostile_values_when_paged_side_by_side_then_the_script_data_is_es
     inp = dict(case.input) | {"text": f"other {HOSTILE_SCRIPT}"}
     b = pregel_viz.record(case.build(None), inp)
     labels = (f"A {HOSTILE_TEXTAREA}", f"B </script>{HOSTILE_IMG}")
-    data = side_by_side_payload(a, b, labels=labels)
+    data = compare_payload(a, b, labels=labels)
     assert data["comparison"]["identical"] is False
     page = compare_to_html(data)
     # nothing in the data can end its <script> element or open a comment there
@@ -220,7 +220,7 @@ def test_given_hostile_values_when_paged_side_by_side_then_the_script_data_is_es
 
 def test_given_a_subgraph_namespace_when_put_side_by_side_then_the_viewers_open_there() -> None:
     a, b = _record("subgraph_node"), _record("subgraph_node")
-    data = side_by_side_payload(a, b, ns="child")
+    data = compare_payload(a, b, ns="child")
     sides = data["comparison"]["sides"]
     assert sides[0]["ns"].startswith("child:") and sides[1]["ns"].startswith("child:")
     assert [r["step"] for r in data["comparison"]["rows"]] == [-1, 0, 1, 2]
