@@ -673,3 +673,24 @@ def test_update_state_in_a_block_is_recorded_and_elsewhere_not() -> None:
     assert sources.count("update") == 1
     history = [s.metadata["source"] for s in graph.get_state_history(cfg)]
     assert history.count("update") == 2
+
+
+def test_given_an_open_recording_and_auto_when_asked_then_installed_hooks_names_them() -> None:
+    """What the suite's guard (conftest.py) reads: each open recording's graph and automatic
+    recording are named while they last, and nothing once they are closed and off."""
+    from pregel_viz.recorder import installed_hooks
+
+    graph = _linear()
+    assert installed_hooks() == []
+    with pregel_viz.recording(graph):
+        (hook,) = installed_hooks()
+        assert hook.startswith("stream, astream, bulk_update_state, abulk_update_state of ")
+        auto.enable()
+        try:
+            assert installed_hooks()[1:] == [
+                "Pregel.stream, patched by automatic recording",
+                "Pregel.astream, patched by automatic recording",
+            ]
+        finally:
+            auto.disable()
+    assert installed_hooks() == []

@@ -67,6 +67,7 @@ __all__ = [
     "config_keys",
     "delegating",
     "effective_configurable",
+    "installed_hooks",
     "is_graph",
     "is_nested_call",
     "lend_saver",
@@ -88,6 +89,25 @@ _ACTIVE: contextvars.ContextVar[tuple[Recording, ...]] = contextvars.ContextVar(
 _PATCHED = ("stream", "astream", "bulk_update_state", "abulk_update_state")
 _patches: dict[int, _Patch] = {}
 _patches_lock = threading.Lock()
+
+
+def installed_hooks() -> list[str]:
+    """What pregel-viz has changed in LangGraph right now, in words: the graphs whose methods an
+    open :func:`recording` patched, and LangGraph's own methods when automatic recording is on.
+
+    Empty when nothing is left installed: a test suite can check it after every test.
+    """
+    from langgraph.pregel import Pregel
+
+    with _patches_lock:
+        graphs = [p.graph for p in _patches.values()]
+    hooks = [f"{', '.join(_PATCHED)} of {g!r}, patched by an open recording" for g in graphs]
+    hooks += [
+        f"Pregel.{name}, patched by automatic recording"
+        for name in ("stream", "astream")
+        if getattr(getattr(Pregel, name, None), "_pregel_viz_auto", False)
+    ]
+    return hooks
 
 
 def with_callback(config: Any, handler: Any) -> dict[str, Any]:
