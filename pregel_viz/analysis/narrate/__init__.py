@@ -8,6 +8,11 @@ channels' classes and values before and after the step, attempts, interrupts, th
     pregel_viz.narrate(run, ns="child:<task id>")  # one subgraph run
 
 The result is plain data (:meth:`Narration.to_dict`), ready for a viewer pane.
+
+The package: ``_steps`` tells a superstep in order, from ``_tasks`` (why each task ran, what it
+did), ``_channels`` (the table of channel classes: how each combines a step's writes) and
+``_barriers`` (the branch and join channels of edges); they read ``_context`` (the channel
+descriptions, earlier supersteps, calls) and phrase with ``_values`` and ``_words``.
 """
 
 from __future__ import annotations

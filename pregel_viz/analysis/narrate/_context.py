@@ -68,12 +68,16 @@ class CallMap:
 
 @dataclass
 class Context:
-    channels: dict[str, Any]
-    space: Namespace | None
+    """What a sentence may read besides its superstep; ``None`` where the caller has no run."""
+
+    channels: dict[str, Any]  # channel name -> its recorded description (class, reducer...)
+    space: Namespace | None  # the namespace the supersteps are in: their history
     thread: Thread | None
     calls: CallMap | None = None
     _owner: dict[str, Superstep] | None = None
+    # (id of a superstep, barrier channel) -> whom the barrier had heard from after it
     seen_memo: dict[tuple[int, str], frozenset[str]] = field(default_factory=dict)
+    # facts read off the whole namespace once, e.g. ("topic", channel) -> accumulates
     facts_memo: dict[tuple[str, str], bool | None] = field(default_factory=dict)
 
     def previous(self, s: Superstep) -> Superstep | None:
@@ -94,12 +98,14 @@ class Context:
         return self.calls.number.get(call_index, call_index)
 
     def cls(self, channel: str) -> str | None:
+        """The channel's class (``LastValue``...), when the graph's channels were recorded."""
         info = self.channels.get(channel)
         if isinstance(info, dict) and isinstance(info.get("class"), str):
             return str(info["class"])
         return None
 
     def info(self, channel: str) -> dict[str, Any]:
+        """The channel's recorded description (empty when there is none)."""
         info = self.channels.get(channel)
         return info if isinstance(info, dict) else {}
 
