@@ -172,6 +172,17 @@ def test_given_retries_that_give_up_beside_a_sibling_when_narrated_then_its_writ
     ]
 
 
+def test_given_a_written_channel_without_a_value_when_narrated_then_no_placeholder_shows() -> None:
+    """Told without the channel classes (narrate(thread)), a channel written in a step whose
+    checkpoint keeps no value for it (a DeltaChannel's) is told as such, never as a Python
+    placeholder (whose address also changed the text from one run to the next)."""
+    run = routed_run("b")
+    del run.thread.root.supersteps[-1].checkpoint.channels["x"]
+    assert pregel_viz.narrate(run.thread).sentences(2)[2] == (
+        "x was written by b; the checkpoint holds no value for it."
+    )
+
+
 # --------------------------------------------------------------------------- comparison
 
 

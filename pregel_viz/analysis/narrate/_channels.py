@@ -238,6 +238,8 @@ def _topic(c: Change) -> str | None:
 def _other(c: Change) -> str:
     """A class without an entry (or an unknown one): the value, before and after."""
     label = f"{c.ch} ({c.cls})" if c.cls else c.ch
+    if c.new is MISSING:  # written, yet the checkpoint keeps no value (a DeltaChannel's)
+        return f"{label} was written by {c.writers}; the checkpoint holds no value for it."
     if c.old is MISSING:
         return f"{label} now holds {show(c.new)}, written by {c.writers}."
     return f"{label} changed from {show(c.old)} to {show(c.new)}, written by {c.writers}."
