@@ -363,7 +363,9 @@ EVENTS: dict[str, dict[str, _Shape]] = {
         "parents": _MAP,
         "full": _BOOL,
         "versions": _Each(dict, _VERSION, "a map of channel versions"),
-        "values": _MAP,  # channel -> the user's value
+        # channel -> the user's value: a state key as get_state shows it (left out while
+        # LangGraph shows nothing), LangGraph's own channels (branch:to:, join:...) as stored
+        "values": _MAP,
         "removed": _STRS,
         "seen": _MAP,  # node -> channel -> version (nothing reads it)
         "updated": _Optional(_STRS),

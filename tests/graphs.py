@@ -15,16 +15,21 @@ from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.channels import (
+    AnyValue,
     BinaryOperatorAggregate,
+    DeltaChannel,
     EphemeralValue,
     LastValue,
+    LastValueAfterFinish,
+    NamedBarrierValue,
+    NamedBarrierValueAfterFinish,
     Topic,
     UntrackedValue,
 )
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.func import entrypoint, task
 from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.types import Command, RetryPolicy, Send, interrupt
+from langgraph.types import Command, Overwrite, RetryPolicy, Send, interrupt
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -908,6 +913,116 @@ def build_channel_variety(checkpointer: Any) -> Any:
     return g.compile(checkpointer=checkpointer)
 
 
+# --------------------------------------------------------------------------- 20. channel classes
+
+
+def _fold(state: list[str], writes: list[Any]) -> list[str]:
+    """A DeltaChannel reducer: appends each write (a value or a list of values)."""
+    out = list(state)
+    for w in writes:
+        out.extend(w if isinstance(w, list) else [w])
+    return out
+
+
+def class_schema(name: str, prefix: str = "", untracked: bool = True) -> Any:
+    """A state with a key of every stdlib channel class (``last`` is shared, the others are
+    named ``<prefix><key>``); every call makes fresh channel objects."""
+    p = prefix
+    fields: dict[str, Any] = {
+        "last": str,
+        f"{p}any": Annotated[str, AnyValue(str)],
+        f"{p}flash": Annotated[str, EphemeralValue(str)],
+        f"{p}total": Annotated[int, operator.add],
+        f"{p}audit": Annotated[list[str], Topic(str, accumulate=True)],
+        f"{p}recent": Annotated[list[str], Topic(str)],
+        f"{p}gate": Annotated[Any, NamedBarrierValue(str, {"left", "right"})],
+        f"{p}late_gate": Annotated[Any, NamedBarrierValueAfterFinish(str, {"left", "right"})],
+        f"{p}verdict": Annotated[str, LastValueAfterFinish],
+        f"{p}notes": Annotated[list[str], DeltaChannel(_fold, snapshot_frequency=3)],
+        f"{p}log": Annotated[list[str], DeltaChannel(_fold)],
+    }
+    if untracked:
+        fields[f"{p}untracked"] = Annotated[str, UntrackedValue(str)]
+    return TypedDict(name, fields, total=False)  # type: ignore[operator]
+
+
+# What each node writes (keys without the prefix). Steps: 1 open; 2 left, pre_right; 3 right;
+# 4 collect; (the root graph: 5 the subgraph); then finish, after which the run is over and
+# the AfterFinish channels release their values.
+_CLASS_PLAN: dict[str, dict[str, Any]] = {
+    "open": {
+        "last": "open",
+        "any": "open",
+        "flash": "open",
+        "untracked": "open",
+        "total": 1,
+        "audit": "open",
+        "recent": "open",
+        "notes": ["open"],
+        "log": ["open"],
+        "verdict": "draft",
+    },
+    "left": {"gate": "left", "late_gate": "left", "audit": "left", "notes": ["left"]},
+    "pre_right": {"audit": "pre", "total": 2, "recent": ["pre"]},
+    "right": {"gate": "right", "late_gate": "right", "audit": "right", "any": "right"},
+    "collect": {
+        "audit": "collect",
+        "notes": ["collect"],
+        "log": ["collect"],
+        "verdict": "revised",
+        "flash": "collect",
+    },
+    "finish": {"notes": ["finish"], "log": ["finish"], "total": 3, "last": "finish"},
+}
+
+
+def _plan_node(name: str, prefix: str, keys: Any) -> Callable[[Any], dict[str, Any]]:
+    def node(state: Any) -> dict[str, Any]:
+        out = {(k if k == "last" else prefix + k): v for k, v in _CLASS_PLAN[name].items()}
+        out = {k: v for k, v in out.items() if k in keys}
+        if name == "right":  # a DeltaChannel reset mid-run
+            out[prefix + "notes"] = Overwrite(["reset"])
+        return out
+
+    return node
+
+
+def _class_graph(schema: Any, prefix: str, sub: Any = None) -> Any:
+    g = StateGraph(schema)
+    for name in _CLASS_PLAN:
+        g.add_node(name, _plan_node(name, prefix, schema.__annotations__))
+    g.add_edge(START, "open")
+    g.add_edge("open", "left")
+    g.add_edge("open", "pre_right")
+    g.add_edge("left", END)
+    g.add_edge("pre_right", "right")
+    g.add_edge("right", "collect")
+    if sub is None:
+        g.add_edge("collect", "finish")
+    else:
+        g.add_node("sub", sub)
+        g.add_edge("collect", "sub")
+        g.add_edge("sub", "finish")
+    g.add_edge("finish", END)
+    return g
+
+
+def build_channel_classes(checkpointer: Any, untracked: bool = True) -> Any:
+    """A key of every stdlib channel class, written over five steps, in the root graph and in a
+    subgraph (node ``sub``) run between ``collect`` and ``finish``. ``untracked=False`` leaves
+    out the UntrackedValue keys (which a debugger stepping the run cannot keep across pauses).
+    """
+    sub_schema = class_schema("SubClassState", "sub_", untracked)
+    sub = _class_graph(sub_schema, "sub_").compile()
+    root = _class_graph(class_schema("ClassState", "", untracked), "", sub)
+    return root.compile(checkpointer=checkpointer)
+
+
+def build_channel_classes_tracked(checkpointer: Any) -> Any:
+    """:func:`build_channel_classes` without its UntrackedValue keys."""
+    return build_channel_classes(checkpointer, untracked=False)
+
+
 # --------------------------------------------------------------------------- the corpus
 
 
@@ -1091,6 +1206,12 @@ _CASE_LIST: list[Case] = [
         build_channel_variety,
         {"events": ["input"], "total": 5},
         expect_nodes=_nodes("emit", "observe", "after"),
+    ),
+    Case(
+        "channel_classes",
+        build_channel_classes_tracked,
+        {"last": "in", "total": 1},
+        expect_nodes=_nodes("open", "left", "pre_right", "right", "collect", "sub", "finish"),
     ),
 ]
 

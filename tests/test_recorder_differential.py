@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from graphs import CASES, CONTINUE, Case
+from langgraph.channels import NamedBarrierValue, NamedBarrierValueAfterFinish, Topic
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
@@ -117,6 +118,22 @@ def _history(graph: Any, ns: str) -> list[Any]:
     return list(graph.get_state_history(config))
 
 
+def _saved_late(graph: Any, ns: str) -> set[str]:
+    """State keys whose saved value may be later than the checkpoint: under the default
+    durability ("async"), LangGraph saves a Topic's or a barrier's live container in the
+    background while the next superstep adds to it (LangGraph issue #8748). The recording keeps
+    the checkpoint's own value (tests/test_channel_values.py checks it against the stream)."""
+    key = spec_key(ns)
+    found = (
+        graph
+        if not key
+        else next((g for k, g in graph.get_subgraphs(recurse=True) if k == key), None)
+    )
+    channels = getattr(found, "channels", {})
+    late = (Topic, NamedBarrierValue, NamedBarrierValueAfterFinish)
+    return {k for k, ch in channels.items() if isinstance(ch, late)}
+
+
 @pytest.mark.parametrize("case", _params())
 def test_recorded_checkpoints_match_get_state_history(case: Case) -> None:
     graph, run, _items, _ = _recorded(case)
@@ -137,9 +154,12 @@ def test_recorded_checkpoints_match_get_state_history(case: Case) -> None:
                 snap.parent_config["configurable"]["checkpoint_id"] if snap.parent_config else None
             )
             assert cp.parent == parent
+            late = _saved_late(graph, ns)
             values = snap.values if isinstance(snap.values, dict) else {}
+            assert set(cp.values) - late == set(values) - late, f"{ns!r} step {cp.step} keys"
             for key, value in values.items():
-                assert cp.values.get(key) == _safe(value), f"{ns!r} step {cp.step} key {key}"
+                if key not in late:
+                    assert cp.values[key] == _safe(value), f"{ns!r} step {cp.step} key {key}"
             _check_tasks(space, cp, snap)
 
 

@@ -12,6 +12,11 @@ installed LangGraph's, and :func:`check_version` warns when they differ.
 Task ids and paths are derived here as LangGraph derives them (:func:`task_id_func`,
 :func:`task_path_str`), so that :func:`pregel_viz.from_checkpointer` can name the writes a
 checkpointer keeps only under their task's id.
+
+For the channel values (:mod:`pregel_viz.recorder._channels`): the snapshot blob a
+``DeltaChannel`` stores (:func:`delta_snapshot`), the order a superstep's writes are applied in
+(:func:`writes_sort_key`), and the checkpoint a step's writes are about to be applied to
+(:func:`applying_writes`).
 """
 
 from __future__ import annotations
@@ -47,9 +52,12 @@ __all__ = [
     "RESUME",
     "RETURN",
     "TASKS",
+    "TESTED",
     "TESTED_RANGE",
+    "applying_writes",
     "async_only_nodes",
     "check_version",
+    "delta_snapshot",
     "reserved_name_differences",
     "running_task",
     "task_function_name",
@@ -58,6 +66,7 @@ __all__ = [
     "task_id_xxh3",
     "task_path_str",
     "update_task_id",
+    "writes_sort_key",
 ]
 
 try:
@@ -114,6 +123,10 @@ def _major_minor(version: str) -> tuple[int, int]:
         return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
     except ValueError:
         return (0, 0)
+
+
+# whether the installed langgraph is one this module was checked against
+TESTED: bool = TESTED_RANGE[0] <= _major_minor(LANGGRAPH_VERSION) <= TESTED_RANGE[1]
 
 
 def check_version() -> None:
@@ -303,3 +316,63 @@ def task_function_name(obj: Any) -> str | None:
         return None
     name = getattr(getattr(obj, "func", None), "__name__", None)
     return name if isinstance(name, str) else None
+
+
+# --- channel values ----------------------------------------------------------------------------
+# A DeltaChannel stores its value only every Nth update, as a _DeltaSnapshot (private, in
+# langgraph.checkpoint.serde.types); a superstep's writes are applied in writes_sort_key order.
+
+try:
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+    _SNAPSHOT: tuple[type, ...] = (_DeltaSnapshot,)
+except ImportError:  # pragma: no cover - a langgraph without DeltaChannel
+    _SNAPSHOT = ()
+
+try:
+    from langgraph.checkpoint.base import writes_sort_key
+except ImportError:  # pragma: no cover - older layout
+
+    def writes_sort_key(task_path: str, task_id: str = "", idx: int = 0) -> tuple[str, str, int]:
+        return (task_path, task_id, idx)
+
+
+def delta_snapshot(stored: Any) -> tuple[bool, Any]:
+    """``(True, value)`` for a DeltaChannel's snapshot blob, else ``(False, None)``."""
+    if isinstance(stored, _SNAPSHOT):
+        return True, getattr(stored, "value", None)
+    return False, None
+
+
+# LangGraph applies a superstep's writes to its channels in apply_writes (private, in
+# langgraph.pregel._algo), which first asks the saver for the next channel version.
+_APPLY_WRITES = "apply_writes"
+_APPLY_MODULE = "langgraph.pregel._algo"
+_MAX_APPLY_FRAMES = 8
+
+
+def applying_writes() -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+    """``(checkpoint, channels)`` of the ``apply_writes`` call that is asking the saver for a
+    version, before it changes any channel; ``None`` when the caller is anything else.
+
+    ``checkpoint`` is the newest checkpoint of the loop (the one its saver may not have stored
+    yet) and ``channels`` its live channels, whose containers that checkpoint still shares.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    try:
+        for _ in range(_MAX_APPLY_FRAMES):
+            if frame is None:
+                return None
+            if (
+                frame.f_code.co_name == _APPLY_WRITES
+                and frame.f_globals.get("__name__") == _APPLY_MODULE
+            ):
+                checkpoint = frame.f_locals.get("checkpoint")
+                channels = frame.f_locals.get("channels")
+                if isinstance(checkpoint, Mapping) and isinstance(channels, Mapping):
+                    return checkpoint, channels
+                return None
+            frame = frame.f_back
+        return None
+    finally:
+        del frame

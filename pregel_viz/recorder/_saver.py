@@ -69,6 +69,18 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         except BaseException as exc:
             self.recorder_failed(where, exc)
 
+    def _history_needed(self, config: RunnableConfig, checkpoint: Checkpoint) -> list[str]:
+        """The DeltaChannels whose history the recorder needs to show this checkpoint: only
+        for a thread that ran before the recording began (a saver that stores nothing has
+        none)."""
+        if isinstance(self.inner, NullSaver):
+            return []
+        try:
+            return self.recorder.history_needed(config, checkpoint)
+        except Exception as exc:
+            self.recorder_failed("history_needed", exc)
+            return []
+
     def recorder_failed(self, where: str, exc: BaseException) -> None:
         """Called when recording one event failed; the graph goes on unaffected."""
         logger.warning("pregel-viz could not record %s: %s: %s", where, type(exc).__name__, exc)
@@ -83,7 +95,14 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         result = self.inner.put(config, checkpoint, metadata, new_versions)
-        self._record("put", self.recorder.on_put, self.label, config, checkpoint, metadata)
+        history = None
+        chans = self._history_needed(config, checkpoint)
+        if chans:
+            try:
+                history = self.inner.get_delta_channel_history(config=result, channels=chans)
+            except Exception as exc:
+                self.recorder_failed("get_delta_channel_history", exc)
+        self._record("put", self.recorder.on_put, self.label, config, checkpoint, metadata, history)
         return result
 
     # LangGraph passes task_path only to savers whose put_writes names it.
@@ -110,7 +129,16 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         result = await self.inner.aput(config, checkpoint, metadata, new_versions)
-        self._record("aput", self.recorder.on_put, self.label, config, checkpoint, metadata)
+        history = None
+        chans = self._history_needed(config, checkpoint)
+        if chans:
+            try:
+                history = await self.inner.aget_delta_channel_history(config=result, channels=chans)
+            except Exception as exc:
+                self.recorder_failed("aget_delta_channel_history", exc)
+        self._record(
+            "aput", self.recorder.on_put, self.label, config, checkpoint, metadata, history
+        )
         return result
 
     async def aput_writes(
@@ -192,7 +220,10 @@ class RecordingSaver(BaseCheckpointSaver[Any]):
         await self.inner.aprune(thread_ids, strategy=strategy)
 
     # Versions must come from the inner saver, or they silently switch from its strings to ints.
+    # LangGraph asks for one before it applies a superstep's writes: the moment to keep what the
+    # previous checkpoint holds, which those writes may change before it is saved.
     def get_next_version(self, current: Any, channel: None) -> Any:
+        self._record("get_next_version", self.recorder.before_writes_applied)
         return self.inner.get_next_version(current, channel)
 
     def get_delta_channel_history(

@@ -7,6 +7,9 @@ Three public seams, joined by task id:
 2. an :class:`AttemptHandler` (LangChain callbacks) times every attempt, failed retries included,
    and sees each task's input;
 3. LangGraph's own trigger rule, applied to each saved checkpoint, says why the next tasks run.
+
+A checkpoint's state keys are recorded as LangGraph's ``get_state`` shows them, which is not
+always what the checkpoint stores (:mod:`pregel_viz.recorder._channels`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from ..events import CALL, CALL_END, CHECKPOINT, META, TASK_END, TASK_START, WRI
 from ..logfile import LogWriter
 from ..values import DEFAULT_LIMITS, Limits, safe_str
 from ._callbacks import attempt_status
-from ._lg import INTERRUPT, LANGGRAPH_VERSION, TASKS, check_version
+from ._channels import Channels
+from ._lg import INTERRUPT, LANGGRAPH_VERSION, TASKS, applying_writes, check_version
 from ._topology import GraphSpec, explain, graph_specs, spec_key, structure_event
 
 __all__ = ["Recorder"]
@@ -65,6 +69,10 @@ class Recorder:
     is issued at the next call boundary (the end of a call, or :meth:`close`).
     """
 
+    # replay a checkpoint's DeltaChannel writes in the order they were fed (a rebuilt run)
+    # rather than in LangGraph's task-path order
+    ARRIVAL_ORDER = False
+
     def __init__(
         self,
         graph: Any,
@@ -94,6 +102,7 @@ class Recorder:
         self._root_pending: dict[str, bool] = {}
         # graph is None only for a run rebuilt from a bare checkpointer (see for_rebuild)
         self.specs: dict[str, GraphSpec] = graph_specs(graph) if graph is not None else {}
+        self.channels = Channels(arrival_order=self.ARRIVAL_ORDER)
         self._emit(
             {
                 "k": META,
@@ -268,36 +277,60 @@ class Recorder:
 
     # --- checkpointer seam --------------------------------------------------------------------
 
+    def _live_channels(self, config: Mapping[str, Any]) -> dict[str, Any] | None:
+        conf = config.get("configurable") or {}
+        spec = self.specs.get(spec_key(str(conf.get("checkpoint_ns") or "")))
+        return spec.channels if spec is not None else None
+
+    def before_writes_applied(self) -> None:
+        """Called by the saver when LangGraph asks it for a version: if that is the start of
+        applying a superstep's writes, keep what the newest checkpoint holds first."""
+        found = applying_writes()
+        if found is not None:
+            self.channels.freeze(*found)
+
+    def history_needed(self, config: Mapping[str, Any], checkpoint: Mapping[str, Any]) -> list[str]:
+        """The channels whose saved history :meth:`on_put` needs for ``checkpoint`` (put with
+        ``config``): DeltaChannels it does not store, when its parent was not recorded."""
+        parent = (config.get("configurable") or {}).get("checkpoint_id")
+        return self.channels.history_needed(self._live_channels(config), parent, checkpoint)
+
     def on_put(
         self,
         label: str,
         config: Mapping[str, Any],
         checkpoint: Mapping[str, Any],
         metadata: Mapping[str, Any],
+        history: Mapping[str, Any] | None = None,
     ) -> None:
+        """Record a checkpoint; ``history``: the saver's delta channel history for the
+        channels :meth:`history_needed` named."""
         conf = config.get("configurable") or {}
         label = label or str(conf.get("thread_id"))
         ns = str(conf.get("checkpoint_ns") or "")
         parent = conf.get("checkpoint_id")
-        values: Mapping[str, Any] = checkpoint.get("channel_values") or {}
+        cp_id = str(checkpoint.get("id"))
+        # as stored (the trigger rule reads these), and as get_state shows the state keys
+        values, shown = self.channels.on_put(
+            self._live_channels(config), cp_id, parent, checkpoint, history
+        )
         versions: Mapping[str, Any] = checkpoint.get("channel_versions") or {}
         seen_all: Mapping[str, Any] = checkpoint.get("versions_seen") or {}
         with self._lock:
             prev = self._recent.get(parent) if parent else None
         if prev is None:
             changed_versions = dict(versions)
-            changed = dict(values)
+            changed = dict(shown)
             removed: list[str] = []
             seen_delta = {k: dict(v) for k, v in seen_all.items()}
         else:
             changed_versions = {c: v for c, v in versions.items() if prev.versions.get(c) != v}
-            changed = {c: values[c] for c in changed_versions if c in values}
-            removed = [c for c in prev.present if c not in values]
+            changed = {c: shown[c] for c in changed_versions if c in shown}
+            removed = [c for c in prev.present if c not in shown]
             seen_delta = {k: dict(v) for k, v in seen_all.items() if prev.seen.get(k) != v}
         why = explain(self.specs.get(spec_key(ns)), versions, seen_all, values)
         pending = bool(why) or bool(values.get(TASKS))
-        cp_id = str(checkpoint.get("id"))
-        memo = _Seen(dict(versions), {k: dict(v) for k, v in seen_all.items()}, set(values))
+        memo = _Seen(dict(versions), {k: dict(v) for k, v in seen_all.items()}, set(shown))
         with self._lock:
             self._recent[cp_id] = memo
             if len(self._recent) > _LRU_SIZE:
@@ -342,6 +375,9 @@ class Recorder:
         conf = config.get("configurable") or {}
         label = label or str(conf.get("thread_id"))
         ns = str(conf.get("checkpoint_ns") or "")
+        self.channels.on_writes(
+            self._live_channels(config), conf.get("checkpoint_id"), writes, task_id, task_path
+        )
         pairs = [[c, v] for c, v in writes]
         if ns == "":
             for c, v in pairs:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import BRANCH_TO, GRAPH, JOIN, START, spec_key
+from ._channels import ABSENT, empty
 
 __all__ = ["GraphSpec", "explain", "graph_specs", "spec_key", "structure_event"]
 
@@ -77,11 +78,9 @@ def _channel_info(name: str, ch: Any) -> dict[str, Any]:
         info["type"] = getattr(typ, "__qualname__", None) or str(typ)
     # What LangGraph shows for the channel before anything wrote it (a reducer's empty
     # value); checkpoints leave never-written channels out.
-    try:
-        if ch.is_available():
-            info["default"] = ch.get()
-    except Exception:
-        pass
+    default = empty(ch)
+    if default is not ABSENT:
+        info["default"] = default
     return info
 
 

@@ -14,6 +14,15 @@ keeps, which is marked unknown rather than invented:
 * every interrupt and resume of a task but the last (savers keep one slot for each);
 * exceptions: savers keep ``repr(exc)``; type and message are parsed back from it.
 
+State keys are shown as ``get_state_history`` shows them (a ``LastValueAfterFinish`` once
+released, a ``DeltaChannel`` rebuilt from its snapshot and the writes since), given the graph;
+from a bare saver, whose channel classes are unknown, they are shown as stored. A rebuilt run
+shows what the saver stored, which is not always what the run held: under
+``durability="async"`` LangGraph may store a ``Topic(accumulate=True)`` or a
+``NamedBarrierValue`` after the next superstep has already added to it (LangGraph issue #8748),
+and ``get_state_history`` shows the same. A live recording (:func:`pregel_viz.record`) keeps
+what each checkpoint held when it was made.
+
 ``CheckpointTuple.pending_writes`` carry no task name nor path. They are recovered exactly: from
 ``graph.get_state_history`` when a graph is given, else by recomputing LangGraph's deterministic
 task ids (pull tasks from node names and triggers, Sends from the checkpoint's pending Sends,
@@ -85,7 +94,10 @@ def from_checkpointer(
         synthetic call (``method == "from_checkpointer"``) whose status is read off the newest
         root checkpoint: ``error`` if its tasks wrote errors, ``interrupted`` if it has pending
         interrupts or tasks, else ``completed``. Checkpoint times are the checkpoints' own
-        ``ts``, in seconds since the first one.
+        ``ts``, in seconds since the first one. The state at each checkpoint is what
+        ``get_state_history`` shows (given the graph; a bare saver's values are shown as
+        stored), including what LangGraph stored late under ``durability="async"``: see the
+        module docstring.
 
     Raises:
         RecorderError: no ``thread_id`` in ``config``, a graph without a checkpointer, or a
@@ -132,7 +144,8 @@ def from_checkpointer(
                 "checkpoint_id": parent.get("checkpoint_id"),
             }
         }
-        rec.on_put(label, parent_cfg, cp, dict(tup.metadata or {}))
+        history = _history(rec, saver, parent_cfg, tup)
+        rec.on_put(label, parent_cfg, cp, dict(tup.metadata or {}), history)
         cfg = {
             "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": cp["id"]}
         }
@@ -156,12 +169,31 @@ def from_checkpointer(
 
 
 class _RebuildRecorder(Recorder):
-    """A recorder whose clock is the time of the checkpoint being fed, not the wall clock."""
+    """A recorder whose clock is the time of the checkpoint being fed, not the wall clock, and
+    that replays a checkpoint's writes in the saver's order (the order they are fed in)."""
 
+    ARRIVAL_ORDER = True
     clock: float = 0.0
 
     def now(self) -> float:
         return self.clock
+
+
+def _history(
+    rec: Recorder,
+    saver: BaseCheckpointSaver[Any],
+    parent_cfg: Mapping[str, Any],
+    tup: CheckpointTuple,
+) -> Mapping[str, Any] | None:
+    """The saver's DeltaChannel history of a checkpoint whose parent was not fed (the thread
+    no longer holds it); the recorder rebuilds the others from the parent's values and writes."""
+    chans = rec.history_needed(parent_cfg, tup.checkpoint)
+    if not chans:
+        return None
+    try:
+        return saver.get_delta_channel_history(config=tup.config, channels=chans)
+    except Exception:  # a saver without it: those values are marked not recorded
+        return None
 
 
 def _emit_call(
