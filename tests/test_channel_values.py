@@ -323,3 +323,41 @@ def test_a_delta_channel_overwrite_is_replayed() -> None:
     assert _channels._replay(ch, ["a"], ["b", Overwrite(["c"]), "d"]) == ["c", "d"]
     assert _channels._replay(ch, _channels.ABSENT, ["b"]) == ["b"]
     assert _channels._replay(ch, SNAPSHOT(["a"]), ["b"]) == ["a", "b"]
+
+
+def test_update_state_forks_and_replays_live_and_rebuilt() -> None:
+    """update_state at the head and on a past checkpoint (with an Overwrite), then a replay
+    from a past checkpoint: every checkpoint of the thread, recorded and rebuilt."""
+    graph = build_channel_classes(InMemorySaver())
+    with pregel_viz.recording(graph) as rec:
+        graph.invoke(INPUT, CFG, interrupt_before=["collect"], durability="sync")
+        edit = {"notes": ["edited"], "log": ["edited"], "audit": "edited"}
+        graph.update_state(CFG, edit, as_node="right")
+        graph.invoke(None, CFG, durability="sync")
+        past = next(h for h in graph.get_state_history(CFG) if h.metadata["step"] == 2)
+        forked = graph.update_state(
+            past.config, {"notes": Overwrite(["forked"]), "log": ["f"]}, as_node="left"
+        )
+        graph.invoke(None, forked, durability="sync")
+        graph.invoke(None, past.config, durability="sync")
+    for run in (rec.run, pregel_viz.from_checkpointer(graph, CFG)):
+        shown = _shown(run)
+        history = _history(graph, run)
+        assert set(shown) == set(history) and len(shown) > 25
+        for cp_id, (ns, step, values) in shown.items():
+            assert values == history[cp_id][2], f"{ns!r} step {step}"
+
+
+def test_rebuilt_from_sqlite(tmp_path: Any) -> None:
+    """A SqliteSaver file, rebuilt with the graph: the same values as its history."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    with SqliteSaver.from_conn_string(str(tmp_path / "cp.sqlite")) as saver:
+        graph = build_channel_classes(saver)
+        graph.invoke(INPUT, CFG, durability="sync")
+        run = pregel_viz.from_checkpointer(graph, CFG)
+        shown = _shown(run)
+        history = _history(graph, run)
+    assert set(shown) == set(history) and len(shown) == 15
+    for cp_id, (ns, step, values) in shown.items():
+        assert values == history[cp_id][2], f"{ns!r} step {step}"
