@@ -151,8 +151,8 @@ CLASS_PHRASES = {
     "Topic": "is a Topic",
     "UntrackedValue": "is an UntrackedValue",
     "DeltaChannel": "is a DeltaChannel",
-    "NamedBarrierValue": "(NamedBarrierValue)",
-    "NamedBarrierValueAfterFinish": "(NamedBarrierValueAfterFinish)",
+    "NamedBarrierValue": "is a NamedBarrierValue:",
+    "NamedBarrierValueAfterFinish": "is a NamedBarrierValueAfterFinish:",
     "LastValueAfterFinish": "is a LastValueAfterFinish channel",
 }
 
@@ -176,6 +176,7 @@ def test_given_fixture_runs_when_narrated_then_every_channel_class_gets_its_sent
             _record("fanout_fanin"),
             _record("defer_fanin"),
             pregel_viz.record(_odd_channels_graph(), {"log": []}),
+            _record("channel_classes"),
         )
     )
     missing = [cls for cls, phrase in CLASS_PHRASES.items() if phrase not in text]
@@ -576,3 +577,24 @@ def test_given_a_run_when_narrated_whole_then_sentences_line_up_with_the_steps()
         told = whole[thread.thread_id][ns]
         assert len(told) == len(space.supersteps)
         assert told == [s.sentences for s in narrate(run, ns=ns).steps]
+
+
+def test_given_state_keys_held_until_finish_when_narrated_then_held_and_released_are_told() -> None:
+    case = CASES["channel_classes"]
+    run = pregel_viz.record(case.build(InMemorySaver()), case.input, dict(case.config))
+    last = run.supersteps[-1].step
+    assert (
+        "verdict is a LastValueAfterFinish: it holds 'draft' from open, shown only once the run "
+        "finishes." in _says(run, 1)
+    )
+    assert (
+        "gate is a NamedBarrierValue: left wrote it; it shows a value only once left and right "
+        "have all written." in _says(run, 2)
+    )
+    assert "gate is a NamedBarrierValue: with right's write, left and right have all written." in (
+        _says(run, 3)
+    )
+    assert {
+        "verdict is a LastValueAfterFinish: the run finished, so it now shows 'revised'.",
+        "late_gate is a NamedBarrierValueAfterFinish: the run finished, so it is released.",
+    } <= set(_says(run, last))

@@ -200,6 +200,36 @@ def _untracked(c: Change) -> str | None:
     )
 
 
+def _released(c: Change) -> str | None:
+    """A class that shows its value only once the run finishes: told as it is held, and as it
+    is released in the last step."""
+    if c.writes and c.new is MISSING:
+        return (
+            f"{c.ch} is a {c.cls}: it holds {show(c.writes[-1][1])} from {c.writers}, "
+            "shown only once the run finishes."
+        )
+    if not c.writes and c.old is MISSING and c.new is not MISSING:
+        return f"{c.ch} is a {c.cls}: the run finished, so it now shows {show(c.new)}."
+    return _OTHER(c)
+
+
+def _barrier(c: Change) -> str | None:
+    """A NamedBarrierValue state key: no value until every named writer has written."""
+    names = listing([str(n) for n in c.info.get("names") or []]) or "its writers"
+    after_finish = c.cls == "NamedBarrierValueAfterFinish"
+    if c.writes and c.new is MISSING:
+        until = " and the run finishes" if after_finish else ""
+        return (
+            f"{c.ch} is a {c.cls}: {c.writers} wrote it; it shows a value only once "
+            f"{names} have all written{until}."
+        )
+    if c.writes:
+        return f"{c.ch} is a {c.cls}: with {c.writers}'s write, {names} have all written."
+    if after_finish and c.old is MISSING and c.new is not MISSING:
+        return f"{c.ch} is a {c.cls}: the run finished, so it is released."
+    return _OTHER(c)
+
+
 def _topic(c: Change) -> str | None:
     ch, writes, ctx = c.ch, c.writes, c.ctx
     accumulate = _topic_accumulates(ch, ctx)
@@ -253,6 +283,9 @@ BY_CLASS: dict[str, Teller] = {
     "EphemeralValue": _ephemeral,
     "UntrackedValue": _untracked,
     "Topic": _topic,
+    "LastValueAfterFinish": _released,
+    "NamedBarrierValue": _barrier,
+    "NamedBarrierValueAfterFinish": _barrier,
 }
 """Channel class -> how it tells a step's change. Adding a channel class is one entry here."""
 
