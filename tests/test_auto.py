@@ -359,12 +359,20 @@ def test_explicit_recording_takes_precedence() -> None:
 # --- behaviour kept where a checkpointer would change it -----------------------------------------
 
 
-def test_command_resume_without_checkpointer_still_raises() -> None:
+def _refused(run: Run, error: str) -> None:
+    """A call LangGraph refused before any step, recorded as it went: the call and its error."""
+    (thread,) = run.threads.values()
+    assert [c.status for c in thread.calls] == ["error"]
+    assert thread.outcome["error"]["type"] == error and thread.supersteps == []
+
+
+def test_command_resume_without_checkpointer_still_raises_and_is_recorded() -> None:
     auto.enable()
     with pytest.raises(RuntimeError, match="without checkpointer"):
         _asker().invoke(Command(resume="x"))
-    assert auto.runs() == []
-    assert auto.stats()["skipped_reasons"] == {"Command(resume=...) without checkpointer": 1}
+    (run,) = auto.runs()
+    _refused(run, "RuntimeError")
+    assert auto.stats()["skipped"] == 0
 
 
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
@@ -385,11 +393,13 @@ def test_durability_without_checkpointer_behaves_as_plain(durability: Any) -> No
     assert auto.runs() == []
 
 
-def test_checkpointer_without_configurable_still_raises() -> None:
+def test_checkpointer_without_configurable_still_raises_and_is_recorded() -> None:
     auto.enable()
     with pytest.raises(ValueError, match="Checkpointer requires"):
         _linear(InMemorySaver()).invoke({"log": []})
-    assert auto.stats()["skipped"] == 1
+    (run,) = auto.runs()
+    _refused(run, "ValueError")
+    assert auto.stats()["skipped"] == 0 and auto.stats()["recorded"] == 1
 
 
 def test_debug_stream_without_checkpointer_is_unchanged() -> None:

@@ -305,6 +305,12 @@ def _skip_reason(
     return saver_would_change(graph, input, kwargs, conf)
 
 
+# Calls recorded as they are, with nothing lent: LangGraph refuses them before any step (a graph
+# with a checkpointer called with no configurable; a resume with no checkpointer), so the log
+# holds the call and its error.
+_RECORDED_AS_IS = frozenset({"no configurable", "Command(resume=...) without checkpointer"})
+
+
 def _start(
     graph: Any, method: str, input: Any, config: Any, kwargs: Mapping[str, Any]
 ) -> _Call | None:
@@ -320,12 +326,12 @@ def _start(
     if reason == "nested":
         st.count("nested")
         return None
-    if reason is not None:
+    if reason is not None and reason not in _RECORDED_AS_IS:
         st.count(f"skip:{reason}")
         logger.debug("pregel-viz: not recording a %s call of %r: %s", method, graph, reason)
         return None
     try:
-        return _Call(st, graph, method, input, config, conf)
+        return _Call(st, graph, method, input, config, conf, lend=reason is None)
     except Exception as exc:
         st.error("starting a recording", exc)
         return None
@@ -364,7 +370,11 @@ class _Call:
         input: Any,
         config: Any,
         conf: Mapping[str, Any],
+        *,
+        lend: bool = True,
     ) -> None:
+        """``lend``: lend the call a recording saver and a callback handler (else the call runs
+        with its own config, untouched, and only its start and end are recorded)."""
         self.st = st
         self.n = next(st.counter)
         self.name = _graph_name(graph)
@@ -374,11 +384,13 @@ class _Call:
             self.recorder = Recorder(graph, self.path, limits=st.limits)
             thread_id = conf.get("thread_id")
             self.label = f"run-{self.n}" if thread_id is None else str(thread_id)
-            own = own_saver(graph)
-            inner = own if own is not None else NullSaver()
-            saver = _GuardedSaver(inner, self.recorder, self.label, st)
-            handler = _GuardedHandler(self.recorder, self.label, st)
-            self.config = with_callback(lend_saver(config, saver), handler)
+            self.config = config
+            if lend:
+                own = own_saver(graph)
+                inner = own if own is not None else NullSaver()
+                saver = _GuardedSaver(inner, self.recorder, self.label, st)
+                handler = _GuardedHandler(self.recorder, self.label, st)
+                self.config = with_callback(lend_saver(config, saver), handler)
             self.call = self.recorder.begin_call(self.label, self.label, method, input)
         except BaseException:
             if self.path is not None:
