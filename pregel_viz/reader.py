@@ -17,6 +17,7 @@ import contextlib
 import gc
 import os
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -35,7 +36,16 @@ from .events import (
     spec_key,
 )
 from .load_limits import LoadLimits, out_of_memory
-from .logfile import read_file, read_frames
+from .logfile import (
+    _FRAME,  # the layout of a frame and of the header belong to logfile
+    _HEADER,
+    CODEC_ZLIB,
+    MAGIC,
+    decode_payload,
+    read_file,
+    read_frames,
+    read_header,
+)
 from .model import (
     UNKNOWN,
     Attempt,
@@ -93,12 +103,25 @@ def read_log(
     source: str,
     limits: LoadLimits | None = None,
     warn: bool = True,
+    trusted: bool = False,
 ) -> Run:
     """:func:`load` a path or :func:`read_bytes` bytes, ``source`` naming it in messages.
 
     With ``warn=False`` a truncated log's notice is only in ``run.warnings``: nothing is
     emitted, so threads may read logs at once (``warnings.catch_warnings`` is process-wide).
+
+    ``trusted=True`` is for the recorder reading back the in-memory log it has just written
+    (``Recording.run``): the frames' checksums, the load limits and the schema checks of
+    :func:`build_run` are skipped, which gives the same run faster. Only ``bytes`` this
+    process wrote and held in memory qualify; a file, or bytes from anywhere else, must be
+    read checked (the default), and a path is always read checked. Bytes that do not end on a
+    whole frame are read checked too.
     """
+    if trusted and isinstance(log, (bytes, bytearray)):
+        events = _trusted_events(bytes(log), source)
+        if events is not None:
+            with _gc_paused():
+                return build_run(events, source=source, trusted=True)
     notes: list[str] = []
     if isinstance(log, (bytes, bytearray, memoryview)):
         frames = read_frames(log, source=source, limits=limits, note=notes.append)
@@ -119,6 +142,27 @@ def read_log(
         for note in notes:
             warnings.warn(TruncatedLogWarning(note), stacklevel=3)
     return run
+
+
+def _trusted_events(data: bytes, source: str) -> list[dict[str, Any]] | None:
+    """The events of a whole log this process wrote, decoded without checking checksums or
+    limits; ``None`` when the data does not end on a whole frame (read it checked then)."""
+    start = len(MAGIC) + _HEADER.size
+    _, _, codec = read_header(data[:start], source=source)
+    body = data[start:]
+    if codec == CODEC_ZLIB:  # a stream flushed at each superstep, finished or not
+        body = zlib.decompressobj().decompress(body)
+    unpack, size, end = _FRAME.unpack_from, _FRAME.size, len(body)
+    events: list[dict[str, Any]] = []
+    pos = 0
+    while end - pos >= size:
+        length = unpack(body, pos)[0]
+        stop = pos + size + length
+        if stop > end:
+            return None
+        events.append(decode_payload(body[pos + size : stop], offset=pos))
+        pos = stop
+    return events if pos == end else None
 
 
 @contextlib.contextmanager
@@ -142,9 +186,15 @@ def _gc_paused() -> Iterator[None]:
 _MISFIT = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
-def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
-    """Join decoded events into a run."""
-    builder = _Builder(source)
+def build_run(
+    events: Iterable[dict[str, Any]], *, source: str = "log", trusted: bool = False
+) -> Run:
+    """Join decoded events into a run.
+
+    ``trusted=True`` skips checking each event against the schema: only for events the
+    recorder of this process wrote (see :func:`read_log`), which fit it by construction.
+    """
+    builder = _Builder(source, trusted=trusted)
     events = list(events)
     for i, event in enumerate(events):
         try:
@@ -167,8 +217,13 @@ def build_run(events: Iterable[dict[str, Any]], *, source: str = "log") -> Run:
 
 
 class _Builder:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, trusted: bool = False) -> None:
         self.source = source
+        self.trusted = trusted
+        # event kind -> its schema and the method that joins it
+        self._kinds = {
+            kind: (schema, getattr(self, f"_on_{kind}")) for kind, schema in SCHEMA.items()
+        }
         self.meta: dict[str, Any] = {}
         self.graphs: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, Thread] = {}
@@ -200,13 +255,14 @@ class _Builder:
     def add(self, e: dict[str, Any]) -> None:
         self.seq += 1
         kind = e.get("k")
-        schema = SCHEMA.get(kind) if type(kind) is str else None
-        if schema is None:
+        entry = self._kinds.get(kind) if type(kind) is str else None
+        if entry is None:
             self.unknown_kinds[str(kind)[:40]] = self.unknown_kinds.get(str(kind)[:40], 0) + 1
             return
-        if not schema.ok(e):
+        schema, on = entry
+        if not self.trusted and not schema.ok(e):
             check(schema, e)
-        getattr(self, f"_on_{kind}")(e)
+        on(e)
 
     # --- event kinds: each has been checked against events.EVENTS --------------------------------
 

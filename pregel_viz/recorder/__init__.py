@@ -415,13 +415,11 @@ class Recording:
     def run(self) -> Run:
         """Everything recorded so far, as read back from the log (the in-memory copy, complete
         even when writing the file failed; ``run.warnings`` then says so)."""
-        from ..logfile import LoadLimits
-        from ..model import Run
+        from ..reader import read_log
 
-        run = Run.from_bytes(
-            self.recorder.writer.getvalue(),
-            source=self.path or "recording",
-            limits=LoadLimits.unlimited(),  # written by this process: trusted
+        # written by this process and held in memory: trusted (no checksums, schema, limits)
+        run = read_log(
+            self.recorder.writer.getvalue(), source=self.path or "recording", trusted=True
         )
         message = self.recorder.incomplete_message()
         if message:
