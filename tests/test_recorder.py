@@ -16,6 +16,7 @@ from langgraph.graph import START, StateGraph
 import pregel_viz
 from pregel_viz import RecorderError
 from pregel_viz.model import Run, Task
+from pregel_viz.recorder import with_saver
 from pregel_viz.values import CYCLE, TRUNCATED
 
 
@@ -167,6 +168,73 @@ def test_interrupt_rounds_are_calls_with_their_outcomes() -> None:
 def test_static_breakpoints_end_calls_as_interrupted() -> None:
     run = _record(CASES["static_interrupt_before"])
     assert [c.status for c in run.thread.calls] == ["interrupted", "completed"]
+
+
+class _Count(TypedDict):
+    n: int
+
+
+def _stored_puts(monkeypatch: Any) -> list[Any]:
+    """What any InMemorySaver is asked to store from now on."""
+    stored: list[Any] = []
+    put = InMemorySaver.put
+
+    def counting(self: Any, config: Any, *args: Any) -> Any:
+        stored.append(config)
+        return put(self, config, *args)
+
+    monkeypatch.setattr(InMemorySaver, "put", counting)
+    return stored
+
+
+def _shape(run: Run) -> Any:
+    """What a run did, without its ids, timings or the saver's version strings."""
+    thread = run.thread
+    steps = [(s.step, s.source, s.values, sorted(s.updated)) for s in thread.root.supersteps]
+    calls = [(c.status, c.interrupts, c.error) for c in thread.calls]
+    return thread.outcome, calls, steps, sorted(t.name for t in thread.tasks())
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES.values() if not c.slow], ids=lambda c: str(c.name)
+)
+def test_record_without_resume_stores_no_checkpoint_and_records_as_before(
+    case: Case, monkeypatch: Any
+) -> None:
+    # what record() recorded before, when it lent every graph without a saver an InMemorySaver
+    config = {**case.config, "configurable": {"thread_id": "t"}}
+    if case.is_async:
+        before = asyncio.run(pregel_viz.arecord(with_saver(case.build(None)), case.input, config))
+    else:
+        before = pregel_viz.record(with_saver(case.build(None)), case.input, config)
+    stored = _stored_puts(monkeypatch)
+    graph = case.build(None)
+    if case.is_async:
+        run = asyncio.run(pregel_viz.arecord(graph, case.input, config))
+    else:
+        run = pregel_viz.record(graph, case.input, config)
+    assert stored == [] and graph.checkpointer is None
+    assert _shape(run) == _shape(before)
+    if case.resume:  # an interrupt without resume: recorded as it was
+        assert run.thread.outcome["status"] == "interrupted"
+
+
+def test_record_keeps_an_in_memory_saver_when_a_checkpoint_is_read_back(
+    monkeypatch: Any,
+) -> None:
+    stored = _stored_puts(monkeypatch)
+    run = _record(CASES["interrupt_twice"])  # resumed: the interrupted checkpoint is read back
+    assert stored and run.thread.outcome["status"] == "completed"
+    # a subgraph compiled with checkpointer=True reads its own state back within one run
+    child = StateGraph(_Count)
+    child.add_node("tick", lambda s: {"n": s["n"] + 1})
+    child.add_edge(START, "tick")
+    parent = StateGraph(_Count)
+    parent.add_node("child", child.compile(checkpointer=True))
+    parent.add_edge(START, "child")
+    stored.clear()
+    assert pregel_viz.record(parent.compile(), {"n": 0}).outcome["status"] == "completed"
+    assert stored
 
 
 def test_update_state_and_forks_are_checkpoints_of_the_thread() -> None:

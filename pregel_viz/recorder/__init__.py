@@ -500,14 +500,24 @@ def thread_config(config: Any) -> dict[str, Any]:
 
 
 def _prepare(
-    graph: Any, config: Any, before: Sequence[str] | None, after: Sequence[str] | None
+    graph: Any, input: Any, config: Any, resume: Sequence[Any], before: Any, after: Any
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """What record() and arecord() run: the graph (with a saver), the config, the breakpoints."""
+    """What record() and arecord() run: the graph, the config, the breakpoints. A graph without
+    a checkpointer run once (no ``resume``) runs as :func:`recording` runs it, lent a saver that
+    stores nothing, unless that would change the call or a subgraph compiled with
+    ``checkpointer=True`` reads its state back; else it gets an in-memory one (with_saver)."""
     kwargs: dict[str, Any] = {}
     if before:
         kwargs["interrupt_before"] = list(before)
     if after:
         kwargs["interrupt_after"] = list(after)
+    if (
+        as_compiled(graph).checkpointer is None
+        and not resume
+        and saver_would_change(graph, input, kwargs, {}) is None
+        and all(sub.checkpointer is not True for _, sub in graph.get_subgraphs(recurse=True))
+    ):
+        return graph.copy(), thread_config(config), kwargs
     return with_saver(graph), thread_config(config), kwargs
 
 
@@ -526,8 +536,8 @@ def record(
 
     Args:
         graph: a compiled LangGraph graph. Without a checkpointer it is run with an in-memory
-            one, so that interrupts can be resumed; its serializer never fails (what LangGraph
-            cannot serialize, a lock or a generator in the state, is kept by reference).
+            one when there is a ``resume``; its serializer never fails (what LangGraph cannot
+            serialize, a lock or a generator in the state, is kept by reference).
         input: the first input.
         config: the run's config; a ``thread_id`` is made up when it has none.
         path: where to write the `.pregel` log (flushed every superstep); ``None`` keeps it in
@@ -549,7 +559,7 @@ def record(
     Several threads may record one graph at once (with different thread ids): each run holds
     exactly its own calls.
     """
-    target, cfg, kwargs = _prepare(graph, config, interrupt_before, interrupt_after)
+    target, cfg, kwargs = _prepare(graph, input, config, resume, interrupt_before, interrupt_after)
     with recording(target, path, limits=limits) as rec:
         for inp in _rounds(input, resume):
             try:
@@ -571,7 +581,7 @@ async def arecord(
     interrupt_after: Sequence[str] | None = None,
 ) -> Run:
     """:func:`record` for async graphs: the rounds run with ``ainvoke``."""
-    target, cfg, kwargs = _prepare(graph, config, interrupt_before, interrupt_after)
+    target, cfg, kwargs = _prepare(graph, input, config, resume, interrupt_before, interrupt_after)
     with recording(target, path, limits=limits) as rec:
         for inp in _rounds(input, resume):
             try:
