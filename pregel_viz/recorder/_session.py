@@ -267,11 +267,15 @@ class Recorder:
         self._flush()
 
     def _flush(self) -> None:
-        try:
-            self.writer.flush()
-        except OSError as exc:
-            self._write_failed(exc)
-        for listener in list(self.listeners):
+        listeners = list(self.listeners)
+        # an in-memory log nobody watches is read through getvalue(), which flushes first: its
+        # frames can wait in the writer's queue (bounded) instead of being joined every step
+        if self.writer.path is not None or listeners:
+            try:
+                self.writer.flush()
+            except OSError as exc:
+                self._write_failed(exc)
+        for listener in listeners:
             with contextlib.suppress(Exception):  # a listener's failure must never reach the graph
                 listener()
 
@@ -316,27 +320,29 @@ class Recorder:
         )
         versions: Mapping[str, Any] = checkpoint.get("channel_versions") or {}
         seen_all: Mapping[str, Any] = checkpoint.get("versions_seen") or {}
-        with self._lock:
-            prev = self._recent.get(parent) if parent else None
-        if prev is None:
-            changed_versions = dict(versions)
-            changed = dict(shown)
-            removed: list[str] = []
-            seen_delta = {k: dict(v) for k, v in seen_all.items()}
-        else:
-            changed_versions = {c: v for c, v in versions.items() if prev.versions.get(c) != v}
-            changed = {c: shown[c] for c in changed_versions if c in shown}
-            removed = [c for c in prev.present if c not in shown]
-            seen_delta = {k: dict(v) for k, v in seen_all.items() if prev.seen.get(k) != v}
         why = explain(self.specs.get(spec_key(ns)), versions, seen_all, values)
         pending = bool(why) or bool(values.get(TASKS))
+        # copied once: kept to store the next checkpoint as a delta, and written in this event
+        # when it is stored in full (the event is encoded before anything could change them)
         memo = _Seen(dict(versions), {k: dict(v) for k, v in seen_all.items()}, set(shown))
         with self._lock:
+            prev = self._recent.get(parent) if parent else None
             self._recent[cp_id] = memo
             if len(self._recent) > _LRU_SIZE:
                 self._recent.popitem(last=False)
             if ns == "":
                 self._root_pending[label] = pending
+        if prev is None:
+            changed_versions = memo.versions
+            changed = dict(shown)
+            removed: list[str] = []
+            seen_delta = memo.seen
+        else:
+            old_versions, old_seen = prev.versions, prev.seen
+            changed_versions = {c: v for c, v in memo.versions.items() if old_versions.get(c) != v}
+            changed = {c: shown[c] for c in changed_versions if c in shown}
+            removed = [c for c in prev.present if c not in shown]
+            seen_delta = {k: v for k, v in memo.seen.items() if old_seen.get(k) != v}
         self._emit(
             {
                 "k": CHECKPOINT,
