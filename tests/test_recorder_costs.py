@@ -18,6 +18,8 @@ from graphs import CASES, CONTINUE, Case
 import pregel_viz
 from pregel_viz.errors import TruncatedLogWarning
 from pregel_viz.reader import read_log
+from pregel_viz.recorder import _session
+from pregel_viz.recorder._session import Recorder
 
 QUICK = [pytest.param(c, id=c.name) for c in CASES.values() if not c.slow]
 
@@ -69,3 +71,24 @@ def test_given_bytes_cut_inside_a_frame_when_read_trusted_then_they_are_read_che
         checked, trusted = _both(data)
     assert trusted == checked
     assert checked["warnings"]
+
+
+def _attempt(rec: Recorder, task: str, error: BaseException | None = None) -> None:
+    args = {"thread": "t", "ns": "", "name": "n", "step": 1, "path": [], "triggers": []}
+    rec.on_attempt_start(task_id=task, inputs=None, **args)
+    rec.on_attempt_end(task, error)
+
+
+def test_given_many_tasks_when_recorded_then_the_attempt_counts_kept_are_bounded() -> None:
+    rec = Recorder.for_rebuild(None, {})
+    _attempt(rec, "retried", ValueError("once"))
+    for i in range(_session._ATTEMPTS_KEPT + 100):
+        _attempt(rec, f"task-{i}")
+        if i == 10:  # a retry after others ran still counts on
+            _attempt(rec, "retried")
+    assert len(rec._attempts) <= _session._ATTEMPTS_KEPT
+    starts = [
+        e for e in read_log(rec.writer.getvalue(), source="log").events if e["k"] == "task_start"
+    ]
+    assert [e["attempt"] for e in starts if e["task"] == "retried"] == [1, 2]
+    assert {e["attempt"] for e in starts if e["task"] != "retried"} == {1}

@@ -45,6 +45,9 @@ __all__ = ["Recorder"]
 logger = logging.getLogger("pregel_viz")
 
 _LRU_SIZE = 512
+# attempt counts kept per task id, most recently started or ended last: a task's count must
+# outlive its retries' backoff and a resumed interrupt, not the whole run
+_ATTEMPTS_KEPT = 4096
 
 
 class _Seen:
@@ -90,8 +93,7 @@ class Recorder:
         self._t0 = time.perf_counter()
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, _Seen] = OrderedDict()
-        self._attempts: dict[str, int] = {}
-        self._starts: dict[str, float] = {}
+        self._attempts: OrderedDict[str, int] = OrderedDict()
         self._calls = itertools.count(1)
         # called (from whichever thread recorded it) each time frames reach the log: after every
         # checkpoint and at the end of every call; a live debugger redraws from there
@@ -422,9 +424,10 @@ class Recorder:
     ) -> None:
         t = self.now()
         with self._lock:
-            n = self._attempts.get(task_id, 0) + 1
+            n = self._attempts.pop(task_id, 0) + 1
             self._attempts[task_id] = n
-            self._starts[task_id] = t
+            if len(self._attempts) > _ATTEMPTS_KEPT:
+                self._attempts.popitem(last=False)
         event: dict[str, Any] = {
             "k": TASK_START,
             "thread": thread,
@@ -446,6 +449,8 @@ class Recorder:
         status, detail = attempt_status(error)
         with self._lock:
             n = self._attempts.get(task_id, 0)
+            if n:
+                self._attempts.move_to_end(task_id)
         self._emit(
             {
                 "k": TASK_END,
