@@ -4,6 +4,7 @@ Usage::
 
     python bench/bench_recorder.py            # ~15 reps per variant
     python bench/bench_recorder.py --quick    # 5 reps
+    python bench/bench_recorder.py --memory-steps 2500,5000,10000   # the memory rows (default)
 
 Every figure is a ratio against a baseline measured in the same process during the same run (the
 machine this is developed on is a noisy 2-core box: absolute times are not comparable between
@@ -13,7 +14,10 @@ figures.
 Method (after ``langgraph-internals.md`` section 4): graphs are compiled once outside timing;
 each round runs every variant once, in a random order; ``gc.collect()`` runs before each rep;
 ratios are the median of the per-round ratios (the variants of one round ran back to back, so
-they share the machine's mood), with min/min beside them.
+they share the machine's mood), with min/min beside them. Peak memory is measured in a fresh
+process per size (its own high-water mark), so that imports and earlier runs do not count twice.
+
+The first table is the goals table of the README; the second has every figure it comes from.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import operator
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +50,7 @@ __all__ = [
     "OVERHEAD_VARIANTS",
     "GraphCase",
     "LoadResult",
+    "MemoryResult",
     "OverheadResult",
     "SizeResult",
     "build_capped_loop",
@@ -52,8 +58,10 @@ __all__ = [
     "build_loop",
     "main",
     "measure_load",
+    "measure_memory",
     "measure_overhead",
     "measure_size",
+    "render_goals",
     "render_table",
 ]
 
@@ -173,8 +181,9 @@ SAVER = "invoke + InMemorySaver"
 RECORD_MEM = "record(), in memory"
 RECORD_FILE = "record(), to a file"
 RECORDING = "recording() + own InMemorySaver"
-OVERHEAD_VARIANTS = (PLAIN, SAVER, RECORD_MEM, RECORD_FILE, RECORDING)
-RECORDED = (RECORD_MEM, RECORD_FILE, RECORDING)
+RECORDING_PLAIN = "recording(), no checkpointer"
+OVERHEAD_VARIANTS = (PLAIN, SAVER, RECORD_MEM, RECORD_FILE, RECORDING, RECORDING_PLAIN)
+RECORDED = (RECORD_MEM, RECORD_FILE, RECORDING, RECORDING_PLAIN)
 
 
 @dataclass
@@ -237,14 +246,18 @@ def _variants(case: GraphCase, tmp: str) -> tuple[dict[str, Factory], tuple[InMe
         path = os.path.join(tmp, f"{case.name}-{rep}.pregel")
         return lambda: pregel_viz.record(plain, inp, cfg, path=path)
 
-    def v_recording(rep: int) -> Callable[[], Any]:
-        cfg = _thread_config(case.config)
-
+    def in_recording(graph: Any, cfg: dict[str, Any]) -> Callable[[], Any]:
         def call() -> Any:
-            with pregel_viz.recording(recorded):
-                return recorded.invoke(inp, cfg)
+            with pregel_viz.recording(graph):
+                return graph.invoke(inp, cfg)
 
         return call
+
+    def v_recording(rep: int) -> Callable[[], Any]:
+        return in_recording(recorded, _thread_config(case.config))
+
+    def v_recording_plain(rep: int) -> Callable[[], Any]:
+        return in_recording(plain, dict(case.config))
 
     return {
         PLAIN: v_plain,
@@ -252,6 +265,7 @@ def _variants(case: GraphCase, tmp: str) -> tuple[dict[str, Factory], tuple[InMe
         RECORD_MEM: v_record_mem,
         RECORD_FILE: v_record_file,
         RECORDING: v_recording,
+        RECORDING_PLAIN: v_recording_plain,
     }, (saver, own_saver)
 
 
@@ -406,7 +420,79 @@ def measure_load(steps: int, reps: int, *, seed: int = 0) -> LoadResult:
     return result
 
 
-# --- table -------------------------------------------------------------------------------------
+# --- 4. peak memory ----------------------------------------------------------------------------
+
+_MEMORY_CHILD = """
+import json, os, resource, sys, tempfile
+sys.path.insert(0, sys.argv[2])
+
+def peak():  # this process's own high-water mark (ru_maxrss may count the parent it forked from)
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(ln.split()[1]) * 1024 for ln in fh if ln.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss * (1 if sys.platform == "darwin" else 1024)
+
+import pregel_viz
+from bench_recorder import build_loop
+steps = int(sys.argv[1])
+graph = build_loop(steps)
+baseline = peak()
+with tempfile.TemporaryDirectory(prefix="pregel-viz-bench-") as tmp:
+    path = os.path.join(tmp, "loop.pregel")
+    run = pregel_viz.record(graph, {"n": 0}, {"recursion_limit": steps + 50}, path=path)
+    status = run.outcome["status"]
+    del run
+    print(json.dumps({"baseline": baseline, "peak": peak(), "status": status}))
+"""
+
+
+@dataclass
+class MemoryResult:
+    """Peak resident memory of fresh processes that each record one loop to a file."""
+
+    baseline_bytes: int  # after the imports and building the graph (the largest run's process)
+    peaks: dict[int, int] = field(default_factory=dict)  # supersteps -> peak bytes
+
+    @property
+    def largest(self) -> int:
+        return max(self.peaks)
+
+    @property
+    def mb_per_1000_steps(self) -> float:
+        """The slope between the smallest and the largest run: flat memory gives about 0."""
+        lo, hi = min(self.peaks), self.largest
+        if hi == lo:
+            return float("nan")
+        return (self.peaks[hi] - self.peaks[lo]) / 1e6 / (hi - lo) * 1000
+
+
+def measure_memory(steps: list[int], timeout: float = 1800) -> MemoryResult:
+    """Record a ``steps``-superstep loop to a file in a fresh child process, for each size."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    result = MemoryResult(0)
+    for n in sorted(steps):
+        done = subprocess.run(
+            [sys.executable, "-c", _MEMORY_CHILD, str(n), here],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        lines = done.stdout.strip().splitlines()
+        if done.returncode or not lines:
+            tail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise RuntimeError(f"memory child for loop-{n} failed: {tail}")
+        got = json.loads(lines[-1])
+        if got["status"] != "completed":
+            raise RuntimeError(f"memory child for loop-{n}: {got['status']}")
+        result.peaks[n] = got["peak"]
+        result.baseline_bytes = got["baseline"]
+    return result
+
+
+# --- tables ------------------------------------------------------------------------------------
 
 
 def _ms(s: float) -> str:
@@ -415,6 +501,61 @@ def _ms(s: float) -> str:
 
 def _x(r: float) -> str:
     return f"{r:.2f}x"
+
+
+def _mb(b: float) -> str:
+    return f"{b / 1e6:.0f} MB"
+
+
+def _paired(o: OverheadResult, variant: str, base: str) -> str:
+    return f"{_x(o.ratio(variant, base))} ({_x(o.min_ratio(variant, base))})"
+
+
+def render_goals(loop: OverheadResult, fanout: OverheadResult, memory: MemoryResult | None) -> str:
+    """The goals table: each row, the figure measured (median of per-round ratios, min/min in
+    brackets) and its goal."""
+    rows = [
+        (f"{loop.graph}, record() {where} / InMemorySaver", _paired(loop, v, SAVER), "<= 1.10x")
+        for where, v in (("in memory", RECORD_MEM), ("to a file", RECORD_FILE))
+    ]
+    rows.append(
+        (
+            f"{fanout.graph}, record() in memory / to a file, each / InMemorySaver",
+            f"{_paired(fanout, RECORD_MEM, SAVER)} / {_paired(fanout, RECORD_FILE, SAVER)}",
+            "<= 1.10x",
+        )
+    )
+    for variant in (RECORD_MEM, RECORDING_PLAIN):
+        rows.append(
+            (
+                f"{loop.graph} vs a plain invoke with no checkpointer: {variant}",
+                _paired(loop, variant, PLAIN),
+                "<= 1.25x",
+            )
+        )
+    if memory is not None:
+        n = memory.largest
+        sizes = ", ".join(f"{k:,}: {_mb(v)}" for k, v in sorted(memory.peaks.items()))
+        rows.append(
+            (
+                f"peak RSS recording {n:,} supersteps to a file (fresh process)",
+                f"{_mb(memory.peaks[n])} (imports alone: {_mb(memory.baseline_bytes)})",
+                "< 200 MB",
+            )
+        )
+        rows.append(
+            (
+                "peak RSS per 1,000 supersteps (slope; flat in the number of steps)",
+                f"{memory.mb_per_1000_steps:.1f} MB ({sizes})",
+                "flat",
+            )
+        )
+    lines = [
+        "| goal | measured | target |",
+        "|---|---|---|",
+        *(f"| {w} | {m} | {t} |" for w, m, t in rows),
+    ]
+    return "\n".join(lines)
 
 
 def render_table(
@@ -545,9 +686,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-steps", type=int, default=10_000)
     parser.add_argument("--load-reps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--memory-steps",
+        default="2500,5000,10000",
+        help="loop sizes whose peak memory is measured, each in a fresh process ('' for none)",
+    )
     args = parser.parse_args(argv)
     reps = args.reps or (5 if args.quick else 15)
+    memory_steps = [int(n) for n in args.memory_steps.split(",") if n.strip()]
 
+    memory = None
+    if memory_steps:
+        print(f"memory: loops of {memory_steps} supersteps ...", file=sys.stderr, flush=True)
+        memory = measure_memory(memory_steps)
     cases = [loop_case(args.loop_steps), fanout_case(args.fanout)]
     overhead = []
     for case in cases:
@@ -560,6 +711,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(recorded loop-{args.load_steps} in {load.record_s:.1f} s)", file=sys.stderr)
     print()
     print(context_line(reps))
+    print()
+    print(render_goals(overhead[0], overhead[1], memory))
     print()
     print(render_table(overhead, sizes, load))
     return 0
