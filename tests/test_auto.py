@@ -402,18 +402,88 @@ def test_checkpointer_without_configurable_still_raises_and_is_recorded() -> Non
     assert auto.stats()["skipped"] == 0 and auto.stats()["recorded"] == 1
 
 
-def test_debug_stream_without_checkpointer_is_unchanged() -> None:
-    def collect() -> list[Any]:
-        return [
-            (c["type"], c["payload"].get("name"))
-            for c in _linear().stream({"log": []}, stream_mode="debug")
-        ]
+def _plain_shape(value: Any) -> Any:
+    """A stream chunk without what differs from run to run (timestamps, ids)."""
+    if isinstance(value, dict):
+        return {
+            k: _plain_shape(v)
+            for k, v in value.items()
+            if k not in ("timestamp", "id", "checkpoint_id")
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain_shape(v) for v in value]
+    return value
+
+
+STREAMED_CHECKPOINT_CALLS = {
+    "debug": {"stream_mode": "debug"},
+    "checkpoints": {"stream_mode": "checkpoints"},
+    "debug+values": {"stream_mode": ["debug", "values"]},
+    "checkpoints+updates, subgraphs": {
+        "stream_mode": ["checkpoints", "updates"],
+        "subgraphs": True,
+    },
+    "debug, subgraphs": {"stream_mode": "debug", "subgraphs": True},
+    "debug, v2": {"stream_mode": "debug", "version": "v2"},
+    "debug+checkpoints, v2, subgraphs": {
+        "stream_mode": ["debug", "checkpoints"],
+        "version": "v2",
+        "subgraphs": True,
+    },
+}
+
+
+@pytest.mark.parametrize("how", ["stream", "astream", "invoke"])
+@pytest.mark.parametrize("name", list(STREAMED_CHECKPOINT_CALLS))
+def test_a_checkpoints_or_debug_stream_without_checkpointer_is_unchanged_and_recorded(
+    how: str, name: str
+) -> None:
+    """A saver lent to such a call makes LangGraph emit checkpoints it would not: they are taken
+    out of the stream, which stays the plain one, and the call is recorded like any other."""
+    kwargs = STREAMED_CHECKPOINT_CALLS[name]
+
+    def collect() -> Any:
+        graph = _linear()
+        if how == "invoke":
+            return _plain_shape(graph.invoke({"log": []}, **kwargs))
+        if how == "stream":
+            return _plain_shape(list(graph.stream({"log": []}, **kwargs)))
+
+        async def chunks() -> list[Any]:
+            return [c async for c in graph.astream({"log": []}, **kwargs)]
+
+        return _plain_shape(asyncio.run(chunks()))
 
     plain = collect()
     auto.enable()
     assert collect() == plain
-    assert not any(kind == "checkpoint" for kind, _ in plain)
+    (run,) = auto.runs()
+    assert [sorted(t.name for t in s.tasks) for s in run.supersteps] == [
+        [],
+        ["__start__"],
+        ["a"],
+        ["b"],
+    ]
+    assert run.state_at(run.supersteps[-1].step) == {"log": ["a", "b"]}
+    assert auto.stats()["skipped"] == 0
+
+
+def test_a_printed_debug_stream_without_checkpointer_is_left_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Printed checkpoints cannot be taken back: such a call is not recorded."""
+    _linear().invoke({"log": []}, print_mode="debug")
+    plain = capsys.readouterr().out
+    auto.enable()
+    _linear().invoke({"log": []}, print_mode="debug")
+    again = capsys.readouterr().out
+    assert "'type': 'task'" in plain and "'type': 'checkpoint'" not in plain
+    assert again.count("'type': 'task'") == plain.count("'type': 'task'")
+    assert "'type': 'checkpoint'" not in again
     assert auto.runs() == []
+    assert auto.stats()["skipped_reasons"] == {
+        "checkpoints/debug stream mode without checkpointer, printed": 1
+    }
 
 
 def test_nodes_see_no_made_up_thread_id_and_the_graph_keeps_its_saver() -> None:

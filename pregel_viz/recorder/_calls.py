@@ -88,8 +88,76 @@ def saver_would_change(
     if isinstance(input, Command) and input.resume is not None:
         return "Command(resume=...) without checkpointer"
     if _stream_modes(graph, kwargs) & _CHECKPOINT_MODES:
-        return "checkpoints/debug stream mode without checkpointer"
+        return STREAMED_CHECKPOINTS
     return None
+
+
+STREAMED_CHECKPOINTS = "checkpoints/debug stream mode without checkpointer"
+
+
+def chunks_a_saver_adds(graph: Any, kwargs: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """For a call on a graph without a checkpointer streamed in the ``checkpoints`` or ``debug``
+    mode: the test of the chunks that appear only because a saver was lent (LangGraph emits
+    checkpoints only with one: the ``checkpoints`` mode's chunks, the ``debug`` mode's
+    ``checkpoint`` events), so that dropping them gives the caller exactly the plain stream.
+    ``None`` when they cannot be dropped: they would be printed (``print_mode``, ``debug``).
+    """
+    debug = kwargs.get("debug")
+    if debug or (debug is None and getattr(graph, "debug", False)):
+        return None
+    if _stream_modes(graph, {"print_mode": kwargs.get("print_mode")}) & _CHECKPOINT_MODES:
+        return None
+    requested = kwargs.get("stream_mode") or getattr(graph, "stream_mode", None)
+    single = requested if isinstance(requested, str) else None
+    subgraphs = bool(kwargs.get("subgraphs"))
+    v2 = kwargs.get("version") == "v2"
+
+    def added(chunk: Any) -> bool:
+        if v2:
+            if not isinstance(chunk, dict):
+                return False
+            mode, payload = chunk.get("type"), chunk.get("data")
+        else:
+            parts = (
+                list(chunk) if isinstance(chunk, tuple) and (subgraphs or single is None) else []
+            )
+            if subgraphs:
+                parts = parts[1:]  # the namespace
+            if single is not None:
+                mode, payload = single, (parts[0] if subgraphs and parts else chunk)
+            elif len(parts) == 2:
+                mode, payload = parts
+            else:
+                return False
+        if mode == "checkpoints":
+            return True
+        return mode == "debug" and isinstance(payload, dict) and payload.get("type") == "checkpoint"
+
+    return added
+
+
+def dropping(
+    inner: Generator[Any, Any, Any], drop: Callable[[Any], bool]
+) -> Generator[Any, Any, Any]:
+    """``inner``'s chunks but those ``drop`` tells; closing this closes ``inner``."""
+    try:
+        for chunk in inner:
+            if not drop(chunk):
+                yield chunk
+    finally:
+        inner.close()
+
+
+async def adropping(inner: AsyncIterator[Any], drop: Callable[[Any], bool]) -> AsyncIterator[Any]:
+    """:func:`dropping` for async streams."""
+    try:
+        async for chunk in inner:
+            if not drop(chunk):
+                yield chunk
+    finally:
+        aclose = getattr(inner, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def delegating(

@@ -42,7 +42,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..values import DEFAULT_LIMITS, Limits
@@ -60,6 +60,7 @@ from . import (
     saver_would_change,
     with_callback,
 )
+from ._calls import STREAMED_CHECKPOINTS, adropping, chunks_a_saver_adds, dropping
 
 if TYPE_CHECKING:
     from ..model import Run
@@ -282,7 +283,10 @@ def _patched(name: str, orig: Any) -> Any:
         call = _start(self, name, input, config, kwargs)
         if call is None:
             return orig(self, input, config, **kwargs), None
-        return orig(self, input, call.config, **kwargs), call.end
+        stream = orig(self, input, call.config, **kwargs)
+        if call.drop is not None:  # what the lent saver adds to the stream is taken out
+            stream = (adropping if name == "astream" else dropping)(stream, call.drop)
+        return stream, call.end
 
     wrap = relaying if name == "astream" else delegating
     patched: Any = functools.wraps(orig)(wrap(prepare))
@@ -326,12 +330,18 @@ def _start(
     if reason == "nested":
         st.count("nested")
         return None
+    drop = None
+    if reason == STREAMED_CHECKPOINTS:
+        drop = chunks_a_saver_adds(graph, kwargs)
+        reason = None if drop is not None else f"{reason}, printed"
     if reason is not None and reason not in _RECORDED_AS_IS:
         st.count(f"skip:{reason}")
         logger.debug("pregel-viz: not recording a %s call of %r: %s", method, graph, reason)
         return None
     try:
-        return _Call(st, graph, method, input, config, conf, lend=reason is None)
+        call = _Call(st, graph, method, input, config, conf, lend=reason is None)
+        call.drop = drop
+        return call
     except Exception as exc:
         st.error("starting a recording", exc)
         return None
@@ -380,6 +390,8 @@ class _Call:
         self.name = _graph_name(graph)
         self.path = _reserve(st.directory, self.n, self.name) if st.directory else None
         self.closed = False
+        # the chunks the lent saver adds to a checkpoints/debug stream, taken out of it
+        self.drop: Callable[[Any], bool] | None = None
         try:
             self.recorder = Recorder(graph, self.path, limits=st.limits)
             thread_id = conf.get("thread_id")
