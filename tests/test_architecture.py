@@ -144,7 +144,7 @@ def test_given_private_imports_when_checked_then_only_those_across_folders_are_f
 # plugin, the demo, notebook.debug) join them.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("_version", "errors", "events", "values")),
-    ("log", ("load_limits", "logfile")),
+    ("log", ("load_limits", "_logsink", "logfile")),
     ("model", ("model",)),
     ("reader", ("reader",)),
     ("analysis", ("analysis",)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import operator
 import struct
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import warnings
 import zlib
 from pathlib import Path
@@ -22,6 +24,7 @@ from pregel_viz import record
 from pregel_viz.errors import (
     CorruptLogError,
     LogVersionError,
+    LogWriteWarning,
     NotALogError,
     PregelVizError,
     TruncatedLogWarning,
@@ -29,6 +32,7 @@ from pregel_viz.errors import (
 from pregel_viz.logfile import (
     FORMAT_VERSION,
     MAGIC,
+    ZLIB_LEVEL,
     LogWriter,
     decode_payload,
     encode_event,
@@ -372,7 +376,7 @@ def test_given_an_open_writer_when_the_file_is_read_then_every_frame_is_there(
         assert path.read_bytes() == _header(*FORMAT_VERSION)
         for n, event in enumerate(SIMPLE_EVENTS, start=1):
             writer.append(event)
-            writer.flush()  # what the recorder does at the end of each superstep
+            writer.flush(wait=True)  # the end of a superstep, waiting for the writer thread
             # a separate open() of the file, while the writer is still open
             with open(path, "rb") as fh:
                 data = fh.read()
@@ -393,13 +397,337 @@ def test_given_a_compressed_writer_when_flushed_then_the_file_holds_every_frame(
     try:
         for n, event in enumerate(SIMPLE_EVENTS, start=1):
             writer.append(event)
-            writer.flush()  # what the recorder does at the end of each superstep
+            writer.flush(wait=True)  # the end of a superstep, waiting for the writer thread
             assert list(read_frames(path.read_bytes())) == SIMPLE_EVENTS[:n]
     finally:
         writer.close()
     data = path.read_bytes()
     assert data[len(MAGIC) + 4] == 1  # zlib body
     assert list(read_frames(data)) == SIMPLE_EVENTS
+
+
+# --------------------------------------------------------------------------- the writer thread
+
+WRITER_THREAD = "pregel-viz-log-writer"
+
+
+class _Recording:
+    """A file whose writes (after the header) note the thread that made them; ``fail_after``
+    writes succeed, then every write fails with EIO."""
+
+    def __init__(self, path: Path, fail_after: int | None = None) -> None:
+        self.fh = open(path, "wb", buffering=0)  # noqa: SIM115 - closed by close()
+        self.fail_after = fail_after
+        self.threads: list[str] = []
+        self.failures = 0
+
+    def write(self, data: bytes) -> int:
+        if data[: len(MAGIC)] != MAGIC:  # the header is written when the writer opens
+            self.threads.append(threading.current_thread().name)
+            if self.fail_after is not None and len(self.threads) > self.fail_after:
+                self.failures += 1
+                raise OSError(errno.EIO, "Input/output error")
+        return int(self.fh.write(data))
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _opening(monkeypatch: pytest.MonkeyPatch, file: _Recording) -> None:
+    monkeypatch.setattr("pregel_viz.logfile.open", lambda *a, **k: file, raising=False)
+
+
+def _events(n: int) -> list[dict[str, Any]]:
+    return [{"k": "meta", "i": i, "pad": "x" * (i % 50)} for i in range(n)]
+
+
+def test_given_flushed_frames_when_nothing_else_is_called_then_the_writer_thread_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bg.pregel"
+    file = _Recording(path)
+    _opening(monkeypatch, file)
+    writer = LogWriter(path)
+    try:
+        for n, event in enumerate(SIMPLE_EVENTS, start=1):
+            writer.append(event)
+            writer.flush()  # what the recorder does at the end of each superstep
+            deadline = time.monotonic() + 10
+            while list(read_frames(path.read_bytes())) != SIMPLE_EVENTS[:n]:
+                assert time.monotonic() < deadline, "the frames never reached the file"
+                time.sleep(0.005)
+        # zlib and write() ran on the writer thread, never on the thread that flushed
+        assert file.threads and set(file.threads) == {WRITER_THREAD}
+    finally:
+        writer.close()
+    assert list(read_frames(path.read_bytes())) == SIMPLE_EVENTS
+
+
+@pytest.mark.parametrize("flush", [False, True], ids=["never-flushed", "flushed-no-wait"])
+def test_given_events_not_written_yet_when_closed_then_the_file_has_every_frame(
+    tmp_path: Path, flush: bool
+) -> None:
+    events = _events(500)
+    path = tmp_path / "close.pregel"
+    writer = LogWriter(path)
+    for i, event in enumerate(events):
+        writer.write_event(event)
+        if flush and i % 5 == 0:
+            writer.flush()
+    writer.close()  # writes what is left: nothing is lost, in order
+    data = path.read_bytes()
+    assert data == writer.getvalue()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedLogWarning)
+        assert list(read_frames(data)) == events
+
+
+def test_given_flushed_frames_when_getvalue_then_they_are_written_to_the_file_too(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "getvalue.pregel"
+    writer = LogWriter(path)
+    try:
+        for event in _events(50):
+            writer.write_event(event)
+            writer.flush()
+        data = writer.getvalue()
+        assert path.read_bytes() == data  # getvalue waited for the writer thread
+        assert list(read_frames(data)) == _events(50)
+    finally:
+        writer.close()
+
+
+def test_given_several_writers_when_they_share_the_writer_thread_then_each_file_is_whole(
+    tmp_path: Path,
+) -> None:
+    writers = [LogWriter(tmp_path / f"{n}.pregel") for n in range(6)]
+
+    def produce(n: int) -> None:
+        for i in range(200):
+            writers[n].write_event({"k": "meta", "w": n, "i": i})
+            writers[n].flush()
+
+    threads = [threading.Thread(target=produce, args=(n,)) for n in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for n, writer in enumerate(writers):
+        writer.close()
+        events = list(read_frames((tmp_path / f"{n}.pregel").read_bytes()))
+        assert events == [{"k": "meta", "w": n, "i": i} for i in range(200)]
+
+
+def test_given_a_failing_file_when_the_writer_thread_writes_then_close_raises_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure happens on the writer thread and reaches the writer's next caller."""
+    path = tmp_path / "eio.pregel"
+    file = _Recording(path, fail_after=2)
+    _opening(monkeypatch, file)
+    escaped: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    events = _events(40)
+    writer = LogWriter(path)
+    for batch in range(3):  # the third batch fails, on the writer thread
+        for event in events[batch * 10 : batch * 10 + 10]:
+            writer.write_event(event)
+        writer.flush()  # does not wait for the thread, so does not see the failure yet
+        deadline = time.monotonic() + 10
+        while len(file.threads) <= batch:
+            assert time.monotonic() < deadline, "the writer thread never wrote"
+            time.sleep(0.005)
+    for event in events[30:]:
+        writer.write_event(event)
+    with pytest.raises(OSError, match="Input/output error"):
+        writer.flush()  # the next caller is told
+    writer.close()  # reported once
+    assert file.failures == 1  # nothing is written to the file after the failure
+    assert file.threads == [WRITER_THREAD] * 3
+    assert escaped == []
+    # the file keeps the two batches written before the failure; the in-memory copy is whole
+    assert list(read_frames(path.read_bytes())) == events[:20]
+    assert list(read_frames(writer.getvalue())) == events
+
+
+def test_given_a_failing_file_when_flushed_with_wait_then_the_failure_is_raised_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "eio.pregel"
+    _opening(monkeypatch, _Recording(path, fail_after=0))
+    writer = LogWriter(path)
+    writer.write_event({"k": "meta"})
+    with pytest.raises(OSError, match="Input/output error"):
+        writer.flush(wait=True)
+    writer.flush(wait=True)  # raised once
+    writer.close()
+    assert list(read_frames(writer.getvalue())) == [{"k": "meta"}]
+
+
+class _FailLater:
+    """Files whose writes fail with EIO once ``fail`` is set (from inside the graph)."""
+
+    def __init__(self) -> None:
+        self.fail = False
+        self.threads: set[str] = set()
+
+    def open(self, path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        fh = open(path, mode, *args, **kwargs)  # noqa: SIM115 - closed by File.close
+        owner = self
+
+        class File:
+            def write(self, data: bytes) -> int:
+                if owner.fail:
+                    owner.threads.add(threading.current_thread().name)
+                    raise OSError(errno.EIO, "Input/output error")
+                return int(fh.write(data))
+
+            def close(self) -> None:
+                fh.close()
+
+        return File()
+
+
+def test_given_a_write_failing_on_the_writer_thread_when_recording_then_log_write_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder's path for a failed write is unchanged: the graph runs on, one
+    LogWriteWarning, the in-memory run is whole and says the file is incomplete."""
+    disk = _FailLater()
+    monkeypatch.setattr("pregel_viz.logfile.open", disk.open, raising=False)
+
+    class Count(TypedDict):
+        n: int
+
+    def tick(state: Count) -> dict[str, Any]:
+        if state["n"] == 20:
+            disk.fail = True
+        if state["n"] >= 20:
+            time.sleep(0.005)  # the writer thread gets to a batch before the call ends
+        return {"n": state["n"] + 1}
+
+    g = StateGraph(Count)
+    g.add_node("tick", tick)
+    g.add_edge(START, "tick")
+    g.add_conditional_edges("tick", lambda s: "tick" if s["n"] < 40 else END)
+    escaped: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    path = tmp_path / "run.pregel"
+    with pytest.warns(LogWriteWarning) as caught:
+        run = record(g.compile(), {"n": 0}, path=path)
+    mine = [str(w.message) for w in caught if issubclass(w.category, LogWriteWarning)]
+    assert len(mine) == 1 and "incomplete" in mine[0] and "Input/output error" in mine[0]
+    assert WRITER_THREAD in disk.threads
+    assert escaped == []
+    assert run.outcome["status"] == "completed" and len(run.supersteps) == 42
+    assert any("incomplete" in w for w in run.warnings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncatedLogWarning)
+        on_disk = load(path)
+    assert 0 < len(on_disk.supersteps) < 42
+
+
+EXIT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from pregel_viz.logfile import LogWriter
+
+    writer = LogWriter(sys.argv[1])
+    for i in range(300):
+        writer.write_event({"k": "meta", "i": i})
+        if i % 7 == 0:
+            writer.flush()  # handed to the writer thread, not waited for
+    # no flush of the last events, no close(): a normal exit writes them
+    sys.exit(0)
+    """
+)
+
+
+def test_given_a_process_exiting_normally_without_close_when_loaded_then_every_frame_is_there(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "exit.pregel"
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedLogWarning)
+        assert list(read_frames(path.read_bytes())) == [{"k": "meta", "i": i} for i in range(300)]
+
+
+EXIT_FAILING_SCRIPT = textwrap.dedent(
+    """
+    import builtins, errno, sys
+    import pregel_viz.logfile
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+        def write(self, data):
+            if len(data) > 20:  # the header fits
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.fh.write(data)
+        def close(self):
+            self.fh.close()
+
+    pregel_viz.logfile.open = lambda *a, **k: Full(builtins.open(*a, **k))
+    writer = pregel_viz.logfile.LogWriter(sys.argv[1])
+    for i in range(10):
+        writer.write_event({"k": "meta", "i": i})
+    sys.exit(0)
+    """
+)
+
+
+def test_given_a_write_failing_at_exit_when_never_closed_then_a_log_write_warning_says_so(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "full.pregel"
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_FAILING_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "LogWriteWarning" in proc.stderr and "No space left" in proc.stderr, proc.stderr
+    assert str(path) in proc.stderr
+    assert list(read_frames(path.read_bytes())) == []  # the header alone: an empty log
+
+
+def test_given_a_backlog_past_the_bound_when_flushed_then_the_caller_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk slower than the graph does not grow memory without bound."""
+    path = tmp_path / "slow.pregel"
+    file = _Recording(path)
+    _opening(monkeypatch, file)
+    monkeypatch.setattr("pregel_viz._logsink.MAX_BACKLOG", 0)
+    writer = LogWriter(path)
+    writer.write_event({"k": "meta"})
+    writer.flush()
+    assert file.threads == [threading.current_thread().name]
+    writer.close()
+    assert list(read_frames(path.read_bytes())) == [{"k": "meta"}]
+
+
+def test_given_logs_compressed_at_any_level_when_read_then_the_frames_are_the_same() -> None:
+    """Writers compress at zlib level 1; logs written at level 6 (before) read the same."""
+    body = b"".join(frame_bytes(encode_event(e)) for e in SIMPLE_EVENTS)
+    for level in (1, 6, 9):
+        z = zlib.compressobj(level)
+        data = (
+            MAGIC
+            + struct.pack(">HHB", *FORMAT_VERSION, 1)
+            + z.compress(body[:100])
+            + z.flush(zlib.Z_SYNC_FLUSH)
+            + z.compress(body[100:])
+            + z.flush(zlib.Z_FINISH)
+        )
+        assert list(read_frames(data)) == SIMPLE_EVENTS
+    assert ZLIB_LEVEL == 1
 
 
 def _compressed(events: list[dict[str, Any]]) -> bytes:
