@@ -266,15 +266,15 @@ class Recorder:
                 "t": self.now(),
             }
         )
-        self._flush()
+        self._flush(wait=True)  # the call's end is on disk (or its failure known) on return
 
-    def _flush(self) -> None:
+    def _flush(self, *, wait: bool = False) -> None:
         listeners = list(self.listeners)
         # an in-memory log nobody watches is read through getvalue(), which flushes first: its
         # frames can wait in the writer's queue (bounded) instead of being joined every step
         if self.writer.path is not None or listeners:
             try:
-                self.writer.flush()
+                self.writer.flush(wait=wait)
             except OSError as exc:
                 self._write_failed(exc)
         for listener in listeners:
