@@ -1,28 +1,24 @@
 """What the recorder saves on its own costs must not change what it records.
 
 The recorder reads back the log it has just written trusted (no checksums, schema checks or
-limits): it must give the same run as a checked read. It keeps a bounded number of attempt
-counts, and draws a compiled graph's structure once, again only when the graph changed.
+limits): it must give the same run as a checked read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import warnings
-import weakref
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import pytest
 from graphs import CASES, CONTINUE, Case
-from langgraph.graph import START, StateGraph
 
 import pregel_viz
 from pregel_viz.errors import TruncatedLogWarning
 from pregel_viz.reader import read_log
-from pregel_viz.recorder import _session, _topology
+from pregel_viz.recorder import _session
 from pregel_viz.recorder._session import Recorder
 
 QUICK = [pytest.param(c, id=c.name) for c in CASES.values() if not c.slow]
@@ -96,87 +92,3 @@ def test_given_many_tasks_when_recorded_then_the_attempt_counts_kept_are_bounded
     ]
     assert [e["attempt"] for e in starts if e["task"] == "retried"] == [1, 2]
     assert {e["attempt"] for e in starts if e["task"] != "retried"} == {1}
-
-
-class _Counted:
-    """Counts the structure events actually drawn."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.drawn = 0
-        draw = _topology._structure_event
-
-        def counted(key: str, graph: Any) -> dict[str, Any]:
-            self.drawn += 1
-            return draw(key, graph)
-
-        monkeypatch.setattr(_topology, "_structure_event", counted)
-
-
-def _builder() -> StateGraph[Any]:
-    g: StateGraph[Any] = StateGraph(_LoopState)
-    g.add_node("a", lambda s: {"n": s["n"] + 1})
-    g.add_edge(START, "a")
-    return g
-
-
-class _LoopState(TypedDict):
-    n: int
-
-
-def test_given_a_graph_and_its_copies_when_recorded_then_the_structure_is_drawn_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    graph = _builder().compile()
-    counted = _Counted(monkeypatch)
-    first = _topology.structure_event("", graph)
-    assert _topology.structure_event("", graph.copy()) == first
-    assert _topology.structure_event("", graph.copy(update={"checkpointer": None})) == first
-    assert counted.drawn == 1
-    assert pregel_viz.record(graph, {"n": 0}).graphs[""]["nodes"] == first["nodes"]
-    assert counted.drawn == 1
-
-
-def test_given_a_changed_graph_when_recorded_then_its_structure_is_drawn_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    builder = _builder()
-    graph = builder.compile()
-    counted = _Counted(monkeypatch)
-    _topology.structure_event("", graph)
-    builder.add_node("b", lambda s: {})  # the builder changed and was compiled again
-    builder.add_edge("a", "b")
-    again = builder.compile()
-    assert {n["id"] for n in _topology.structure_event("", again)["nodes"]} >= {"a", "b"}
-    assert counted.drawn == 2
-    again.nodes["c"] = again.nodes["b"]  # a compiled graph changed in place
-    assert "c" in _topology.structure_event("", again)["triggers"]
-    assert counted.drawn == 3
-    paused = again.copy(update={"interrupt_before_nodes": ["b"]})
-    _topology.structure_event("", paused)
-    assert counted.drawn == 4
-
-
-def test_given_a_subgraph_changed_in_place_when_recorded_then_the_root_is_drawn_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    sub = _builder().compile()
-    parent: StateGraph[Any] = StateGraph(_LoopState)
-    parent.add_node("child", sub)
-    parent.add_edge(START, "child")
-    graph = parent.compile()
-    counted = _Counted(monkeypatch)
-    _topology.structure_event("", graph)
-    _topology.structure_event("", graph)
-    assert counted.drawn == 1
-    sub.nodes["z"] = sub.nodes["a"]
-    _topology.structure_event("", graph)
-    assert counted.drawn == 2
-
-
-def test_given_a_recorded_graph_when_dropped_then_the_cache_lets_it_go() -> None:
-    graph = _builder().compile()
-    pregel_viz.record(graph, {"n": 0})
-    builder = weakref.ref(graph.builder)
-    del graph
-    gc.collect()
-    assert builder() is None

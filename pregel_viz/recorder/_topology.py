@@ -8,13 +8,11 @@ has a version newer than the one the node last saw.
 from __future__ import annotations
 
 import contextlib
-import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..events import BRANCH_TO, GRAPH, JOIN, START, TASKS, spec_key
+from ..events import BRANCH_TO, GRAPH, JOIN, START, spec_key
 from ._channels import ABSENT, empty
 
 __all__ = ["GraphSpec", "explain", "graph_specs", "spec_key", "structure_event"]
@@ -118,71 +116,8 @@ def _state_channels(graph: Any) -> Any:
     return chans if isinstance(chans, str) else [str(c) for c in chans]
 
 
-# Structure events already drawn (get_graph simulates the graph, twice for the root), kept by
-# the builder that a compiled graph and its copies share (or by the graph, when it has none),
-# with what each was drawn from: a graph whose parts are not those very objects is redrawn.
-_DRAWN: weakref.WeakKeyDictionary[Any, dict[str, tuple[list[Any], Any, dict[str, Any]]]] = (
-    weakref.WeakKeyDictionary()
-)
-_DRAWN_LOCK = threading.Lock()
-# what Pregel.get_graph and stream_channels_asis read (and nodes, channels, trigger_to_nodes)
-_DRAWN_FROM = (
-    "name",
-    "input_channels",
-    "output_channels",
-    "stream_channels",
-    "interrupt_after_nodes",
-    "interrupt_before_nodes",
-    "config",
-)
-
-
-def _parts(graph: Any, subgraphs: bool) -> list[Any]:
-    """What the structure event of ``graph`` is made from, to compare by identity: its
-    attributes, its nodes and channels one by one (a copy of the graph has its own dicts of the
-    same objects; a dict changed in place is seen), and for the root (drawn with its
-    subgraphs) theirs."""
-    parts: list[Any] = [type(getattr(graph, "checkpointer", None))]
-    parts.extend(getattr(graph, attr, None) for attr in _DRAWN_FROM)
-    parts.extend(item for pair in graph.nodes.items() for item in pair)
-    for name, channel in graph.channels.items():
-        # each copy puts a new channel of Sends in the dict it shares with the graph
-        parts.extend((name, type(channel) if name == TASKS else channel))
-    if subgraphs:
-        with contextlib.suppress(Exception):
-            for _, sub in graph.get_subgraphs(recurse=True):
-                parts.extend(_parts(sub, subgraphs=False))
-    return parts
-
-
 def structure_event(key: str, graph: Any) -> dict[str, Any]:
-    """The ``graph`` event for one compiled graph: drawn structure, channels, triggers.
-
-    Drawn once per compiled graph and its copies; drawn again when any part it is made from
-    was replaced or recompiled."""
-    try:
-        parts = _parts(graph, subgraphs=key == "")
-        # rebuilt by each copy from its nodes: compared by value
-        routes = {k: list(v) for k, v in graph.trigger_to_nodes.items()}
-        owner = getattr(graph, "builder", None) or graph
-        with _DRAWN_LOCK:
-            cached = _DRAWN.get(owner, {}).get(key)
-    except Exception:  # not weakly referable, or not a Pregel: drawn every time
-        return _structure_event(key, graph)
-    if (
-        cached is not None
-        and len(cached[0]) == len(parts)
-        and all(a is b for a, b in zip(cached[0], parts, strict=True))
-        and cached[1] == routes
-    ):
-        return dict(cached[2])
-    event = _structure_event(key, graph)
-    with _DRAWN_LOCK:
-        _DRAWN.setdefault(owner, {})[key] = (parts, routes, event)
-    return dict(event)
-
-
-def _structure_event(key: str, graph: Any) -> dict[str, Any]:
+    """The ``graph`` event for one compiled graph: drawn structure, channels, triggers."""
     event: dict[str, Any] = {
         "k": GRAPH,
         "key": key,
