@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .events import BRANCH_TO, JOIN, PULL, TASKS, is_internal_channel, spec_key
 from .logfile import LogWriter
@@ -479,8 +479,7 @@ class Run:
         cls, data: bytes, *, source: str = "log", limits: LoadLimits | None = None
     ) -> Run:
         """Read a whole log held in memory (see :func:`pregel_viz.reader.read_bytes`)."""
-        run: Run = _provided("from_bytes")(data, source=source, limits=limits)
-        return run
+        return cast(Run, _provided("from_bytes")(data, source=source, limits=limits))
 
     @property
     def thread(self) -> Thread:
@@ -535,14 +534,12 @@ class Run:
 
     def to_dict(self) -> dict[str, Any]:
         """The run as JSON-ready data (:func:`pregel_viz.analysis.export.run_to_dict`)."""
-        data: dict[str, Any] = _provided("to_dict")(self)
-        return data
+        return cast("dict[str, Any]", _provided("to_dict")(self))
 
     def summary(self) -> str:
         """A few lines of text: the graph, the threads, the outcome, the supersteps
         (:func:`pregel_viz.analysis.export.summary`)."""
-        text: str = _provided("summary")(self)
-        return text
+        return cast(str, _provided("summary")(self))
 
     def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
         """A self-contained HTML page stepping through this run (opens offline, from file://).
@@ -550,8 +547,7 @@ class Run:
         Returns the page's text; with ``path``, also writes it there
         (:func:`pregel_viz.views.html.to_html`).
         """
-        page: str = _provided("to_html")(self, path)
-        return page
+        return cast(str, _provided("to_html")(self, path))
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
