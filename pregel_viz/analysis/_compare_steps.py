@@ -441,8 +441,4 @@ def squash(names: Sequence[str]) -> list[str]:
 
 def unique(items: Iterable[str]) -> list[str]:
     """The items, each once, in the order first seen."""
-    out: list[str] = []
-    for i in items:
-        if i not in out:
-            out.append(i)
-    return out
+    return list(dict.fromkeys(items))

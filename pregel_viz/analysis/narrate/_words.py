@@ -28,11 +28,7 @@ def times(n: int) -> str:
 
 def unique(items: Iterable[str]) -> list[str]:
     """The items in their first order, each once."""
-    out: list[str] = []
-    for i in items:
-        if i not in out:
-            out.append(i)
-    return out
+    return list(dict.fromkeys(items))
 
 
 def writer_names(names: Sequence[str]) -> str:
