@@ -126,22 +126,52 @@ def test_given_another_route_when_compared_then_the_first_divergence_is_the_rout
     assert not result.identical
     first = result.first
     assert first is not None
-    assert (first.step, first.kind) == (1, "writes")
-    assert first.details == "quote wrote differently: routed to discount in A but to full in B."
+    assert (first.step, first.kind, first.rank) == (1, "routes", "tasks")
+    assert first.details == "quote routed to discount in A but to full in B."
     kinds = {row.step: [d.kind for d in row.differences] for row in result.rows}
     assert kinds[-1] == [] and kinds[0] == []
+    assert kinds[1] == ["routes"]
     assert kinds[2] == ["tasks", "values"]
+    assert [row.kind for row in result.rows] == [None, None, "tasks", "tasks"]
 
 
-def test_given_other_input_when_compared_then_the_input_step_differs_first() -> None:
+def test_given_other_inputs_whose_routes_part_when_compared_then_the_route_is_the_first() -> None:
+    # the same graph, two inputs: classify routes 42 to handle_big and 3 to handle_small at
+    # step 1; steps -1 and 0 differ only by the input (values), step 2 by its tasks
     a = _record("conditional_path_map")
     b = _record("conditional_path_map", {"value": 3, "log": []})
-    first = compare(a, b).first
+    result = compare(a, b)
+    first = result.first
     assert first is not None
-    assert (first.step, first.kind) == (-1, "values")
-    assert first.details == (
+    assert (first.step, first.kind) == (1, "routes")
+    assert first.details == "classify routed to handle_big in A but to handle_small in B."
+    row = result.first_row
+    assert row is not None and (row.step, row.kind) == (1, "tasks")
+    assert {r.step: r.kind for r in result.rows} == {
+        -1: "values",
+        0: "values",
+        1: "tasks",
+        2: "tasks",
+    }
+    assert result.counts() == {"tasks": 2, "writes": 0, "values": 2}
+    # ranked: the steps where the runs did different things, then the value-only ones
+    assert [r.step for r in result.ranked()] == [1, 2, -1, 0]
+    inputs = [d for d in result.differences if d.step == -1]
+    assert inputs[0].details == (
         "the input is {'value': 42, 'log': []} in A but {'value': 3, 'log': []} in B."
     )
+    assert inputs[0].rank == "values"
+    text = result.text().splitlines()
+    assert text[0].startswith("first divergence: step 1 (routes): classify routed to")
+    assert text[1] == "differing steps: 2 with other tasks or routes; 2 with other values only."
+
+
+def test_given_other_inputs_on_one_path_when_compared_then_the_first_write_is_the_first() -> None:
+    a = _record("interrupt_twice")
+    b = _record("interrupt_twice", resume=["yes", "maybe", "ok"])
+    result = compare(a, b)
+    assert result.first is not None and result.first.rank == "writes"
+    assert result.first_row is not None and result.first_row.kind == "writes"
 
 
 def test_given_another_resume_value_when_compared_then_the_writes_differ() -> None:
@@ -206,7 +236,7 @@ def test_given_labels_when_compared_then_the_details_use_them() -> None:
     result = compare(run, run, thread_a="low", thread_b="high", labels=("before", "after"))
     assert result.first is not None
     assert "in before but to full in after" in result.first.details
-    assert result.text().splitlines()[2].split() == ["step", "before", "after"]
+    assert result.text().splitlines()[3].split() == ["step", "before", "after"]
 
 
 def test_given_a_comparison_when_turned_to_data_then_it_is_plain_json() -> None:
@@ -215,8 +245,11 @@ def test_given_a_comparison_when_turned_to_data_then_it_is_plain_json() -> None:
     assert json.loads(json.dumps(data)) == data
     assert data["identical"] is False
     assert data["first"]["kind"] in KINDS
+    assert data["first"]["rank"] == "tasks"
     assert data["rows"][2]["a"]["tasks"] == ["quote"]
-    assert set(data["rows"][0]) == {"step", "a", "b", "same", "differences"}
+    assert set(data["rows"][0]) == {"step", "a", "b", "same", "kind", "fork_point", "differences"}
+    assert [r["kind"] for r in data["rows"]] == [None, None, "tasks", "tasks"]
+    assert data["counts"] == {"tasks": 2, "writes": 0, "values": 0}
 
 
 # --------------------------------------------------------------------------- branches, forks
@@ -236,27 +269,37 @@ def test_given_a_forked_thread_when_listing_branches_then_they_go_root_to_leaf()
     assert len(branches(_record("fanout_fanin").thread.root)) == 1
 
 
-def test_given_an_update_state_fork_when_compared_with_its_parent_then_the_source_differs() -> None:
+def test_given_an_update_state_fork_when_compared_with_its_parent_then_aligned_by_lineage() -> None:
     run = _forked()
     result = compare_fork(run, branch=1)
+    # the fork's own update_state (its step 2) stands alone, not a difference; the parent's
+    # step 2 is set against the fork's step 3, the step that ran after the update
+    cells = [(r.a and r.a["step"], r.b and r.b["step"], r.fork_point, r.kind) for r in result.rows]
+    assert cells == [
+        (-1, -1, False, None),
+        (0, 0, False, None),
+        (1, 1, False, None),
+        (None, 2, True, None),
+        (2, 3, False, "tasks"),
+    ]
     first = result.first
     assert first is not None
-    assert (first.step, first.kind) == (2, "source")
-    assert first.details == (
-        "parent's step 2 is a loop step (handle_big); fork's is an update_state."
-    )
-    values = [d for d in result.differences if d.kind == "values" and d.step == 2]
+    assert (first.step, first.kind) == (2, "tasks")
+    assert first.details == "parent ran handle_big; fork ran handle_small."
+    assert not any(d.kind in ("source", "missing") for d in result.differences)
+    values = [d for d in result.differences if d.kind == "values"]
     assert "value is 42 in parent but 3 in fork" in values[0].details
-    assert result.differences[-1].kind == "missing"
+    text = result.text()
+    assert "first divergence: step 2 of parent, 3 of fork (tasks)" in text
+    assert "(where the fork left: not a difference)" in text
 
 
-def test_given_a_replay_when_compared_with_its_parent_then_the_fork_step_is_named() -> None:
+def test_given_a_replay_when_compared_with_its_parent_then_the_replay_is_not_a_difference() -> None:
     run = _forked()
-    result = compare_fork(run)  # the newest branch: the replay
-    first = result.first
-    assert first is not None
-    assert (first.step, first.kind) == (1, "source")
-    assert "fork's is a fork (a replay from a past checkpoint)" in first.details
+    result = compare_fork(run)  # the newest branch: a replay from step 0, the same again
+    assert result.identical, result.text()
+    assert [r.fork_point for r in result.rows].count(True) == 1
+    assert next(r for r in result.rows if r.fork_point).b["source"] == "fork"
 
 
 def test_given_one_branch_twice_when_compared_then_identical() -> None:
@@ -303,9 +346,12 @@ def test_given_two_logs_when_diffed_then_exit_0_if_identical_and_1_if_not(tmp_pa
     assert same.stdout.startswith("identical: a.pregel and b.pregel")
     other = run_cli("diff", "a.pregel", "c.pregel", cwd=tmp_path)
     assert other.returncode == 1, other.stderr
-    assert other.stdout.startswith("first divergence: step -1 (values): the input is")
+    assert other.stdout.startswith("first divergence: step 1 (routes): classify routed to")
+    assert "   <- tasks: routes, values" in other.stdout
+    assert "   ~ values only" in other.stdout
     data = json.loads(run_cli("diff", "a.pregel", "c.pregel", "--json", cwd=tmp_path).stdout)
-    assert data["first"]["step"] == -1
+    assert data["first"]["step"] == 1
+    assert [r["kind"] for r in data["rows"]] == ["values", "values", "tasks", "tasks"]
     missing = run_cli("diff", "a.pregel", "nope.pregel", cwd=tmp_path)
     assert missing.returncode == 2
     assert "no such file" in missing.stderr

@@ -56,8 +56,12 @@ def test_given_another_input_when_put_side_by_side_then_the_first_differing_row_
     cmp = data["comparison"]
     rows = cmp["rows"]
     first = rows[cmp["first_row"]]
-    assert first["step"] == cmp["first"]["step"] == -1  # the input checkpoint
-    assert first["differences"][0]["kind"] == "values"
+    # not the input (step -1, values only): the first step where the runs did different
+    # things, step 1, where classify routed elsewhere
+    assert first["step"] == cmp["first"]["step"] == 1
+    assert first["kind"] == "tasks"
+    assert cmp["first"]["kind"] == "routes"
+    assert [r["kind"] for r in rows] == ["values", "values", "tasks", "tasks"]
     # the routing differs at step 1 (classify wrote another branch), the node at step 2
     by_step = {r["step"]: r for r in rows}
     assert by_step[1]["nodes"] == [["classify"], ["classify"]]
@@ -158,14 +162,19 @@ def test_given_a_fork_when_viewed_then_parent_and_fork_branches_are_paired() -> 
             )
             want = found[1][[s.step for s in found[1]].index(at_b["step"])]
             assert entry["checkpoint"] == (want.checkpoint.id if want.checkpoint else None)
+    # aligned by lineage: the fork's update_state stands alone (A has nothing there), and the
+    # parent's step 2 is set against the step the fork ran after it, its step 3
+    lone = [r for r in cmp["rows"] if r["fork_point"]]
+    assert len(lone) == 1 and lone[0]["same"] and lone[0]["at"][0] is None
+    assert lone[0]["b"]["source"] == "update"
     first = cmp["rows"][cmp["first_row"]]
-    assert (first["step"], first["differences"][0]["kind"]) == (2, "source")
-    assert first["a"]["source"] == "loop" and first["b"]["source"] == "update"
-    assert first["nodes"] == [["handle_big"], []]  # the update_state step runs no task
+    assert (first["a"]["step"], first["b"]["step"]) == (2, 3)
+    assert (first["kind"], first["differences"][0]["kind"]) == ("tasks", "tasks")
+    assert first["nodes"] == [["handle_big"], ["handle_small"]]
 
     widget = pregel_viz.fork_view(run)
     assert widget.row == cmp["first_row"]
-    assert widget.step == {"a": 2, "b": 2}
+    assert widget.step == {"a": 2, "b": 3}
 
 
 def test_given_two_logs_when_diffed_with_html_then_the_page_is_written(tmp_path: Path) -> None:

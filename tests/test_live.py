@@ -593,11 +593,15 @@ def test_compare_fork_names_the_divergence_of_an_edited_fork() -> None:
     update = next(h for h in s.history() if h.metadata["source"] == "update")
     result = s.compare_fork()
     assert not result.identical and result.first is not None
-    assert result.first.step == update.metadata["step"] == 2
-    assert result.first.kind == "source"
-    assert any(
-        d.kind == "values" and d.step == 2 and "EDIT" in d.details for d in result.differences
-    )
+    # aligned by lineage: the fork's own update (its step 2) is not a difference; the same
+    # tasks then ran on the edited state, so the parent's step 2 differs from the fork's
+    # step 3 in values only
+    assert update.metadata["step"] == 2
+    assert (result.first.step, result.first.kind) == (2, "values")
+    row = result.first_row
+    assert row is not None and (row.a["step"], row.b["step"]) == (2, 3)
+    assert "EDIT" in result.first.details
+    assert not any(d.kind == "source" for d in result.differences)
     s.stop()
 
 

@@ -10,10 +10,10 @@ knows them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..events import BRANCH_TO, START, is_internal_channel
+from ..events import BRANCH_TO, START, TASKS, is_internal_channel
 from ..model import Superstep, Task, Thread
 from ._comparable import (
     by_channel,
@@ -30,9 +30,11 @@ from .narrate import describe_value
 
 __all__ = [
     "DIVERGENCE_KINDS",
+    "RANKS",
     "Divergence",
     "StepRow",
     "ThreadPair",
+    "align",
     "compare_outcomes",
     "compare_steps",
     "pair_tasks",
@@ -42,8 +44,24 @@ __all__ = [
     "unique",
 ]
 
-DIVERGENCE_KINDS = ("source", "tasks", "outcome", "writes", "values", "missing")
+DIVERGENCE_KINDS = ("source", "tasks", "routes", "outcome", "writes", "values", "missing")
 """The kinds of divergence, in the order they are looked for within one step."""
+
+RANKS = ("tasks", "writes", "values")
+"""How much a difference matters, most first: the runs did different things (other tasks, other
+routes, a step one side lacks, a task that failed or paused on one side only), then the same
+tasks wrote differently, then only the values differ (the input, or what the same writes made).
+"""
+
+_RANK_OF_KIND = {
+    "source": "tasks",
+    "tasks": "tasks",
+    "routes": "tasks",
+    "missing": "tasks",
+    "outcome": "tasks",
+    "writes": "writes",
+    "values": "values",
+}
 
 
 # --------------------------------------------------------------------------- divergences
@@ -59,6 +77,9 @@ class Divergence:
         details: a human-readable sentence.
         a, b: the differing things on each side, as plain data (``None`` when absent).
         subgraph: the node path of the subgraph run where it happened (``""``: this graph).
+        rank: how much it matters, one of :data:`RANKS` (by default from ``kind``; the input's
+            own writes, and a task's retries or error text when it ended the same way, rank
+            lower than their kind).
     """
 
     step: int | None
@@ -67,6 +88,11 @@ class Divergence:
     a: Any = None
     b: Any = None
     subgraph: str = ""
+    rank: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.rank:
+            object.__setattr__(self, "rank", _RANK_OF_KIND.get(self.kind, "tasks"))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -77,30 +103,48 @@ class Divergence:
             "a": self.a,
             "b": self.b,
             "subgraph": self.subgraph,
+            "rank": self.rank,
         }
 
 
 @dataclass
 class StepRow:
-    """One aligned step: what each side did there, and how they differ."""
+    """One aligned step: what each side did there, and how they differ.
+
+    ``step`` is side A's step number (B's where A has none); two branches of one thread are
+    aligned by lineage, so after a fork's own ``update_state`` B's numbers may run ahead of
+    A's (each side's number is in ``a["step"]`` and ``b["step"]``). ``fork_point`` marks the
+    fork's own checkpoint (its ``update_state`` or replay), which only the fork has and which
+    is not a difference.
+    """
 
     step: int
     a: dict[str, Any] | None
     b: dict[str, Any] | None
     differences: list[Divergence] = field(default_factory=list)
+    fork_point: bool = False
 
     @property
     def same(self) -> bool:
         """Both sides did the same thing at this step."""
         return not self.differences
 
+    @property
+    def kind(self) -> str | None:
+        """How much the step differs: the first of :data:`RANKS` among its differences
+        (``"tasks"``, ``"writes"`` or ``"values"``), or ``None`` where the sides agree."""
+        ranks = {d.rank for d in self.differences}
+        return next((r for r in RANKS if r in ranks), None)
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: ``{"step", "a", "b", "same", "differences"}``."""
+        """Plain data: ``{"step", "a", "b", "same", "kind", "fork_point", "differences"}``."""
         return {
             "step": self.step,
             "a": self.a,
             "b": self.b,
             "same": self.same,
+            "kind": self.kind,
+            "fork_point": self.fork_point,
             "differences": [d.to_dict() for d in self.differences],
         }
 
@@ -122,7 +166,7 @@ _B = "\x00B\x00"
 
 def relabel(d: Divergence, labels: tuple[str, str]) -> Divergence:
     text = d.details.replace(_A, labels[0]).replace(_B, labels[1])
-    return Divergence(d.step, d.kind, text, d.a, d.b, d.subgraph)
+    return replace(d, details=text)
 
 
 # --------------------------------------------------------------------------- step by step
@@ -131,23 +175,72 @@ def relabel(d: Divergence, labels: tuple[str, str]) -> Divergence:
 def compare_steps(
     steps_a: list[Superstep], steps_b: list[Superstep], ctx: ThreadPair, where: str
 ) -> tuple[list[StepRow], list[Divergence]]:
-    by_a = {s.step: s for s in steps_a}
-    by_b = {s.step: s for s in steps_b}
-    numbers = sorted(set(by_a) | set(by_b))
     rows: list[StepRow] = []
     diffs: list[Divergence] = []
-    last_a = max(by_a) if by_a else None
-    last_b = max(by_b) if by_b else None
-    for n in numbers:
-        sa, sb = by_a.get(n), by_b.get(n)
+    last_a = max((s.step for s in steps_a), default=None)
+    last_b = max((s.step for s in steps_b), default=None)
+    for sa, sb, fork_point in align(steps_a, steps_b):
+        present = sa if sa is not None else sb
+        assert present is not None
+        n = present.step
         found: list[Divergence] = []
-        if sa is None or sb is None:
+        if fork_point:
+            pass  # the fork's own update_state or replay: where it left, not a difference
+        elif sa is None or sb is None:
             found.append(_missing(n, sa, sb, last_a, last_b, where))
         else:
             found.extend(_compare_step(n, sa, sb, ctx, where))
-        rows.append(StepRow(n, _side(sa), _side(sb), found))
+        rows.append(StepRow(n, _side(sa), _side(sb), found, fork_point))
         diffs.extend(found)
     return rows, diffs
+
+
+_FORK_SOURCES = ("update", "fork")
+
+
+def align(
+    steps_a: list[Superstep], steps_b: list[Superstep]
+) -> list[tuple[Superstep | None, Superstep | None, bool]]:
+    """The supersteps of two sides in aligned pairs ``(a, b, fork_point)``.
+
+    Two branches of one thread (sides that start with the same supersteps) are aligned by
+    lineage: the shared supersteps pair with themselves; where only one side then starts with
+    its own ``update_state`` or replay checkpoint (the fork's own step), that checkpoint stands
+    alone (``fork_point``), and the steps after it pair in order with the other side's. Other
+    sides (two runs, two threads) are aligned by step number.
+    """
+    shared = 0
+    for x, y in zip(steps_a, steps_b, strict=False):
+        if x is not y:
+            break
+        shared += 1
+    if not shared:
+        by_a = {s.step: s for s in steps_a}
+        by_b = {s.step: s for s in steps_b}
+        return [(by_a.get(n), by_b.get(n), False) for n in sorted(set(by_a) | set(by_b))]
+    out: list[tuple[Superstep | None, Superstep | None, bool]] = [
+        (s, s, False) for s in steps_a[:shared]
+    ]
+    tail_a, tail_b = steps_a[shared:], steps_b[shared:]
+    lead_a, lead_b = _fork_lead(tail_a), _fork_lead(tail_b)
+    if lead_a and not lead_b:
+        out.extend((s, None, True) for s in tail_a[:lead_a])
+        tail_a = tail_a[lead_a:]
+    elif lead_b and not lead_a:
+        out.extend((None, s, True) for s in tail_b[:lead_b])
+        tail_b = tail_b[lead_b:]
+    for k in range(max(len(tail_a), len(tail_b))):
+        out.append(
+            (tail_a[k] if k < len(tail_a) else None, tail_b[k] if k < len(tail_b) else None, False)
+        )
+    return out
+
+
+def _fork_lead(tail: list[Superstep]) -> int:
+    k = 0
+    while k < len(tail) and tail[k].source in _FORK_SOURCES:
+        k += 1
+    return k
 
 
 def _missing(
@@ -224,6 +317,8 @@ def _compare_step(
     pairs = pair_tasks(sa.tasks, sb.tasks)
     outcome = [d for ta, tb in pairs if (d := _task_outcome(n, ta, tb, where)) is not None]
     out.extend(outcome[:1])
+    routes = [d for ta, tb in pairs if (d := _task_routes(n, ta, tb, where)) is not None]
+    out.extend(routes[:1])
     writes = [d for ta, tb in pairs if (d := _task_writes(n, ta, tb, where)) is not None]
     out.extend(writes[:1])
     out.extend(_values(n, sa, sb, where))
@@ -279,6 +374,9 @@ def _task_outcome(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
     oa, ob = task_result(ta), task_result(tb)
     if oa == ob:
         return None
+    # ended otherwise (failed, paused, finished): the runs did different things; the same
+    # ending with other retries or another error text is a lesser difference
+    rank = "tasks" if oa["status"] != ob["status"] else "writes"
     return Divergence(
         n,
         "outcome",
@@ -286,24 +384,56 @@ def _task_outcome(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
         oa,
         ob,
         where,
+        rank,
     )
 
 
+def _routes(t: Task) -> list[str]:
+    """Where a task sent the run: its routing writes (edges taken, ``Command(goto=...)``) and
+    the nodes of its Sends, each Send counted."""
+    out = sorted(str(ch)[len(BRANCH_TO) :] for ch, _ in t.writes if str(ch).startswith(BRANCH_TO))
+    sends = [_send_node(v) for ch, v in t.writes if ch == TASKS]
+    return out + sorted(f"{n} (Send)" for n in sends)
+
+
+def _send_node(v: Any) -> str:
+    if isinstance(v, dict):
+        fields = v.get("$fields") if isinstance(v.get("$fields"), dict) else v
+        node = fields.get("node") if isinstance(fields, dict) else None
+        if isinstance(node, str):
+            return node
+    return "?"
+
+
+def _task_routes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
+    ra, rb = _routes(ta), _routes(tb)
+    if ra == rb:
+        return None
+    return Divergence(
+        n,
+        "routes",
+        f"{ta.name} routed to {_route_text(ra)} in {_A} but to {_route_text(rb)} in {_B}.",
+        ra,
+        rb,
+        where,
+    )
+
+
+def _route_text(routes: list[str]) -> str:
+    return ", ".join(squash(routes)) if routes else "nowhere"
+
+
 def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
-    wa, wb = writes_of(ta), writes_of(tb)
+    """How a paired task's writes differ, routes aside (see :func:`_task_routes`)."""
+    wa = [w for w in writes_of(ta) if not _is_route(w[0])]
+    wb = [w for w in writes_of(tb) if not _is_route(w[0])]
     if wa == wb:
         return None
     ca, cb = by_channel(wa), by_channel(wb)
     parts: list[str] = []
-    routes_a = [ch[len(BRANCH_TO) :] for ch in ca if ch.startswith(BRANCH_TO)]
-    routes_b = [ch[len(BRANCH_TO) :] for ch in cb if ch.startswith(BRANCH_TO)]
-    if routes_a != routes_b:
-        ra = ", ".join(routes_a) or "nowhere"
-        rb = ", ".join(routes_b) or "nowhere"
-        parts.append(f"routed to {ra} in {_A} but to {rb} in {_B}")
     for ch in unique([*ca, *cb]):
         va, vb = ca.get(ch), cb.get(ch)
-        if va == vb or ch.startswith(BRANCH_TO):
+        if va == vb:
             continue
         label = channel_label(ch)
         if va is None:
@@ -312,6 +442,8 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
             parts.append(f"only {_A} {label}: {values_text(va)}")
         else:
             parts.append(f"{label}: {_A} {values_text(va)}, {_B} {values_text(vb)}")
+    # __start__ writes the input: a difference in what was given, not in what the graph did
+    rank = "values" if ta.name == START else "writes"
     return Divergence(
         n,
         "writes",
@@ -319,7 +451,12 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
         wa,
         wb,
         where,
+        rank,
     )
+
+
+def _is_route(ch: str) -> bool:
+    return ch.startswith(BRANCH_TO)
 
 
 # --------------------------------------------------------------------------- values
@@ -392,6 +529,7 @@ def _subgraphs(ta: Task, tb: Task, ctx: ThreadPair, where: str, n: int) -> list[
                     d.a,
                     d.b,
                     d.subgraph,
+                    d.rank,
                 )
             )
     if len(ta.subgraphs) != len(tb.subgraphs):

@@ -1,14 +1,18 @@
 """Compare two recorded runs (or two branches of one thread) superstep by superstep.
 
 Supersteps are aligned by step number along each side's branch (the thread's main branch
-unless one is chosen), and the first place they part is named: a different source (a loop
-step against an ``update_state``, say), different tasks, a different task outcome (an error,
-an interrupt, retries), different writes, or different values. Ids, timings and checkpoint ids
-never count. ::
+unless one is chosen); two branches of one thread are aligned by lineage, so a fork's own
+``update_state`` stands alone and is not a difference. Each differing step is ranked by what
+differs most (:data:`RANKS`): other tasks or routes (a different source, tasks, routing, a
+step one side lacks, a task that failed or paused on one side only), then other writes by the
+same tasks, then values only (the input, or what the same writes made). The first divergence
+is the first step of the highest rank found: where the runs first did different things. Ids,
+timings and checkpoint ids never count. ::
 
     result = pregel_viz.compare(run_a, run_b)
-    result.identical, result.first        # Divergence(step=2, kind="tasks", details=...)
-    print(result)                          # a side-by-side table and every difference
+    result.identical, result.first        # Divergence(step=1, kind="routes", rank="tasks", ...)
+    result.first_row.kind                  # "tasks" | "writes" | "values"
+    print(result)                          # a side-by-side table and every difference, ranked
 
     pregel_viz.compare_fork(run)           # the newest branch of a thread against its parent
 """
@@ -22,6 +26,7 @@ from ..model import Namespace, Run, Superstep, Thread
 from ._comparable import norm as _norm  # noqa: F401  (importable here under its old name)
 from ._compare_steps import (
     DIVERGENCE_KINDS,
+    RANKS,
     Divergence,
     StepRow,
     ThreadPair,
@@ -38,6 +43,7 @@ from .export import json_safe
 __all__ = [
     "DIVERGENCE_KINDS",
     "FORK_LABELS",
+    "RANKS",
     "Comparison",
     "Divergence",
     "Fork",
@@ -64,7 +70,13 @@ FORK_LABELS = ("parent", "fork")
 
 @dataclass
 class Comparison:
-    """The result of :func:`compare`."""
+    """The result of :func:`compare`.
+
+    ``first`` is the first divergence of the highest rank found (see :data:`RANKS`): the
+    first step where the runs did different things, else where the same tasks wrote
+    differently, else where only values differ, else how the runs ended. ``differences``
+    lists every difference in step order; :meth:`ranked` lists the differing steps by rank.
+    """
 
     identical: bool
     first: Divergence | None
@@ -73,21 +85,46 @@ class Comparison:
     label_a: str = "A"
     label_b: str = "B"
 
+    @property
+    def first_row(self) -> StepRow | None:
+        """The aligned step of the first divergence (``None`` when identical, or when only how
+        the runs ended differs)."""
+        first = self.first
+        return next((r for r in self.rows if any(d is first for d in r.differences)), None)
+
+    def ranked(self) -> list[StepRow]:
+        """The differing steps, those of the highest rank first (in step order within one)."""
+        order = {k: i for i, k in enumerate(RANKS)}
+        return sorted(
+            (r for r in self.rows if not r.same), key=lambda r: order.get(r.kind or "", 9)
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many steps differ at each rank: ``{"tasks": n, "writes": n, "values": n}``."""
+        out = dict.fromkeys(RANKS, 0)
+        for r in self.rows:
+            if r.kind is not None:
+                out[r.kind] += 1
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data for a side-by-side viewer (recorded bytes and non-finite numbers
-        as tagged maps, see :func:`pregel_viz.analysis.export.json_safe`)."""
+        as tagged maps, see :func:`pregel_viz.analysis.export.json_safe`). Each row carries
+        its ``kind`` (rank), each difference its ``rank``; ``counts`` has the steps per rank."""
         doc = {
             "identical": self.identical,
             "first": self.first.to_dict() if self.first is not None else None,
             "labels": [self.label_a, self.label_b],
             "rows": [r.to_dict() for r in self.rows],
             "differences": [d.to_dict() for d in self.differences],
+            "counts": self.counts(),
         }
         return json_safe(doc)  # type: ignore[no-any-return]
 
     def text(self) -> str:
-        """A verdict, a side-by-side table of the steps, and every difference."""
+        """A verdict, a side-by-side table of the steps, and every difference, ranked."""
         a, b = self.label_a, self.label_b
+        row_of = {id(d): r for r in self.rows for d in r.differences}
         lines: list[str] = []
         if self.identical and not self.rows:
             lines.append(f"identical: neither {a} nor {b} recorded a superstep here.")
@@ -100,29 +137,62 @@ class Comparison:
             )
         else:
             assert self.first is not None
-            lines.append(f"first divergence: {_where(self.first)}: {self.first.details}")
+            lines.append(
+                f"first divergence: {self._where(self.first, row_of)}: {self.first.details}"
+            )
+            lines.append(self._tally())
         lines.append("")
         width = max([len(a), *(len(_cell(r.a)) for r in self.rows), 10])
         width = min(width, 48)
         lines.append(f"{'step':>5}  {a:<{width}}  {b}")
         for r in self.rows:
-            mark = "" if r.same else "   <- " + ", ".join(unique(d.kind for d in r.differences))
-            lines.append(f"{r.step:>5}  {_cell(r.a)[:width]:<{width}}  {_cell(r.b)}{mark}")
+            mark = ""
+            if r.fork_point:
+                mark = "   (where the fork left: not a difference)"
+            elif not r.same:
+                kinds = ", ".join(unique(d.kind for d in r.differences))
+                mark = f"   <- {r.kind}: {kinds}" if r.kind != "values" else "   ~ values only"
+            cell_b = _cell(r.b)
+            if r.a and r.b and r.a.get("step") != r.b.get("step"):
+                cell_b = f"[step {r.b.get('step')}] {cell_b}"
+            lines.append(f"{r.step:>5}  {_cell(r.a)[:width]:<{width}}  {cell_b}{mark}")
         if not self.identical:
             lines.append("")
-            lines.append("differences:")
-            lines.extend(f"  {_where(d)}: {d.details}" for d in self.differences)
+            lines.append("differences (other tasks or routes first, then writes, then values):")
+            order = {k: i for i, k in enumerate(RANKS)}
+            ranked = sorted(
+                self.differences,
+                key=lambda d: -1 if d.step is None else order.get(d.rank, 9),
+            )
+            lines.extend(f"  {self._where(d, row_of)}: {d.details}" for d in ranked)
         return "\n".join(lines)
+
+    def _tally(self) -> str:
+        c = self.counts()
+        words = {
+            "tasks": "with other tasks or routes",
+            "writes": "with other writes",
+            "values": "with other values only",
+        }
+        parts = [f"{n} {words[k]}" for k, n in c.items() if n]
+        return "differing steps: " + ("; ".join(parts) if parts else "none") + "."
+
+    def _where(self, d: Divergence, row_of: dict[int, StepRow]) -> str:
+        if d.step is None:
+            return "the outcome"
+        where = f"step {d.step} ({d.kind})"
+        row = row_of.get(id(d))
+        if row is not None and row.a and row.b and row.a.get("step") != row.b.get("step"):
+            where = (
+                f"step {row.a.get('step')} of {self.label_a}, {row.b.get('step')} of "
+                f"{self.label_b} ({d.kind})"
+            )
+        if d.subgraph:
+            where += f" in subgraph {d.subgraph}"
+        return where
 
     def __str__(self) -> str:
         return self.text()
-
-
-def _where(d: Divergence) -> str:
-    where = "the outcome" if d.step is None else f"step {d.step} ({d.kind})"
-    if d.subgraph and d.step is not None:
-        where += f" in subgraph {d.subgraph}"
-    return where
 
 
 def _cell(side: dict[str, Any] | None) -> str:
@@ -191,17 +261,28 @@ def compare(
     whole_threads = branch_a is None and branch_b is None and not ns and ta is not tb
     if whole_threads:
         diffs.extend(compare_outcomes(ta, tb))
-    diffs = [relabel(d, labels) for d in diffs]
-    for r in rows:
-        r.differences = [relabel(d, labels) for d in r.differences]
+    named = {id(d): relabel(d, labels) for d in diffs}
+    for r in rows:  # the rows hold the very differences the list holds
+        r.differences = [named.get(id(d)) or relabel(d, labels) for d in r.differences]
+    diffs = list(named.values())
     return Comparison(
         identical=not diffs,
-        first=diffs[0] if diffs else None,
+        first=_first(rows, diffs),
         rows=rows,
         differences=diffs,
         label_a=labels[0],
         label_b=labels[1],
     )
+
+
+def _first(rows: list[StepRow], diffs: list[Divergence]) -> Divergence | None:
+    """The first divergence of the highest rank: of the first step of that rank, its
+    difference of that rank (how the runs ended when no step differs)."""
+    for rank in RANKS:
+        for r in rows:
+            if r.kind == rank:
+                return next(d for d in r.differences if d.rank == rank)
+    return diffs[0] if diffs else None
 
 
 def compare_fork(

@@ -10,8 +10,8 @@ and one step control over the aligned rows of a
       "comparison": {
         ...Comparison.to_dict(),               # identical, first, labels, rows, differences
         "sides": [{"label", "thread", "ns", "branch", "filtered"}, {...}],
-        "first_row": 2 | null,                 # the row of the first divergence
-        "rows": [{"step", "a", "b", "same", "differences",
+        "first_row": 2 | null,                 # the row of the first divergence (ranked)
+        "rows": [{"step", "a", "b", "same", "kind", "fork_point", "differences",
                   "at": [{"step", "index"} | null, ...],   # each side's entry (null: none)
                   "nodes": [[name, ...], [name, ...]]}]    # each side's differing nodes
       }
@@ -140,8 +140,13 @@ def build_compare(
         for label, side, (_, _, filtered) in zip(labels, sides, cut, strict=True)
     ]
     first_row: int | None = None
+    first = result.first_row
     for i, (row, out) in enumerate(zip(result.rows, data["rows"], strict=True)):
-        supersteps = [by_step[k].get(row.step) for k in (0, 1)]
+        # each side's own step number (two branches are aligned by lineage, not by number)
+        supersteps = [
+            None if cell is None else by_step[k].get(cell["step"])
+            for k, cell in enumerate((row.a, row.b))
+        ]
         out["at"] = [
             None if s is None else {"step": s.step, "index": index_of[k].get(id(s))}
             for k, s in enumerate(supersteps)
@@ -151,7 +156,7 @@ def build_compare(
             if row.same
             else differing_nodes(supersteps[0], supersteps[1], sides[0].thread, sides[1].thread)
         )
-        if not row.same and first_row is None:
+        if row is first:
             first_row = i
     data["first_row"] = first_row
     doc = {
