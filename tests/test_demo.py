@@ -115,7 +115,7 @@ def test_given_the_demo_graph_when_recorded_then_it_shows_every_feature() -> Non
     story = str(pregel_viz.narrate(run))
     assert "its retry policy ran it again, and attempt 2 succeeded" in story
     assert "3 write_section tasks ran in parallel, one per Send from plan" in story
-    assert "call 2 resumed it with Command(resume='approve')" in story
+    assert "run 2 resumed it with the answer 'approve'" in story
     assert "edit ran a subgraph with its own 3 supersteps: spellcheck and assemble" in story
 
 

@@ -17,7 +17,7 @@ from helpers import run_cli
 from langgraph.channels import AnyValue, DeltaChannel, UntrackedValue
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
-from langgraph.graph import START, StateGraph
+from langgraph.graph import END, START, StateGraph
 
 import pregel_viz
 from pregel_viz.analysis.narrate import describe_value, narrate, narrate_run, narrate_superstep
@@ -34,6 +34,10 @@ def _record(name: str) -> Run:
             case.build(None), case.input, dict(case.config), resume=resume
         )
     return _cache[name]
+
+
+def run_thread_is_made_up(thread: str) -> bool:
+    return thread.startswith("pregel-viz-")
 
 
 def _says(run: Run, step: int, **kw: Any) -> list[str]:
@@ -153,7 +157,7 @@ CLASS_PHRASES = {
     "DeltaChannel": "is a DeltaChannel",
     "NamedBarrierValue": "is a NamedBarrierValue:",
     "NamedBarrierValueAfterFinish": "is a NamedBarrierValueAfterFinish:",
-    "LastValueAfterFinish": "is a LastValueAfterFinish channel",
+    "LastValueAfterFinish": "(LastValueAfterFinish)",
 }
 
 
@@ -169,8 +173,9 @@ def test_given_the_installed_langgraph_when_listing_channel_classes_then_each_ha
 
 
 def test_given_fixture_runs_when_narrated_then_every_channel_class_gets_its_sentence() -> None:
+    # a channel LangGraph makes for an edge is named in the details, its node in the sentences
     text = "\n".join(
-        str(narrate(run))
+        narrate(run).text(details=True)
         for run in (
             _record("channel_variety"),
             _record("fanout_fanin"),
@@ -236,14 +241,11 @@ def test_given_unusual_channels_when_narrated_then_any_untracked_delta_and_defer
         s.startswith("delta is a DeltaChannel: its reducer folded 2 writes from a and b")
         for s in step1
     )
-    assert (
-        "The barrier join:b+c:j (NamedBarrierValueAfterFinish) has heard from b: 1 of 2; j waits "
-        "for c." in step1
-    )
+    assert "j's barrier has heard from b: 1 of 2; j waits for c." in step1
     step2 = _says(run, 2)
     assert (
-        "The barrier join:b+c:j (NamedBarrierValueAfterFinish) has heard from all 2 of b and c "
-        "and nothing else was left to run, so it released the deferred node j." in step2
+        "j's barrier has heard from all 2 of b and c and nothing else was left to run, so it "
+        "released the deferred node j." in step2
     )
     assert step2[-1] == "Next: j."
 
@@ -254,18 +256,22 @@ def test_given_unusual_channels_when_narrated_then_any_untracked_delta_and_defer
 def test_given_a_fan_out_when_narrated_then_parallel_tasks_share_one_reason() -> None:
     run = _record("fanout_fanin")
     step2 = _says(run, 2)
-    assert step2[0] == "b and c ran because a routed to them."
+    assert step2[0] == "b and c ran because the edge from a leads to them."
+    assert step2[1].startswith("Both tasks ran in parallel in this one superstep: each read")
+    assert "none saw another's writes until the step ended" in step2[1]
     assert "b wrote log=['b']; reported to the barrier of d." in step2
     assert (
         "log: the reducer operator.add appended 2 items from b and c (2 writes); it now holds "
         "3 items." in step2
     )
-    assert (
-        "The barrier join:b+c:d (NamedBarrierValue) has heard from all 2 of b and c, so it "
-        "released d." in step2
-    )
-    assert _says(run, 3)[0] == "d ran because the barrier join:b+c:d had heard from all of b and c."
-    assert _says(run, 1)[0] == "a ran because __start__ routed to it (branch:to:a)."
+    assert "d's barrier has heard from all 2 of b and c, so it released d." in step2
+    assert _says(run, 3)[0] == "d ran because its barrier had heard from all of b and c."
+    assert _says(run, 1)[0] == "a ran because the edge from __start__ leads to it."
+    # the channels behind the words are in the details
+    details = narrate(run, step=2).steps[0].details
+    assert "b and c: triggered through the channels branch:to:b and branch:to:c" in details
+    assert "channel join:b+c:d (NamedBarrierValue)" in details
+    assert not any("branch:to:" in x or "join:" in x for x in _says(run, 2))
 
 
 def test_given_an_uneven_fan_in_when_narrated_then_the_barrier_waits_k_of_n_and_next_skips_it() -> (
@@ -274,10 +280,7 @@ def test_given_an_uneven_fan_in_when_narrated_then_the_barrier_waits_k_of_n_and_
     run = pregel_viz.record(_uneven_fan_in(), {"log": []})
     step2 = _says(run, 2)
     # replayed from the writes: LangGraph may save the barrier's set after step 3 added to it
-    assert (
-        "The barrier join:b+c2:d (NamedBarrierValue) has heard from b: 1 of 2; d waits "
-        "for c2." in step2
-    )
+    assert "d's barrier has heard from b: 1 of 2; d waits for c2." in step2
     assert step2[-1] == "Next: c2."
     step3 = _says(run, 3)
     assert "has heard from all 2 of b and c2, so it released d." in " ".join(step3)
@@ -286,9 +289,8 @@ def test_given_an_uneven_fan_in_when_narrated_then_the_barrier_waits_k_of_n_and_
 
 def test_given_defer_true_when_narrated_then_the_deferred_node_waits_for_the_end() -> None:
     run = _record("defer_fanin")
-    assert (
-        "join is deferred (defer=True): branch:to:join is a LastValueAfterFinish channel, so "
-        "join waits until nothing else is left to run." in _says(run, 2)
+    assert "join is deferred (defer=True): it waits until nothing else is left to run." in _says(
+        run, 2
     )
     assert _says(run, 2)[-1] == "Next: long_2."
     step4 = _says(run, 4)
@@ -326,9 +328,10 @@ def test_given_a_subgraph_when_narrated_then_the_parent_points_at_its_namespace(
     run = _record("subgraph_node")
     step2 = " ".join(_says(run, 2))
     child = next(ns for ns in run.thread.namespaces if ns)
+    assert "child ran a subgraph with its own 3 supersteps: child_a and child_b." in step2
+    assert "narrate it" not in step2 and child not in step2  # no API hint, no task id
     assert (
-        f"child ran a subgraph with its own 3 supersteps: child_a and child_b (narrate it "
-        f"with ns={child!r})." in step2
+        f"child's subgraph run is the namespace {child!r}" in narrate(run, step=2).steps[0].details
     )
     inner = narrate(run, ns=child)
     assert inner.ns == child
@@ -349,10 +352,12 @@ def test_given_command_parent_when_narrated_then_both_sides_tell_the_hand_over()
 def test_given_the_input_step_when_narrated_then_the_input_and_start_are_told() -> None:
     run = _record("conditional_path_map")
     assert _says(run, -1) == [
-        "The input {'value': 42, 'log': []} was written to the __start__ channel.",
-        "Next: __start__.",
+        "The input {'value': 42, 'log': []} arrived.",
+        "Next: the graph starts.",
     ]
-    assert _says(run, 0)[0] == "__start__ ran because the input arrived on __start__."
+    assert _says(run, 0)[0] == "__start__ ran because the input arrived."
+    # the router's conditional edge chose the branch: said so, unlike a static edge
+    assert _says(run, 2)[0] == "handle_big ran because the conditional edge of classify chose it."
 
 
 # --------------------------------------------------------------------------- errors, retries
@@ -382,11 +387,11 @@ def test_given_a_failed_step_resumed_when_narrated_then_only_the_failed_task_ran
     run = _crash_then_resume()
     step2 = _says(run, 2)
     assert (
-        "charge failed in call 1 (ValueError: card declined); call 2 resumed the thread and ran "
+        "charge failed in run 1 (ValueError: card declined); run 2 resumed the thread and ran "
         "charge again: this time it succeeded." in step2
     )
     assert (
-        "ship did not run again in call 2: LangGraph used the writes it had saved before the "
+        "ship did not run again in run 2: LangGraph used the writes it had saved before the "
         "failure." in step2
     )
     assert not any("failed with" in s for s in step2)
@@ -397,7 +402,7 @@ def test_given_two_writers_of_a_last_value_when_narrated_then_the_failed_apply_i
     run = pregel_viz.record(_two_writers_one_last_value(), {"log": []})
     last = _says(run, 1)[-1]
     assert last.startswith(
-        "Every task finished, but call 1 failed while applying their writes (InvalidUpdateError: "
+        "Every task finished, but run 1 failed while applying their writes (InvalidUpdateError: "
         "At key 'last': Can receive only one value per step"
     )
 
@@ -411,7 +416,7 @@ def test_given_a_recursion_limit_when_narrated_then_the_call_ends_with_the_error
     run = rec.run
     last = run.supersteps[-1]
     sentences = _says(run, last.step)
-    ended = "Call 1 ended here with GraphRecursionError: Recursion limit of 3"
+    ended = "Run 1 ended here with GraphRecursionError: Recursion limit of 3"
     assert sentences[-1].startswith(ended)
     assert sentences[-2] == "Next: tick."
 
@@ -423,18 +428,19 @@ def test_given_two_interrupts_when_narrated_then_each_pause_and_its_answer_are_t
     run = _record("interrupt_twice")
     step1 = _says(run, 1)
     assert (
-        "ask called interrupt('first?'), so the run paused to wait for an answer; call 2 resumed "
-        "it with Command(resume='yes')." in step1
+        "ask called interrupt('first?'), so the run paused to wait for an answer; run 2 resumed "
+        "it with the answer 'yes'." in step1
     )
     assert (
         "ask called interrupt({'question': 'second?', 'previous': 'yes'}), so the run paused to "
-        "wait for an answer; call 3 resumed it with Command(resume='no')." in step1
+        "wait for an answer; run 3 resumed it with the answer 'no'." in step1
     )
     replayed = "On each resume ask ran again from the top (3 attempts in all)"
     assert any(s.startswith(replayed) for s in step1)
     step2 = _says(run, 2)
-    assert "call 4 resumed it with Command(resume='ok')" in step2[1]
-    assert step2[-1] == "Call 4 completed here."
+    assert "run 4 resumed it with the answer 'ok'" in step2[1]
+    assert step2[-1] == "Run 4 completed here."
+    assert "run 4 was Command(resume='ok')" in narrate(run, step=2).steps[0].details
 
 
 def test_given_a_run_left_waiting_when_narrated_then_the_pause_is_the_end() -> None:
@@ -450,9 +456,9 @@ def test_given_a_run_left_waiting_when_narrated_then_the_pause_is_the_end() -> N
 
 def test_given_a_breakpoint_when_narrated_then_the_call_stops_between_steps() -> None:
     run = _record("static_interrupt_before")
+    # the log cannot tell a breakpoint from a live session's Step: the words fit both
     assert _says(run, 1)[-1] == (
-        "Call 1 stopped here at a breakpoint (interrupt_before/interrupt_after) before review "
-        "started; the next call continues from this checkpoint."
+        "Run 1 paused here before review started; the next run continues from this checkpoint."
     )
     assert not any("breakpoint" in s for s in _says(run, 2))
 
@@ -511,9 +517,15 @@ def test_given_a_narration_when_turned_to_data_then_it_is_plain_json() -> None:
     cp = _record("send_map_reduce").supersteps[2].checkpoint
     assert cp is not None
     assert data["steps"][2]["checkpoint_id"] == cp.id
+    assert all(isinstance(x, str) for s in data["steps"] for x in s["details"])
     text = str(story)
-    assert text.splitlines()[0].startswith("Thread ")
+    # the thread id pregel-viz made up is not shown as if it meant something; a given one is
+    assert run_thread_is_made_up(story.thread)
+    assert text.splitlines()[0] == "The root graph:"
+    assert str(narrate(_crash_then_resume())).startswith("Thread crash, the root graph:")
+    assert text.splitlines()[1] == "The input:"  # not "step -1"
     assert "Step 2:" in text
+    assert "Details:" not in text and "Details:" in story.text(details=True)
 
 
 def test_given_one_superstep_when_narrated_alone_then_classes_come_from_given_channels() -> None:
@@ -552,10 +564,14 @@ def test_given_a_log_when_narrate_runs_then_it_prints_the_story(tmp_path: Path) 
     pregel_viz.record(case.build(None), case.input, path=tmp_path / "run.pregel")
     out = run_cli("narrate", "run.pregel", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "prepare ran because __start__ routed to it (branch:to:prepare)." in out.stdout
+    assert "prepare ran because the edge from __start__ leads to it." in out.stdout
+    assert "branch:to:" not in out.stdout
+    assert out.stdout.startswith("The root graph:")  # a made-up thread id is not shown
+    detailed = run_cli("narrate", "run.pregel", "--details", cwd=tmp_path)
+    assert "prepare: triggered through the channel branch:to:prepare" in detailed.stdout
     sub = run_cli("narrate", "run.pregel", "--ns", "child", "--step", "1", cwd=tmp_path)
     assert sub.returncode == 0, sub.stderr
-    assert "child_a ran because __start__ routed to it" in sub.stdout
+    assert "child_a ran because the edge from __start__ leads to it" in sub.stdout
     assert "Step 2" not in sub.stdout
     data = json.loads(run_cli("narrate", "run.pregel", "--json", cwd=tmp_path).stdout)
     assert data["ns"] == ""
@@ -598,3 +614,64 @@ def test_given_state_keys_held_until_finish_when_narrated_then_held_and_released
         "verdict is a LastValueAfterFinish: the run finished, so it now shows 'revised'.",
         "late_gate is a NamedBarrierValueAfterFinish: the run finished, so it is released.",
     } <= set(_says(run, last))
+
+
+# --------------------------------------------------------------------------- wide steps
+
+
+def _wide_static_fan_out(n: int) -> Any:
+    """search -> worker_00 ... worker_NN (static edges) -> merge: one superstep of n tasks."""
+
+    class Wide(TypedDict):
+        query: str
+        results: Annotated[list[str], operator.add]
+
+    g = StateGraph(Wide)
+    g.add_node("search", lambda s: {"query": s["query"].strip()})
+    g.add_edge(START, "search")
+    names = [f"worker_{i:02d}" for i in range(n)]
+    for name in names:
+        g.add_node(name, lambda s, name=name: {"results": [f"{name} ok"]})
+        g.add_edge("search", name)
+    g.add_node("merge", lambda s: {"query": f"{len(s['results'])} results"})
+    g.add_edge(names, "merge")
+    g.add_edge("merge", END)
+    return g.compile()
+
+
+def test_given_a_60_task_step_when_narrated_then_it_is_summarised_not_listed() -> None:
+    run = pregel_viz.record(_wide_static_fan_out(60), {"query": " q ", "results": []})
+    step2 = _says(run, 2)
+    assert len(step2) <= 8, step2  # was 61 bullets: one per worker, and a list of 60 names
+    assert step2[0] == (
+        "worker_00, worker_01 … worker_59 (60 in all) ran because the edge from search leads "
+        "to them."
+    )
+    assert step2[1].startswith("All 60 tasks ran in parallel in this one superstep")
+    assert (
+        "worker_00, worker_01 … worker_59 (60 in all) each wrote results and reported to the "
+        "barrier of merge." in step2
+    )
+    assert (
+        "results: the reducer operator.add appended 60 items from worker_00, worker_01 … "
+        "worker_59 (60 in all); it now holds 60 items." in step2
+    )
+    assert not any("worker_30" in x or "join:" in x or "branch:to:" in x for x in step2)
+    assert all(len(x) < 300 for x in [*step2, *_says(run, 1), *_says(run, 3)])
+    assert _says(run, 1)[-1] == "Next: worker_00, worker_01 … worker_59 (60 in all)."
+    details = narrate(run, step=3).steps[0].details
+    assert details == [
+        "merge: triggered through the channel join:worker_00+worker_01+…+worker_59:merge"
+    ]
+
+
+def test_given_a_few_tasks_when_narrated_then_each_is_told_by_name() -> None:
+    # three nodes doing the same are still told one by one: only a wide step is summarised
+    run = pregel_viz.record(_wide_static_fan_out(3), {"query": "q", "results": []})
+    step2 = _says(run, 2)
+    assert (
+        step2[0]
+        == "worker_00, worker_01 and worker_02 ran because the edge from search leads to them."
+    )
+    assert step2[1].startswith("All 3 tasks ran in parallel")
+    assert "worker_01 wrote results=['worker_01 ok']; reported to the barrier of merge." in step2

@@ -207,7 +207,8 @@ def _cmd_narrate(args: argparse.Namespace) -> int:
     story = narrate(run, thread=thread, ns=ns, step=args.step)
     if args.step is not None and not story.steps:
         raise UsageError(f"no superstep {args.step} in {args.file}")
-    _out(json.dumps(story.to_dict(), ensure_ascii=False, indent=1) if args.json else story.text())
+    text = story.text(details=args.details)
+    _out(json.dumps(story.to_dict(), ensure_ascii=False, indent=1) if args.json else text)
     return 0
 
 
@@ -355,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--step", type=int, metavar="N", help="only superstep N")
     p.add_argument("--json", action="store_true", help="print plain data instead of text")
+    p.add_argument(
+        "--details",
+        action="store_true",
+        help="also print each step's internals (LangGraph's channels behind the sentences)",
+    )
     p.set_defaults(func=_cmd_narrate)
 
     p = sub.add_parser(

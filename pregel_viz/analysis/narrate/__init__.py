@@ -26,6 +26,7 @@ from ...model import Namespace, Run, Superstep, Thread
 from ._context import CallMap, Context
 from ._steps import tell
 from ._values import describe_value
+from ._words import AUTO_THREAD
 
 __all__ = [
     "Narration",
@@ -51,21 +52,35 @@ class StepNarration:
     source: str
     checkpoint_id: str | None
     sentences: list[str] = field(default_factory=list)
+    # the internals behind the sentences (channel names, namespaces, the Command sent), for
+    # a reader who wants them: kept apart so that the sentences read as words
+    details: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: ``{"step", "source", "checkpoint_id", "sentences"}``."""
+        """Plain data: ``{"step", "source", "checkpoint_id", "sentences", "details"}``."""
         return {
             "step": self.step,
             "source": self.source,
             "checkpoint_id": self.checkpoint_id,
             "sentences": list(self.sentences),
+            "details": list(self.details),
         }
 
-    def text(self) -> str:
-        """The step as a heading line and one indented line per sentence."""
+    @property
+    def heading(self) -> str:
+        """``Step 2``; ``The input`` for the input (step -1); ``Step 3 (update)``..."""
+        if self.source == "input":
+            return "The input"
         kind = "" if self.source == "loop" else f" ({self.source})"
-        lines = [f"Step {self.step}{kind}:"]
+        return f"Step {self.step}{kind}"
+
+    def text(self, details: bool = False) -> str:
+        """The step as a heading line and one indented line per sentence (and per detail)."""
+        lines = [f"{self.heading}:"]
         lines.extend(f"  {s}" for s in self.sentences)
+        if details and self.details:
+            lines.append("  Details:")
+            lines.extend(f"    {d}" for d in self.details)
         return "\n".join(lines)
 
 
@@ -88,15 +103,15 @@ class Narration:
         """Plain data for a viewer: ``{"thread", "ns", "steps": [...]}``."""
         return {"thread": self.thread, "ns": self.ns, "steps": [s.to_dict() for s in self.steps]}
 
-    def text(self) -> str:
-        """Everything, as readable text."""
-        where = "the root graph" if not self.ns else f"subgraph run {self.ns}"
+    def text(self, details: bool = False) -> str:
+        """Everything, as readable text (with each step's internals when ``details``)."""
+        where = "the root graph" if not self.ns else f"the subgraph run of {spec_key(self.ns)}"
         head = f"Thread {self.thread}, {where}:"
-        if not self.thread:
+        if not self.thread or AUTO_THREAD.match(self.thread):  # a made-up id says nothing
             head = f"{where[0].upper()}{where[1:]}:"
         if not self.steps:
             return f"{head}\n  {NO_STEPS}"
-        return "\n".join([head, *(s.text() for s in self.steps)])
+        return "\n".join([head, *(s.text(details) for s in self.steps)])
 
     def __str__(self) -> str:
         return self.text()
@@ -161,20 +176,31 @@ def narrate(
         channels=dict(channels or {}),
         space=space,
         thread=th,
+        edges=_edges(run, ns),
         # calls are made on the root graph: where they end is told there
         calls=CallMap.build(run, th, ns) if run is not None and th is not None and not ns else None,
     )
-    steps = [
-        StepNarration(
-            s.step,
-            s.source,
-            s.checkpoint.id if s.checkpoint is not None else None,
-            tell(s, ctx),
-        )
-        for s in supersteps
-        if step is None or s.step == step
-    ]
+    steps = []
+    for s in supersteps:
+        if step is not None and s.step != step:
+            continue
+        ctx.details = []
+        sentences = tell(s, ctx)
+        cp = s.checkpoint.id if s.checkpoint is not None else None
+        steps.append(StepNarration(s.step, s.source, cp, sentences, ctx.details))
     return Narration(th.thread_id if th is not None else "", ns, steps)
+
+
+def _edges(run: Run | None, ns: str) -> dict[tuple[str, str], bool]:
+    """The drawn edges of the namespace's graph: (source, target) -> conditional."""
+    graph = run.graphs.get(spec_key(ns)) if run is not None else None
+    edges = graph.get("edges") if isinstance(graph, dict) else None
+    out: dict[tuple[str, str], bool] = {}
+    for e in edges if isinstance(edges, list) else []:
+        if isinstance(e, dict) and isinstance(e.get("source"), str):
+            key = (str(e["source"]), str(e.get("target")))
+            out[key] = out.get(key, False) or bool(e.get("conditional"))
+    return out
 
 
 def narrate_run(run: Run) -> dict[str, dict[str, list[list[str]]]]:

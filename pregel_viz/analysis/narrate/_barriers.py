@@ -45,14 +45,11 @@ def branch_sentence(
     done = isinstance(new, list) and len(new) == 2 and new[1] is True
     if done and not done_before:
         return (
-            f"Nothing else was left to run, so the deferred node {node} was released: {ch} is a "
-            "LastValueAfterFinish channel, which holds its value until the run finishes."
+            f"Nothing else was left to run, so the deferred node {node} was released: its "
+            "route is held until the run has nothing else to do."
         )
     if writes and not done:
-        return (
-            f"{node} is deferred (defer=True): {ch} is a LastValueAfterFinish channel, so {node} "
-            "waits until nothing else is left to run."
-        )
+        return f"{node} is deferred (defer=True): it waits until nothing else is left to run."
     return None
 
 
@@ -82,12 +79,11 @@ def barrier_sentence(
     seen = _set_items(seen_value) or []
     if replayed is not None:
         seen = sorted(replayed)
-    kind = cls or "barrier"
     if not writes:
         if after_finish and finished and not was_finished:
             return (
-                f"Nothing else was left to run, so the barrier {ch} ({kind}) released the "
-                f"deferred node {node}."
+                f"Nothing else was left to run, so {node}'s barrier released the deferred node "
+                f"{node}."
             )
         return None
     heard = [n for n in names if n in seen] if names else seen
@@ -95,22 +91,21 @@ def barrier_sentence(
     if names and len(heard) < total:
         missing = [n for n in names if n not in seen]
         return (
-            f"The barrier {ch} ({kind}) has heard from {listing(heard)}: {len(heard)} of "
+            f"{node}'s barrier has heard from {listing(heard)}: {len(heard)} of "
             f"{total}; {node} waits for {listing(missing)}."
         )
     if after_finish and not finished:
         return (
-            f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)}, but "
+            f"{node}'s barrier has heard from all {total} of {listing(heard)}, but "
             f"{node} is deferred (defer=True): it waits until nothing else is left to run."
         )
     if after_finish:
         return (
-            f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)} and "
+            f"{node}'s barrier has heard from all {total} of {listing(heard)} and "
             f"nothing else was left to run, so it released the deferred node {node}."
         )
     return (
-        f"The barrier {ch} ({kind}) has heard from all {total} of {listing(heard)}, so it "
-        f"released {node}."
+        f"{node}'s barrier has heard from all {total} of {listing(heard)}, so it released {node}."
     )
 
 

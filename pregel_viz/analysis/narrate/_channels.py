@@ -28,7 +28,7 @@ from ...model import Superstep
 from ._barriers import barrier_seen, barrier_sentence, branch_sentence
 from ._context import Context, applied_writes
 from ._values import MISSING, show
-from ._words import count, listing, unique
+from ._words import LONG, count, listing, short_channel, unique
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,10 @@ def channel_story(s: Superstep, ctx: Context) -> list[str]:
 def _sentence(c: Change) -> str | None:
     for prefix, tell in BY_PREFIX.items():
         if c.ch.startswith(prefix):
-            return tell(c)
+            told = tell(c)
+            if told:  # the sentence names the node; the channel behind it is a detail
+                c.ctx.note(f"channel {short_channel(c.ch)}" + (f" ({c.cls})" if c.cls else ""))
+            return told
     if is_internal_channel(c.ch):
         return None
     tell = BY_CLASS.get(c.cls, _OTHER) if c.cls is not None else _OTHER
@@ -141,9 +144,13 @@ def _aggregate(c: Change) -> str:
         base = [] if old is MISSING else old
         if new[: len(base)] == base:
             added = len(new) - len(base)
+            writes = f" ({count(n, 'write')})"
+            writers = len({name for name, _ in c.writes})
+            if writers > LONG:  # a wide fan-out: the list ends in parentheses already
+                writes = "" if n == writers else f", {count(n, 'write')}"
             return (
-                f"{ch}: {reducer} appended {count(added, 'item')} from {who} "
-                f"({count(n, 'write')}); it now holds {count(len(new), 'item')}."
+                f"{ch}: {reducer} appended {count(added, 'item')} from {who}{writes}; it now "
+                f"holds {count(len(new), 'item')}."
             )
         return (
             f"{ch}: {reducer} combined {count(n, 'write')} from {who} with the old value; it "

@@ -74,6 +74,10 @@ class Context:
     space: Namespace | None  # the namespace the supersteps are in: their history
     thread: Thread | None
     calls: CallMap | None = None
+    # the graph's drawn edges: (source, target) -> whether the edge is conditional
+    edges: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # the internals behind the step's sentences (channel names, classes), for a details view
+    details: list[str] = field(default_factory=list)
     _owner: dict[str, Superstep] | None = None
     # (id of a superstep, barrier channel) -> whom the barrier had heard from after it
     seen_memo: dict[tuple[int, str], frozenset[str]] = field(default_factory=dict)
@@ -90,6 +94,18 @@ class Context:
             }
         prev = self._owner.get(s.parent.id)
         return None if prev is s else prev
+
+    def note(self, detail: str) -> None:
+        """Keep an internal detail of the step told (shown apart from the sentences)."""
+        if detail not in self.details:
+            self.details.append(detail)
+
+    def edge_kind(self, source: str, target: str) -> str | None:
+        """``"static"`` or ``"conditional"`` for a drawn edge; ``None`` when none is drawn."""
+        found = self.edges.get((source, target))
+        if found is None:
+            return None
+        return "conditional" if found else "static"
 
     def num(self, call_index: int) -> int:
         """A call's number within its thread (1 for the thread's first call)."""

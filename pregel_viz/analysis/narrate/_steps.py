@@ -7,7 +7,7 @@ from ...events import BRANCH_TO, JOIN, START, TASKS
 from ...model import Call, Superstep
 from ._barriers import barrier_seen, join_names
 from ._channels import channel_story
-from ._context import Context, attempts_of, recovered
+from ._context import Context, attempts_of, is_call, recovered
 from ._tasks import task_stories, why_tasks_ran
 from ._values import MISSING, show
 from ._words import count, first_line, listing, unique
@@ -25,6 +25,7 @@ def tell(s: Superstep, ctx: Context) -> list[str]:
     if not s.tasks:
         out.append("No task ran in this step.")
     out.extend(why_tasks_ran(s, ctx))
+    out.extend(_parallel(s))
     out.extend(task_stories(s, ctx))
     out.extend(_kept_writes(s, ctx))
     if s.checkpoint is None:
@@ -36,6 +37,19 @@ def tell(s: Superstep, ctx: Context) -> list[str]:
     return out
 
 
+def _parallel(s: Superstep) -> list[str]:
+    """What a superstep means when several tasks share it (the step header's "in parallel")."""
+    ran = [t for t in s.tasks if not is_call(t)]
+    if len(ran) < 2:
+        return []
+    both = "Both" if len(ran) == 2 else f"All {len(ran)}"
+    return [
+        f"{both} tasks ran in parallel in this one superstep: each read the state as the step "
+        "began, and none saw another's writes until the step ended, when LangGraph applied "
+        "them together."
+    ]
+
+
 def _tell_input(s: Superstep, ctx: Context) -> list[str]:
     cp = s.checkpoint
     out: list[str] = []
@@ -43,9 +57,10 @@ def _tell_input(s: Superstep, ctx: Context) -> list[str]:
         return ["An input arrived, but no checkpoint was saved for it."]
     value = cp.channels.get(START, MISSING)
     if value is MISSING:
-        out.append("A call started this thread again without new input.")
+        out.append("A run started this thread again without new input.")
     else:
-        out.append(f"The input {show(value)} was written to the __start__ channel.")
+        out.append(f"The input {show(value)} arrived.")
+        ctx.note("the input is written to the channel __start__")
     out.extend(_next(s, ctx))
     out.extend(_call_ends(s, ctx))
     return out
@@ -137,7 +152,7 @@ def _kept_writes(s: Superstep, ctx: Context) -> list[str]:
         return []
     kept = unique(kept)
     return [
-        f"{listing(kept)} did not run again in call {ctx.num(first)}: LangGraph used the writes "
+        f"{listing(kept)} did not run again in run {ctx.num(first)}: LangGraph used the writes "
         f"{'it' if len(kept) == 1 else 'they'} had saved before the failure."
     ]
 
@@ -170,7 +185,7 @@ def _no_checkpoint(s: Superstep, ctx: Context) -> list[str]:
         call = _call_of_step(s, ctx)
         if call is not None and call.status == "error" and call.error:
             out.append(
-                f"Every task finished, but call {ctx.num(call.index)} failed while applying their "
+                f"Every task finished, but run {ctx.num(call.index)} failed while applying their "
                 "writes "
                 f"({call.error.get('type')}: {first_line(call.error.get('message'))}), so no "
                 "checkpoint was saved for this step."
@@ -233,7 +248,9 @@ def _next(s: Superstep, ctx: Context) -> list[str]:
                 if isinstance(fields, dict):
                     node = str(fields.get("node", "?"))
                     sends[node] = sends.get(node, 0) + 1
-    parts = list(nxt)
+    parts = [n for n in nxt if n != START]
+    if START in nxt:  # the input step: the graph begins with its __start__ node
+        parts.insert(0, "the graph starts")
     parts.extend(
         f"{count(n, f'{node} task', f'{node} tasks')} from the Sends" for node, n in sends.items()
     )
@@ -256,18 +273,19 @@ def _call_ends(s: Superstep, ctx: Context) -> list[str]:
         if call.status == "interrupted":
             waiting = [n for n in s.checkpoint.why if n != START]
             before = f" before {listing(waiting)} started" if waiting else ""
+            # a breakpoint or a live session's Step: the log cannot tell which, so say neither
             out.append(
-                f"Call {idx} stopped here at a breakpoint (interrupt_before/interrupt_after)"
-                f"{before}; the next call continues from this checkpoint."
+                f"Run {idx} paused here{before}; the next run continues from this checkpoint."
             )
+            ctx.note(f"run {idx} ended as LangGraph's interrupt_before/interrupt_after do")
         elif call.status == "error":
             err = call.error or {}
             message = str(err.get("message", "")).strip().splitlines()
             first = message[0].rstrip(".") if message else ""
-            out.append(f"Call {idx} ended here with {err.get('type', 'an error')}: {first}.")
+            out.append(f"Run {idx} ended here with {err.get('type', 'an error')}: {first}.")
         elif call.status == "completed":
             if ctx.thread is not None and len(ctx.thread.calls) > 1:
-                out.append(f"Call {idx} completed here.")
+                out.append(f"Run {idx} completed here.")
         else:
-            out.append(f"Call {idx} ended here ({call.status}).")
+            out.append(f"Run {idx} ended here ({call.status}).")
     return out

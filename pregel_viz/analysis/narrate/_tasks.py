@@ -3,8 +3,6 @@ subgraphs."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ...events import BRANCH_TO, END, JOIN, PREVIOUS, RETURN, START, TASKS, is_internal_channel
@@ -12,7 +10,7 @@ from ...model import Attempt, Superstep, Task
 from ._barriers import join_names, join_target
 from ._context import Context, attempts_of, is_call, recovered
 from ._values import show
-from ._words import count, first_line, listing, times, unique, writer_names
+from ._words import count, first_line, listing, short_channel, times, unique, writer_names
 
 # --- why each task ran ------------------------------------------------------------------------
 
@@ -20,62 +18,76 @@ from ._words import count, first_line, listing, times, unique, writer_names
 def why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
     """Why the step's tasks ran: their trigger channels, or the Sends and calls that made them."""
     out: list[str] = []
-    # tasks with the same reason share a sentence; a lone task also names its channel
-    groups: dict[str, list[tuple[str, str]]] = {}
+    # tasks with the same reason share a sentence
+    groups: dict[str, list[str]] = {}
+    channels: dict[str, list[str]] = {}  # the trigger channels behind each reason: details
     for task in s.tasks:
         if task.kind != "pull":
             continue
         reason = _pull_reason(task, ctx)
-        key = _DETAIL.sub("", reason)
-        members = groups.setdefault(key, [])
-        if task.name not in [name for name, _ in members]:
-            members.append((task.name, reason))
-    for key, members in groups.items():
-        names = [name for name, _ in members]
-        if len(members) == 1:
-            text = _DETAIL.sub(lambda m: f" ({m.group(1)})", members[0][1])
-        else:
-            text = key
-        out.append(f"{listing(names)} ran because {text.replace('{them}', _them(names))}.")
+        members = groups.setdefault(reason, [])
+        if task.name not in members:
+            members.append(task.name)
+        chans = channels.setdefault(reason, [])
+        chans.extend(
+            short_channel(t.channel)
+            for t in task.triggers or ()
+            if t.channel.startswith((BRANCH_TO, JOIN)) and short_channel(t.channel) not in chans
+        )
+    for reason, names in groups.items():
+        them = "it" if len(names) == 1 else "them"
+        its = "its" if len(names) == 1 else "their"
+        said = reason.replace("{them}", them).replace("{its}", its)
+        out.append(f"{listing(names)} ran because {said}.")
+        if channels[reason]:
+            through = "channels" if len(channels[reason]) > 1 else "channel"
+            chans = listing(channels[reason])
+            ctx.note(f"{listing(names)}: triggered through the {through} {chans}")
     out.extend(_push_reasons(s))
     return out
 
 
-_DETAIL = re.compile(r"\{detail:([^}]*)\}")
-
-
-def _them(names: Sequence[str]) -> str:
-    return "it" if len(names) == 1 else "them"
+def _route(task: Task, writers: list[str], ctx: Context) -> str:
+    """How the writers' edges led to the task: a static edge, a conditional edge, a route."""
+    who = writer_names(writers) if writers else "an earlier step"
+    kinds = {ctx.edge_kind(w, task.name) for w in writers}
+    if writers and kinds == {"static"}:
+        edges = "edge" if len(writers) == 1 else "edges"
+        return f"the {edges} from {who} lead{'s' if len(writers) == 1 else ''} to {{them}}"
+    if writers and kinds == {"conditional"}:
+        return f"the conditional edge of {who} chose {{them}}"
+    return f"{who} routed to {{them}}"
 
 
 def _pull_reason(task: Task, ctx: Context) -> str:
     if task.triggers is None:
-        return "one of its trigger channels advanced (which one was not recorded)"
+        return "one of {its} trigger channels advanced (which one was not recorded)"
     if not task.triggers:
-        return "it was scheduled (no trigger channel advanced: a replayed or resumed task)"
+        return "{them} was scheduled (no trigger channel advanced: a replayed or resumed task)"
     parts: list[str] = []
     for trig in task.triggers:
         ch = trig.channel
-        writers = writer_names(trig.written_by) if trig.written_by else "an earlier step"
+        written = [str(w) for w in trig.written_by or []]
+        writers = writer_names(written) if written else "an earlier step"
         cls = ctx.cls(ch)
         if ch == START:
-            parts.append("the input arrived on __start__")
+            parts.append("the input arrived")
         elif ch.startswith(BRANCH_TO):
             if cls == "LastValueAfterFinish":
                 parts.append(
                     f"{writers} routed to {{them}} and, as a deferred node (defer=True), "
                     "{them} waited until nothing else was left to run"
                 )
-            elif trig.written_by == ["(update_state)"]:
+            elif written == ["(update_state)"]:
                 parts.append("update_state routed to {them}")
-            elif trig.written_by == ["(fork)"]:
+            elif written == ["(fork)"]:
                 parts.append("the checkpoint it was replayed from had {them} scheduled")
             else:
-                parts.append(f"{writers} routed to {{them}}{{detail:{ch}}}")
+                parts.append(_route(task, written, ctx))
         elif ch.startswith(JOIN):
             names = join_names(ch, ctx.info(ch))
             deferred = " and nothing else was left to run" if cls and "AfterFinish" in cls else ""
-            parts.append(f"the barrier {ch} had heard from all of {listing(names)}{deferred}")
+            parts.append(f"{{its}} barrier had heard from all of {listing(names)}{deferred}")
         else:
             parts.append(f"channel {ch} advanced (written by {writers})")
     return " and ".join(unique(parts))
@@ -116,18 +128,62 @@ _GROUP = 3  # more tasks of one name than this are told together
 
 
 def task_stories(s: Superstep, ctx: Context) -> list[str]:
-    """What each task of the step did; many tasks of one name (a wide fan-out) are told together."""
-    out: list[str] = []
+    """What each task of the step did; many tasks of one name (a wide Send fan-out), or many
+    nodes that did the same (a wide static fan-out), are told together."""
     by_name: dict[str, list[Task]] = {}
     for task in s.tasks:
         by_name.setdefault(task.name, []).append(task)
+    # nodes that each wrote the same keys and routed the same way: one sentence for them all
+    shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Task]] = {}
+    for tasks in by_name.values():
+        if len(tasks) == 1 and _plain(tasks[0]):
+            shapes.setdefault(_shape(tasks[0]), []).append(tasks[0])
+    together = {t.name: shape for shape, ts in shapes.items() if len(ts) > _GROUP for t in ts}
+    out: list[str] = []
+    told: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     for name, tasks in by_name.items():
-        if len(tasks) > _GROUP:
+        shape = together.get(name)
+        if shape is not None:
+            if shape not in told:
+                told.add(shape)
+                out.append(_shape_story(shapes[shape], shape))
+        elif len(tasks) > _GROUP:
             out.extend(_group_story(name, tasks, s, ctx))
         else:
             for task in tasks:
                 out.extend(_task_story(task, s, ctx))
     return out
+
+
+def _plain(task: Task) -> bool:
+    """A task that ran once, succeeded and ran no subgraph: told by its writes alone."""
+    return (
+        task.status == "ok"
+        and len(attempts_of(task)) <= 1
+        and not task.subgraphs
+        and not task.interrupts
+        and not is_call(task)
+    )
+
+
+def _shape(task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The state keys a task wrote and how it routed, without the values."""
+    keys = unique(
+        str(ch)
+        for ch, _ in task.writes
+        if not is_internal_channel(str(ch)) and str(ch) not in (RETURN, END)
+    )
+    return tuple(keys), tuple(_sort_writes(task).tail())
+
+
+def _shape_story(tasks: list[Task], shape: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    keys, tail = shape
+    did = [f"wrote {listing(list(keys))}"] if keys else []
+    did.extend(tail)
+    names = listing([t.name for t in tasks])
+    if not did:
+        return f"{names} each finished without writing anything."
+    return f"{names} each {listing(did)}."
 
 
 def _task_story(task: Task, s: Superstep, ctx: Context) -> list[str]:
@@ -229,8 +285,8 @@ def _attempt_story(task: Task, attempts: list[Attempt], ctx: Context) -> list[st
                 )
         if not last_segment and group[-1].status == "error":
             nxt_call, nxt = segments[k + 1]
-            where = f" in call {ctx.num(call)}" if call is not None else ""
-            again = f"call {ctx.num(nxt_call)}" if nxt_call is not None else "a later call"
+            where = f" in run {ctx.num(call)}" if call is not None else ""
+            again = f"run {ctx.num(nxt_call)}" if nxt_call is not None else "a later run"
             result = {
                 "ok": "this time it succeeded",
                 "error": "it failed again",
@@ -291,10 +347,11 @@ def _resumed_by(task: Task, position: int, attempts: list[Attempt], ctx: Context
         and isinstance(fields, dict)
     ):
         resume = fields.get("resume")
-        return f"call {ctx.num(call.index)} resumed it with Command(resume={show(resume)})"
+        ctx.note(f"run {ctx.num(call.index)} was Command(resume={show(resume)})")
+        return f"run {ctx.num(call.index)} resumed it with the answer {show(resume)}"
     if value is None:
-        return f"call {ctx.num(call.index)} continued it with input None"
-    return f"call {ctx.num(call.index)} continued it with input {show(value)}"
+        return f"run {ctx.num(call.index)} continued it with no new input"
+    return f"run {ctx.num(call.index)} continued it with input {show(value)}"
 
 
 @dataclass
@@ -366,13 +423,14 @@ def _subgraph_story(task: Task, ctx: Context) -> list[str]:
     for ns in task.subgraphs:
         space = th.namespaces.get(ns) if th is not None else None
         if space is None:
-            out.append(f"{task.name} ran a subgraph (namespace {ns}).")
+            out.append(f"{task.name} ran a subgraph.")
+            ctx.note(f"{task.name}'s subgraph run is the namespace {ns!r}")
             continue
         loop = [x for x in space.supersteps if x.source == "loop"]
         names = unique(t.name for x in loop for t in x.tasks if t.name != START)
         inside = f": {listing(names)}" if names else ""
         out.append(
-            f"{task.name} ran a subgraph with its own {count(len(loop), 'superstep')}{inside} "
-            f"(narrate it with ns={ns!r})."
+            f"{task.name} ran a subgraph with its own {count(len(loop), 'superstep')}{inside}."
         )
+        ctx.note(f"{task.name}'s subgraph run is the namespace {ns!r}")
     return out
