@@ -158,3 +158,71 @@ def test_non_finite_floats_take_the_full_walk() -> None:
     text = payload_json(run)
     assert json.loads(text) == build_payload(run)
     assert '"$type":"builtins.float"' in text and '"$type":"builtins.bytes"' in text
+
+
+def test_a_large_document_is_packed_and_unpacks_to_itself() -> None:
+    import base64
+    import gzip
+
+    from pregel_viz.views.payload import (
+        PACK_ABOVE,
+        PACKED_ENCODING,
+        is_packed,
+        pack_document,
+        unpack_document,
+    )
+
+    run = pregel_viz.load(Path(__file__).parent / "fixtures" / "sample.pregel")
+    text = payload_json(run)
+    doc = build_payload(run)
+    # small documents stay plain (readable in the notebook), and unpack as they are
+    assert len(text.encode()) <= PACK_ABOVE
+    assert pack_document(text) == doc and not is_packed(doc)
+    assert unpack_document(doc) is doc
+    # a large one (here: any, with the bound lowered) is gzip in base64
+    packed = pack_document(text, above=0)
+    assert set(packed) == {"encoding", "data"} and packed["encoding"] == PACKED_ENCODING
+    assert is_packed(packed) and unpack_document(packed) == doc
+    assert gzip.decompress(base64.b64decode(packed["data"])) == text.encode("utf-8")
+    assert len(json.dumps(packed)) < len(text) / 3
+
+
+def test_a_packed_document_that_is_damaged_or_a_bomb_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import base64
+    import gzip
+
+    import pregel_viz.views.payload as payload
+    from pregel_viz.views.payload import PACKED_ENCODING, unpack_document
+
+    def packed(raw: bytes) -> dict[str, str]:
+        return {"encoding": PACKED_ENCODING, "data": base64.b64encode(raw).decode()}
+
+    good = gzip.compress(b'{"threads": []}')
+    assert unpack_document(packed(good)) == {"threads": []}
+    for bad in (good[:-12], b"not gzip at all", good[:5]):
+        with pytest.raises(ValueError, match="damaged"):
+            unpack_document(packed(bad))
+    with pytest.raises(ValueError, match="damaged"):
+        unpack_document({"encoding": PACKED_ENCODING, "data": "no base64 here!"})
+    monkeypatch.setattr(payload, "MAX_UNPACKED_BYTES", 1000)
+    bomb = gzip.compress(b"[" + b"0," * 5000 + b"0]")  # 10 KB from 50 bytes
+    with pytest.raises(ValueError, match="more than 1000 bytes"):
+        unpack_document(packed(bomb))
+
+
+def test_the_head_of_a_document_is_its_first_entries_with_the_whole_graph() -> None:
+    from pregel_viz.views.payload import head_json
+
+    run = pregel_viz.load(Path(__file__).parent / "fixtures" / "sample.pregel")
+    whole = json.loads(payload_json(run))
+    assert head_json(run, 10_000) is None  # nothing to cut
+    head = json.loads(head_json(run, 2) or "")
+    assert head["graphs"] == whole["graphs"] and head["meta"] == whole["meta"]
+    for t_head, t_whole in zip(head["threads"], whole["threads"], strict=True):
+        assert t_head["id"] == t_whole["id"] and t_head["calls"] == t_whole["calls"]
+        for s_head, s_whole in zip(t_head["namespaces"], t_whole["namespaces"], strict=True):
+            assert s_head["ns"] == s_whole["ns"]
+            assert s_head["steps"] == s_whole["steps"][:2]
+    assert any(len(s["steps"]) > 2 for t in whole["threads"] for s in t["namespaces"])

@@ -178,6 +178,64 @@ def test_the_payload_is_gzipped_when_the_client_accepts_it(enabled: Server) -> N
     assert len(raw) < len(plain) / 3
 
 
+def _head(server: Server, path: str) -> tuple[int, str | None, Any]:
+    query = "/pregel-viz/payload?" + urllib.parse.urlencode({"path": path, "head": "1"})
+    status, headers, body = server.get(query)
+    return status, headers.get("X-Pregel-Viz-Part"), json.loads(body)
+
+
+def test_a_long_log_answers_its_head_first_then_the_whole_payload(enabled: Server) -> None:
+    """``head=1``: the first HEAD_ENTRIES entries (the same as the whole payload's, with the
+    same graphs) while the whole payload is built; once it is built, the whole payload."""
+    from pregel_viz.server import HEAD_ENTRIES
+
+    record_loop(enabled.root / "long.pregel", HEAD_ENTRIES + 100)
+    status, part, head = _head(enabled, "long.pregel")
+    assert (status, part) == (200, "head")
+    status, headers, raw = enabled.get("/pregel-viz/payload?path=long.pregel")
+    assert (status, headers.get("X-Pregel-Viz-Part")) == (200, "full")
+    whole = json.loads(raw)
+    expected = build_payload(pregel_viz.load(enabled.root / "long.pregel"))
+    assert whole == json.loads(json.dumps(expected))
+    steps = whole["threads"][0]["namespaces"][0]["steps"]
+    assert len(steps) == HEAD_ENTRIES + 102
+    assert head["threads"][0]["namespaces"][0]["steps"] == steps[:HEAD_ENTRIES]
+    assert head["graphs"] == whole["graphs"] and head["warnings"] == whole["warnings"]
+    # built once: the next head=1 is the whole payload, from the cache
+    assert _head(enabled, "long.pregel") == (200, "full", whole)
+    # a short log's head is all of it; a bad file's is its error
+    shutil.copy(SAMPLE, enabled.root / "short.pregel")
+    assert _head(enabled, "short.pregel") == (200, "full", enabled.payload("short.pregel")[1])
+    _write(enabled, "bad-head.pregel", not_a_log())
+    status, part, body = _head(enabled, "bad-head.pregel")
+    assert (status, part, body["error"]) == (422, None, "NotALogError")
+
+
+def test_a_head_and_the_whole_payload_asked_at_once_agree(enabled: Server) -> None:
+    from pregel_viz.server import HEAD_ENTRIES
+
+    record_loop(enabled.root / "twice.pregel", HEAD_ENTRIES + 50)
+    results: dict[str, Any] = {}
+
+    def ask(name: str, fetch: Any) -> None:
+        results[name] = fetch()
+
+    threads = [
+        threading.Thread(target=ask, args=("head", lambda: _head(enabled, "twice.pregel"))),
+        threading.Thread(target=ask, args=("whole", lambda: enabled.payload("twice.pregel"))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    status, part, head = results["head"]
+    assert status == 200 and part in ("head", "full")
+    assert results["whole"][0] == 200
+    whole_steps = results["whole"][1]["threads"][0]["namespaces"][0]["steps"]
+    head_steps = head["threads"][0]["namespaces"][0]["steps"]
+    assert head_steps == whole_steps[: len(head_steps)]
+
+
 def test_a_truncated_log_gives_its_complete_supersteps_and_the_warning(enabled: Server) -> None:
     path = _write(enabled, "cut.pregel", truncated(SAMPLE.read_bytes()))
     status, body = enabled.payload("cut.pregel")

@@ -47,12 +47,22 @@ first entry of a later branch, the index of the entry it was forked from (else n
 Channel versions (``versions``, the ``next`` reasons, the task triggers) are the savers'
 counters: ``"00000000000000000000000000000002.0.4622..."`` is sent as ``2`` (other versions,
 e.g. a custom saver's, as they are).
+
+A saved notebook output carries a large document *packed* (:func:`pack_document`):
+``{"encoding": "gzip+base64", "data": "<base64 of the gzipped JSON text>"}``, about an eighth of
+the JSON's size (a 10,000-superstep run: 10 MB of JSON, 1.4 MB packed). Readers take either form
+(:func:`unpack_document`; ``labextension/src/packed.ts`` in the browser): outputs saved before
+documents were packed hold the document itself.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import gzip
 import json
 import re
+import zlib
 from typing import Any
 
 from ..analysis.export import json_safe, task_dict
@@ -60,7 +70,16 @@ from ..analysis.narrate import narrate_run
 from ..model import EdgeTaken, Namespace, Run, Task, Thread, edges_of, spec_key
 from .dot import graph_view
 
-__all__ = ["PAYLOAD_VERSION", "build_payload", "payload_json"]
+__all__ = [
+    "PACKED_ENCODING",
+    "PAYLOAD_VERSION",
+    "build_payload",
+    "head_json",
+    "is_packed",
+    "pack_document",
+    "payload_json",
+    "unpack_document",
+]
 
 PAYLOAD_VERSION = 1
 
@@ -232,7 +251,37 @@ def payload_json(run: Run) -> str:
     walk that ``json_safe`` makes: bytes are converted as the encoder meets them, and only a
     document holding a NaN or an infinity takes the full walk.
     """
-    doc = _document(run)
+    return _dumps(_document(run))
+
+
+def head_json(run: Run, entries: int) -> str | None:
+    """The document of ``run`` cut to the first ``entries`` entries of each namespace, as
+    :func:`payload_json` text; ``None`` when no namespace has more (the whole document is the
+    head). Its graphs are the whole run's, so a viewer that shows the head first and the whole
+    document next draws the same graph once. A `.pregel` document shows this head while the
+    rest of a long log is built (``pregel_viz/server.py``)."""
+    spaces = [space for t in run.threads.values() for space in t.namespaces.values()]
+    if all(len(space.supersteps) <= entries for space in spaces):
+        return None
+    head = dataclasses.replace(
+        run,
+        threads={
+            label: dataclasses.replace(
+                t,
+                namespaces={
+                    ns: dataclasses.replace(space, supersteps=space.supersteps[:entries])
+                    for ns, space in t.namespaces.items()
+                },
+            )
+            for label, t in run.threads.items()
+        },
+    )
+    doc = _document(head)
+    doc["graphs"] = _graphs(run)
+    return _dumps(doc)
+
+
+def _dumps(doc: dict[str, Any]) -> str:
     try:
         return json.dumps(
             doc,
@@ -243,3 +292,53 @@ def payload_json(run: Run) -> str:
         )
     except ValueError:  # a non-finite float somewhere
         return json.dumps(json_safe(doc), separators=(",", ":"), ensure_ascii=False)
+
+
+PACKED_ENCODING = "gzip+base64"
+"""The ``encoding`` of a packed document (:func:`pack_document`)."""
+
+PACK_ABOVE = 64 * 1024
+"""JSON texts up to this many bytes stay plain in a saved output (readable, and small anyway)."""
+
+MAX_UNPACKED_BYTES = 256 * 2**20
+"""The most a packed document may unpack to: more is refused, not decompressed (a small
+output could otherwise unpack to gigabytes). The browser's reader has the same bound."""
+
+
+def pack_document(text: str | bytes, *, above: int = PACK_ABOVE) -> Any:
+    """A document's JSON text as a saved output carries it: packed, ``{"encoding":
+    "gzip+base64", "data": ...}``, when the text is over ``above`` bytes; else the document
+    itself (plain JSON data)."""
+    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    if len(raw) <= above:
+        return json.loads(raw)
+    packed = gzip.compress(raw, compresslevel=9, mtime=0)
+    return {"encoding": PACKED_ENCODING, "data": base64.b64encode(packed).decode("ascii")}
+
+
+def is_packed(data: Any) -> bool:
+    """Whether ``data`` is a packed document (rather than a document)."""
+    return (
+        isinstance(data, dict)
+        and data.get("encoding") == PACKED_ENCODING
+        and isinstance(data.get("data"), str)
+    )
+
+
+def unpack_document(data: Any) -> Any:
+    """The document a saved output carries, packed or not (outputs of earlier releases hold
+    the document itself, returned as it is). ``ValueError`` for a packed document that is
+    damaged or would unpack to more than :data:`MAX_UNPACKED_BYTES`."""
+    if not is_packed(data):
+        return data
+    try:
+        packed = base64.b64decode(data["data"], validate=True)
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip
+        raw = inflate.decompress(packed, MAX_UNPACKED_BYTES + 1)
+    except (ValueError, zlib.error) as exc:
+        raise ValueError(f"a damaged packed document: {exc}") from None
+    if len(raw) > MAX_UNPACKED_BYTES or inflate.unconsumed_tail:
+        raise ValueError(f"a packed document unpacks to more than {MAX_UNPACKED_BYTES} bytes")
+    if not inflate.eof:
+        raise ValueError("a damaged packed document: its gzip data ends early")
+    return json.loads(raw)
