@@ -92,10 +92,13 @@ class Task:
 
     @property
     def status(self) -> str:
-        """ok, error, interrupted, or pending (started but never wrote)."""
-        if self.error is not None:
-            return "error"
+        """ok, error, interrupted, or pending (started but never wrote).
+
+        A task that failed in one call and succeeded when a later call resumed the thread is
+        ok: ``error`` keeps the failure, the attempts tell the story."""
         attempts = self.attempts if isinstance(self.attempts, list) else []
+        if self.error is not None and not (attempts and attempts[-1].status == "ok"):
+            return "error"
         if attempts and attempts[-1].status == "interrupt":
             return "interrupted"
         if self.writes or (attempts and attempts[-1].status == "ok"):

@@ -675,3 +675,19 @@ def test_given_a_few_tasks_when_narrated_then_each_is_told_by_name() -> None:
     )
     assert step2[1].startswith("All 3 tasks ran in parallel")
     assert "worker_01 wrote results=['worker_01 ok']; reported to the barrier of merge." in step2
+
+
+def test_given_a_task_that_failed_then_succeeded_on_resume_then_it_is_not_shown_as_an_error() -> (
+    None
+):
+    from pregel_viz.views.payload import build_payload
+
+    run = _crash_then_resume()
+    charge = next(t for s in run.supersteps for t in s.tasks if t.name == "charge")
+    assert charge.error is not None  # the failure is kept, and told
+    assert charge.status == "ok"  # but the completed run does not show it as failed
+    doc = build_payload(run)
+    steps = doc["threads"][0]["namespaces"][0]["steps"]
+    shown = [t for s in steps for t in s["tasks"] if t["name"] == "charge"]
+    assert [t["status"] for t in shown] == ["ok"]
+    assert doc["threads"][0]["outcome"]["status"] == "completed"

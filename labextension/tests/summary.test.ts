@@ -13,22 +13,46 @@ const at = (thread: string, n: number) => {
 
 describe("summary sentence", () => {
   it("describes each step of the sample", () => {
-    expect(summarizeStep(at("happy", -1))).toBe("Step -1: the input was written to __start__");
+    expect(summarizeStep(at("happy", -1))).toBe("The input arrived");
     expect(summarizeStep(at("happy", 0))).toBe("Step 0: __start__ ran");
     expect(summarizeStep(at("happy", 1))).toBe("Step 1: plan ran");
     expect(summarizeStep(at("happy", 2))).toBe("Step 2: worker ×3 ran in parallel");
-    expect(summarizeStep(at("happy", 3))).toBe("Step 3: review was interrupted, then resumed");
+    // the answer interrupt() got is shown in the step where it was given
+    expect(summarizeStep(at("happy", 3))).toBe('Step 3: review was interrupted, then resumed with "yes"');
     expect(summarizeStep(at("happy", 4))).toBe("Step 4: summarize ran");
     expect(summarizeStep(at("failing", 1))).toBe("Step 1: plan failed (ValueError: cannot plan 'boom')");
   });
 
   it("mixed parallel steps name the failures", () => {
     const base = at("happy", 2);
-    const tasks = base.tasks.map((t, i) => (i === 1 ? { ...t, status: "error", error: { type: "KeyError", message: "x" } } : t));
+    const tasks = base.tasks.map((t, i) => (i === 1 ? { ...t, status: "error", error: { type: "KeyError", message: "x" }, attempts: t.attempts!.map((a) => ({ ...a, status: "error" })) } : t));
     const extra = { ...base.tasks[0], id: "other", name: "other", status: "interrupted" };
     expect(summarizeStep({ ...base, tasks: [...tasks, extra] })).toBe(
       "Step 2: worker ×3 and other ran in parallel; 1 of worker ×3 failed (KeyError: x); other was interrupted",
     );
+  });
+
+  it("a task that failed in one call and succeeded in the next did not fail the step", () => {
+    const base = at("happy", 1);
+    const t = base.tasks[0];
+    const recovered = {
+      ...t,
+      status: "error", // an older payload: the model now says "ok"
+      error: { type: "ValueError", message: "card declined" },
+      attempts: [
+        { ...t.attempts![0], status: "error" },
+        { ...t.attempts![0], status: "ok" },
+      ],
+    };
+    expect(summarizeStep({ ...base, tasks: [recovered] })).toBe("Step 1: plan ran");
+    const failed = { ...recovered, attempts: [{ ...t.attempts![0], status: "error" }] };
+    expect(summarizeStep({ ...base, tasks: [failed] })).toBe("Step 1: plan failed (ValueError: card declined)");
+  });
+
+  it("a wide step names its ends and a count, not 60 names", () => {
+    const base = at("happy", 1);
+    const tasks = Array.from({ length: 60 }, (_, i) => ({ ...base.tasks[0], id: `t${i}`, name: `worker_${String(59 - i).padStart(2, "0")}` }));
+    expect(summarizeStep({ ...base, tasks })).toBe("Step 1: 60 tasks (worker_00 … worker_59) ran in parallel");
   });
 
   it("groups Sends by node", () => {
@@ -37,9 +61,17 @@ describe("summary sentence", () => {
 });
 
 describe("why and next", () => {
-  it("pull tasks name the trigger channel and its writer; push tasks their sender", () => {
-    expect(whyText(at("happy", 1).tasks[0])).toBe("branch:to:plan by __start__");
+  it("pull tasks say after whom they ran, in words; push tasks their sender", () => {
+    expect(whyText(at("happy", 1).tasks[0])).toBe("after __start__");
     expect(whyText(at("happy", 2).tasks[0])).toBe("sent by plan");
+    const t = at("happy", 1).tasks[0];
+    const join = { ...t, triggers: [{ channel: "join:a+b:merge", written_by: ["a", "b"], seen: null, current: 2 }] };
+    expect(whyText(join)).toBe("after all of a and b");
+    const wide = { ...t, triggers: [{ channel: `join:${Array.from({ length: 60 }, (_, i) => `w${i}`).join("+")}:m`, written_by: [], seen: null, current: 2 }] };
+    expect(whyText(wide)).toBe("after all of w0 … w59 (60)");
+    const input = { ...t, triggers: [{ channel: "__start__", written_by: ["(input)"], seen: null, current: 1 }] };
+    expect(whyText(input)).toBe("the input");
+    expect(whyText(at("happy", 1).tasks[0])).not.toContain("branch:to:");
   });
   it("next-step triggers with the channel that advanced", () => {
     expect(nextTriggers(at("happy", 2))).toEqual([{ node: "review", channel: "branch:to:review", seen: "∅", current: "v4" }]);

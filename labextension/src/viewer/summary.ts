@@ -1,6 +1,6 @@
 // Plain-text descriptions of a step and its tasks (the side panel's sentences).
 
-import { formatError, formatVersion, joinList } from "./format";
+import { formatError, formatVersion, joinList, preview } from "./format";
 import type { StepDoc, TaskDoc } from "./types";
 
 export interface TaskGroup {
@@ -31,10 +31,24 @@ export function wasInterrupted(t: TaskDoc): boolean {
   return t.status === "interrupted" || (Array.isArray(t.interrupts) && t.interrupts.length > 0);
 }
 
+/** Whether a task ended in failure: one that failed in a call and succeeded when a later call
+ *  resumed the thread ended well (its attempts tell the failure; the step did not fail). */
+export function endedInError(t: TaskDoc): boolean {
+  if (t.status !== "error") return false;
+  const last = t.attempts?.[t.attempts.length - 1];
+  return last?.status !== "ok";
+}
+
+/** The answers interrupt() got, as text: `"yes"`, `"yes" and 42`. */
+function answers(t: TaskDoc): string {
+  const given = Array.isArray(t.resumes) ? t.resumes : [];
+  return given.length ? ` with ${joinList(given.map((v) => preview(v, 40)))}` : "";
+}
+
 function outcomeClauses(groups: TaskGroup[]): string[] {
   const out: string[] = [];
   for (const g of groups) {
-    const failed = g.tasks.filter((t) => t.status === "error");
+    const failed = g.tasks.filter(endedInError);
     const interrupted = g.tasks.filter((t) => t.status === "interrupted");
     const resumed = g.tasks.filter((t) => t.status !== "interrupted" && wasInterrupted(t) && (t.resumes?.length ?? 0) > 0);
     const who = (n: number) => (g.tasks.length > 1 ? `${n} of ${g.name} ×${g.tasks.length}` : g.name);
@@ -43,18 +57,23 @@ function outcomeClauses(groups: TaskGroup[]): string[] {
       out.push(`${who(failed.length)} failed${err ? ` (${err})` : ""}`);
     }
     if (interrupted.length) out.push(`${who(interrupted.length)} ${interrupted.length > 1 ? "were" : "was"} interrupted`);
-    if (resumed.length) out.push(`${who(resumed.length)} ${resumed.length > 1 ? "were" : "was"} interrupted, then resumed`);
+    // the answer is shown where it was given: the step the task was resumed in
+    if (resumed.length) {
+      const given = resumed.length === 1 ? answers(resumed[0]) : "";
+      out.push(`${who(resumed.length)} ${resumed.length > 1 ? "were" : "was"} interrupted, then resumed${given}`);
+    }
   }
   return out;
 }
 
-/** "Step 2: worker ×3 ran in parallel", "Step 1: plan failed (ValueError: ...)". */
+/** "Step 2: worker ×3 ran in parallel", "Step 1: plan failed (ValueError: ...)", "The input". */
 export function summarizeStep(step: StepDoc): string {
-  const head = `Step ${step.step}`;
+  // the input's entry is step -1 to LangGraph; to a reader it is the input
+  const head = step.source === "input" ? "The input" : `Step ${step.step}`;
   const tasks = step.tasks ?? [];
   if (!tasks.length) {
-    const updated = (step.updated ?? []).filter((c) => c);
-    if (step.source === "input") return `${head}: the input was written${updated.length ? ` to ${joinList(updated)}` : ""}`;
+    const updated = (step.updated ?? []).filter((c) => c && !c.startsWith("__"));
+    if (step.source === "input") return `${head} arrived${updated.length ? ` (${joinList(updated)})` : ""}`;
     if (step.source === "update") return `${head}: the state was updated by update_state${updated.length ? ` (${joinList(updated)})` : ""}`;
     if (step.source === "fork") return `${head}: a fork of the run`;
     return `${head}: no task ran`;
@@ -68,20 +87,43 @@ export function summarizeStep(step: StepDoc): string {
     return `${head}: ${t.name} ran`;
   }
   const clauses = outcomeClauses(groups);
-  return `${head}: ${joinList(groups.map(groupLabel))} ran in parallel${clauses.length ? `; ${clauses.join("; ")}` : ""}`;
+  return `${head}: ${namesOf(groups)} ran in parallel${clauses.length ? `; ${clauses.join("; ")}` : ""}`;
 }
 
-/** Why a task ran, in one line: "sent by plan", "branch:to:plan (written by __start__)". */
+/** More groups than this are named by their ends and a count (a wide fan-out). */
+export const LONG = 8;
+
+const natural = new Intl.Collator(undefined, { numeric: true });
+
+/** "a, b and c"; "60 tasks: worker_00 … worker_59" for a wide step. */
+function namesOf(groups: TaskGroup[]): string {
+  if (groups.length <= LONG) return joinList(groups.map(groupLabel));
+  const names = groups.map((g) => g.name).sort(natural.compare);
+  const n = groups.reduce((k, g) => k + g.tasks.length, 0);
+  return `${n} tasks (${names[0]} … ${names[names.length - 1]})`;
+}
+
+const WRITERS: Record<string, string> = { "(input)": "the input", "(update_state)": "update_state", "(fork)": "the fork" };
+
+/** Why a task ran, in one line of words: "sent by plan", "after search", "after all of a and b".
+ *  LangGraph's channels behind it (branch:to:X, join:a+b:X) are in the narration's details. */
 export function whyText(t: TaskDoc): string {
   if (t.sent_by) return `sent by ${t.sent_by}`;
   if (t.kind === "push" && !t.triggers?.length) return "pushed";
   if (!t.triggers || !t.triggers.length) return t.triggers === null ? "" : "no trigger recorded";
-  return t.triggers
-    .map((tr) => {
-      const by = tr.written_by?.length ? ` by ${tr.written_by.join(", ")}` : "";
-      return `${tr.channel}${by}`;
-    })
-    .join("; ");
+  const reasons = t.triggers.map((tr) => {
+    const by = joinList((tr.written_by ?? []).map((w) => WRITERS[w] ?? w));
+    const ch = String(tr.channel ?? "");
+    if (ch === "__start__") return "the input";
+    if (ch.startsWith("branch:to:")) return by ? `after ${by}` : "routed here";
+    if (ch.startsWith("join:")) {
+      const names = ch.split(":")[1]?.split("+") ?? [];
+      const list = names.length > 4 ? `${names[0]} … ${names[names.length - 1]} (${names.length})` : joinList(names);
+      return `after all of ${list}`;
+    }
+    return by ? `${ch} written by ${by}` : `${ch} advanced`;
+  });
+  return [...new Set(reasons)].join("; ");
 }
 
 export interface NextTrigger {
