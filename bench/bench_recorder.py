@@ -441,10 +441,15 @@ graph = build_loop(steps)
 baseline = peak()
 with tempfile.TemporaryDirectory(prefix="pregel-viz-bench-") as tmp:
     path = os.path.join(tmp, "loop.pregel")
-    run = pregel_viz.record(graph, {"n": 0}, {"recursion_limit": steps + 50}, path=path)
+    # what record() does, in two parts: the recording, then reading back the Run it returns
+    with pregel_viz.recording(graph, path) as rec:
+        graph.invoke({"n": 0}, {"recursion_limit": steps + 50})
+    recorded = peak()
+    run = rec.run
     status = run.outcome["status"]
     del run
-    print(json.dumps({"baseline": baseline, "peak": peak(), "status": status}))
+    print(json.dumps({"baseline": baseline, "recording": recorded, "peak": peak(),
+                      "status": status}))
 """
 
 
@@ -453,7 +458,9 @@ class MemoryResult:
     """Peak resident memory of fresh processes that each record one loop to a file."""
 
     baseline_bytes: int  # after the imports and building the graph (the largest run's process)
-    peaks: dict[int, int] = field(default_factory=dict)  # supersteps -> peak bytes
+    peaks: dict[int, int] = field(default_factory=dict)  # supersteps -> peak bytes, Run included
+    # supersteps -> peak bytes at the end of the recording, before the Run is read back
+    recording_peaks: dict[int, int] = field(default_factory=dict)
 
     @property
     def largest(self) -> int:
@@ -462,10 +469,19 @@ class MemoryResult:
     @property
     def mb_per_1000_steps(self) -> float:
         """The slope between the smallest and the largest run: flat memory gives about 0."""
-        lo, hi = min(self.peaks), self.largest
-        if hi == lo:
-            return float("nan")
-        return (self.peaks[hi] - self.peaks[lo]) / 1e6 / (hi - lo) * 1000
+        return _slope(self.peaks)
+
+    @property
+    def recording_mb_per_1000_steps(self) -> float:
+        """The same slope for the recording alone (no Run read back)."""
+        return _slope(self.recording_peaks)
+
+
+def _slope(peaks: dict[int, int]) -> float:
+    lo, hi = min(peaks), max(peaks)
+    if hi == lo:
+        return float("nan")
+    return (peaks[hi] - peaks[lo]) / 1e6 / (hi - lo) * 1000
 
 
 def measure_memory(steps: list[int], timeout: float = 1800) -> MemoryResult:
@@ -488,6 +504,7 @@ def measure_memory(steps: list[int], timeout: float = 1800) -> MemoryResult:
         if got["status"] != "completed":
             raise RuntimeError(f"memory child for loop-{n}: {got['status']}")
         result.peaks[n] = got["peak"]
+        result.recording_peaks[n] = got["recording"]
         result.baseline_bytes = got["baseline"]
     return result
 
@@ -535,21 +552,26 @@ def render_goals(loop: OverheadResult, fanout: OverheadResult, memory: MemoryRes
         )
     if memory is not None:
         n = memory.largest
-        sizes = ", ".join(f"{k:,}: {_mb(v)}" for k, v in sorted(memory.peaks.items()))
         rows.append(
             (
-                f"peak RSS recording {n:,} supersteps to a file (fresh process)",
+                f"peak RSS recording {n:,} supersteps to a file, then reading back the Run "
+                "record() returns (fresh process)",
                 f"{_mb(memory.peaks[n])} (imports alone: {_mb(memory.baseline_bytes)})",
                 "< 200 MB",
             )
         )
-        rows.append(
-            (
-                "peak RSS per 1,000 supersteps (slope; flat in the number of steps)",
-                f"{memory.mb_per_1000_steps:.1f} MB ({sizes})",
-                "flat",
+        for what, peaks, slope in (
+            ("the recording alone", memory.recording_peaks, memory.recording_mb_per_1000_steps),
+            ("with the Run read back", memory.peaks, memory.mb_per_1000_steps),
+        ):
+            sizes = ", ".join(f"{k:,}: {_mb(v)}" for k, v in sorted(peaks.items()))
+            rows.append(
+                (
+                    f"peak RSS per 1,000 supersteps, {what} (slope; flat in the steps)",
+                    f"{slope:.1f} MB ({sizes})",
+                    "flat",
+                )
             )
-        )
     lines = [
         "| goal | measured | target |",
         "|---|---|---|",
