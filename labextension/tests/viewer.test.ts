@@ -163,12 +163,21 @@ describe("viewer", () => {
     expect(v.root.querySelector(".pv-next-list .pv-section-body")!.textContent).toBe("review ← branch:to:review ∅ → v4");
   });
 
-  it("the narration pane (first section, open) tells the current step and follows it", async () => {
+  it("the side panel reads what changed first: step, tasks, state, then the task, the narration", async () => {
+    const v = await open(undefined, { thread: "happy", step: 2 });
+    const order = Array.from(v.root.querySelectorAll(".pv-side > .pv-section")).map((s) => s.classList[1]);
+    expect(order).toEqual(["pv-summary", "pv-tasks", "pv-state", "pv-details", "pv-narration", "pv-next-list", "pv-channels"]);
+    v.setStep(-1);
+    expect(v.root.querySelector(".pv-summary .pv-section-title")!.textContent).toBe("Input");
+    expect(v.root.querySelector(".pv-step-label")!.textContent).toBe("input");
+    expect(v.root.querySelector<HTMLElement>(".pv-details")!.hidden).toBe(true); // no task: "Tasks (0)" says it
+  });
+
+  it("the narration pane (open) tells the current step and follows it", async () => {
     const p = loadSample();
     const steps = p.threads.find((t) => t.id === "happy")!.namespaces[0].steps;
     const v = await open(p, { thread: "happy", step: 2 });
-    const pane = v.root.querySelector<HTMLDetailsElement>(".pv-side > .pv-section")!;
-    expect(pane.classList.contains("pv-narration")).toBe(true);
+    const pane = v.root.querySelector<HTMLDetailsElement>(".pv-side > .pv-narration")!;
     expect(pane.open).toBe(true);
     const shown = () => Array.from(pane.querySelectorAll(".pv-narration-item")).map((li) => li.textContent);
     const at = (step: number) => steps.find((s) => s.step === step)!.narration!;

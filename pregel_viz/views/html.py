@@ -2,8 +2,8 @@
 inlined.
 
 It opens from ``file://`` with no network and no server. The page loads the same viewer bundle
-as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data: ``mount``
-on a run's payload, ``mountCompare`` on a side-by-side document
+as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data: ``mountPage``
+(the viewer fills the window and has the keyboard focus) on a run's payload, ``mountCompare`` on a side-by-side document
 (:func:`pregel_viz.views.compare_view.compare_payload`).
 """
 
@@ -117,7 +117,7 @@ def to_html(run: Run, path: str | os.PathLike[str] | None = None) -> str:
     With ``path``, also writes it there.
     """
     title = f"pregel-viz: {run.meta.get('graph', 'run')}"
-    page = _page(title, payload_json(run), mount="mount", what="run")
+    page = _page(title, payload_json(run), mount="mountPage", what="run")
     if path is not None:
         _write(page, path)
     return page

@@ -2,7 +2,7 @@
 // same file for every host:
 // - default export: the anywidget module, `render({ model, el })` (anywidget.ts, and
 //   anywidget_compare.ts for a widget whose `_view` is "compare");
-// - `mount(el, payload, options)` and `mountCompare(el, doc, options)` (standalone.ts): the
+// - `mount(el, payload, options)`, `mountPage` and `mountCompare(el, doc, options)` (standalone.ts): the
 //   same viewers for hosts without a widget model: the standalone HTML page, and the JupyterLab
 //   extension in src/lab/, which loads this very bundle (copied to lib/pregel-viewer.js) for
 //   `.pregel` documents and saved outputs.
@@ -11,7 +11,7 @@ import { render } from "./anywidget";
 
 export type { Traits } from "./anywidget";
 export { graphvizLayout } from "../layout";
-export { mount, mountCompare } from "./standalone";
+export { mount, mountCompare, mountPage } from "./standalone";
 export type { CompareHandle, CompareMountOptions, MountHandle, MountOptions } from "./standalone";
 export type { Payload, Position } from "../viewer/types";
 

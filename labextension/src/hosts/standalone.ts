@@ -1,8 +1,9 @@
 // The hosts without a widget model: `mount` (one run) and `mountCompare` (two runs side by
 // side) put a viewer on a document given as data. The standalone HTML page
-// (pregel_viz/views/html.py) calls them on its inlined document; the JupyterLab extension
-// (src/lab/) on a `.pregel` document's payload and on saved outputs; a live widget shows a
-// fork's comparison with mountCompare.
+// (pregel_viz/views/html.py) calls `mountPage` (a viewer that fills the window and takes the
+// keyboard focus) or mountCompare on its inlined document; the JupyterLab extension (src/lab/)
+// calls mount on a `.pregel` document's payload (filling the tab) and on saved outputs (the
+// notebook's height, resizable); a live widget shows a fork's comparison with mountCompare.
 
 import { showError } from "../failure";
 import { parseJsonDoc, parsePayload } from "../viewer/model";
@@ -16,6 +17,11 @@ export interface MountOptions {
   thread?: string;
   ns?: string;
   onChange?: (p: Position) => void;
+  /** fill the height of `el` (a page, a document tab) rather than a resizable default height */
+  fill?: boolean;
+  /** take the keyboard focus once shown (a page or a document of its own; never a notebook
+   *  output, which would steal it from the notebook) */
+  focus?: boolean;
 }
 
 export interface MountHandle {
@@ -37,6 +43,7 @@ export function mount(el: HTMLElement, payload: Payload | string | ArrayBuffer |
     const noop = (): void => undefined;
     return { setStep: noop, setThread: noop, setNs: noop, destroy: remove, viewer: undefined as unknown as Viewer };
   }
+  if (options.focus) viewer.focus();
   return {
     setStep: (n) => viewer.setStep(n),
     setThread: (id) => viewer.setThread(id),
@@ -44,6 +51,13 @@ export function mount(el: HTMLElement, payload: Payload | string | ArrayBuffer |
     destroy: () => viewer.destroy(),
     viewer,
   };
+}
+
+/** The standalone page: the viewer fills the window (`el` is the page's root) and has the
+ *  keyboard focus, so ←, →, Home and End work with no click. */
+export function mountPage(el: HTMLElement, payload: Payload | string | ArrayBuffer | DataView, options: MountOptions = {}): MountHandle {
+  el.classList.add("pv-page");
+  return mount(el, payload, { fill: true, focus: true, ...options });
 }
 
 export interface CompareMountOptions {

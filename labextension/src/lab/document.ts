@@ -149,7 +149,9 @@ export class PregelDocument extends Widget {
       this._handle.viewer.setPayload(payload); // keeps the position (a log that grew)
     } else {
       this._clearViewer();
-      this._handle = viewer.mount(this._host, payload);
+      // the viewer fills the tab; it takes the focus when the document has it (just opened)
+      const focused = this.node.contains(document.activeElement);
+      this._handle = viewer.mount(this._host, payload, { fill: true, focus: focused });
     }
     this._setState(this._host.querySelector(".pv-failed") ? "error" : "ready");
   }

@@ -1,5 +1,6 @@
-// The side panel: the step's narration, step summary, tasks, selected task details, next-step triggers, state with
-// its diff, channels. Sections are built once; each step only refills their bodies, so a
+// The side panel, in reading order: what changed first (the step summary, its tasks, the state
+// with its diff), then the selected task's details, the narration, next-step triggers and the
+// channels. The viewer scrolls it to the top when the step changes. Sections are built once; each step only refills their bodies, so a
 // section the user collapsed stays collapsed. A section is refilled only when what it shows
 // changed (keyed by the model objects it reads: they are immutable for a payload), and the
 // channel table is updated in place. Everything user-provided goes in as text.
@@ -10,7 +11,7 @@ import { formatDuration, formatError, formatTime, formatVersion } from "./format
 import type { NamespaceModel, ThreadModel } from "./model";
 import { groupTasks, nextTriggers, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
 import type { GraphView, Json, StepDoc, TaskDoc } from "./types";
-import { renderValue } from "./values";
+import { appendedCount, renderAppended, renderValue } from "./values";
 
 /** One drawn row of the channel table, with what it shows. */
 interface ChannelRow {
@@ -69,6 +70,16 @@ function table(headers: string[], rows: HTMLElement[], cls = ""): HTMLElement {
   );
 }
 
+/** A name (state key, channel, task) on one line: it never breaks mid-word; a name longer than
+ *  its column is cut with an ellipsis, whole in its tooltip. */
+function nameText(name: string): HTMLElement {
+  return h("span", { class: "pv-name-text", title: name }, name);
+}
+
+function nameCell(name: string): HTMLElement {
+  return h("td", { class: "pv-name" }, nameText(name));
+}
+
 function muted(text: string): HTMLElement {
   return h("div", { class: "pv-muted" }, text);
 }
@@ -100,7 +111,7 @@ export class SidePanel {
     this.el = h(
       "div",
       { class: "pv-side" },
-      [this.narration, this.summary, this.tasks, this.details, this.next, this.state, this.channels].map((x) => x.root),
+      [this.summary, this.tasks, this.state, this.details, this.narration, this.next, this.channels].map((x) => x.root),
     );
     this.tasks.body.addEventListener("click", (ev) => {
       const row = (ev.target as Element | null)?.closest?.("tr[data-task]");
@@ -168,7 +179,7 @@ export class SidePanel {
 
   private renderSummary(ctx: PanelContext): void {
     const { step, thread } = ctx;
-    this.summary.title.textContent = step ? `Step ${step.step}` : "Step";
+    this.summary.title.textContent = !step ? "Step" : step.step === -1 ? "Input" : `Step ${step.step}`;
     const parts: HTMLElement[] = [];
     parts.push(h("p", { class: "pv-sentence" }, step ? summarizeStep(step) : "This namespace has no steps."));
     if (step) {
@@ -218,7 +229,7 @@ export class SidePanel {
           "data-task": t.id,
           tabindex: 0,
         },
-        h("td", { class: "pv-name" }, t.name, size > 1 ? h("span", { class: "pv-muted" }, ` ${n}/${size}`) : null, marks),
+        h("td", { class: "pv-name" }, nameText(t.name), size > 1 ? h("span", { class: "pv-muted" }, ` ${n}/${size}`) : null, marks),
         h("td", null, t.kind),
         h("td", null, statusChip(t.status)),
         h("td", { class: "pv-num" }, formatDuration(taskDuration(t))),
@@ -230,6 +241,8 @@ export class SidePanel {
 
   private renderDetails(ctx: PanelContext): void {
     const t = ctx.selected;
+    // no task in the step: "Tasks (0)" says it already
+    this.details.root.hidden = !t && !ctx.step?.tasks?.length;
     if (!t) {
       this.details.title.textContent = "Task";
       fill(this.details.body, muted(ctx.step?.tasks?.length ? "Select a task (table row or graph node) to see why it ran, its writes, attempts and input." : "No task in this step."));
@@ -281,7 +294,7 @@ export class SidePanel {
         t.writes?.length
           ? table(
               ["channel", "value"],
-              t.writes.map((w) => h("tr", null, h("td", { class: "pv-name" }, String(w?.[0] ?? "")), h("td", { class: "pv-valcell" }, renderValue(w?.[1] ?? null)))),
+              t.writes.map((w) => h("tr", null, nameCell(String(w?.[0] ?? "")), h("td", { class: "pv-valcell" }, renderValue(w?.[1] ?? null)))),
               "pv-writes",
             )
           : muted("none"),
@@ -355,18 +368,28 @@ export class SidePanel {
     const diff = space.stateDiff(index);
     const added = new Set(diff.added);
     const changed = new Set(diff.changed);
-    const keys = Object.keys(state);
+    // the keys this step changed first (in the state's order), then the others
+    const all = Object.keys(state);
+    const keys = [...all.filter((k) => added.has(k) || changed.has(k)), ...all.filter((k) => !added.has(k) && !changed.has(k))];
     const rows: HTMLElement[] = keys.map((k) => {
-      const kind = added.has(k) ? "added" : changed.has(k) ? "changed" : "";
-      const cell = h("td", { class: "pv-valcell" }, renderValue(state[k]));
-      if (kind === "changed") {
-        cell.append(h("details", { class: "pv-was" }, h("summary", null, "was"), renderValue(diff.before[k])));
+      let kind = added.has(k) ? "added" : changed.has(k) ? "changed" : "";
+      const value = state[k];
+      const grew = kind === "changed" ? appendedCount(diff.before[k], value) : 0;
+      let cell: HTMLElement;
+      if (grew && Array.isArray(value)) {
+        // a list that only grew: its new items, readable, rather than the list and what it was
+        kind = "appended";
+        cell = h("td", { class: "pv-valcell" }, renderAppended(value, value.length - grew));
+      } else {
+        cell = h("td", { class: "pv-valcell" }, renderValue(value));
+        if (kind === "changed") cell.append(h("details", { class: "pv-was" }, h("summary", null, "was"), renderValue(diff.before[k])));
       }
+      const mark = kind === "added" ? "+" : kind === "appended" ? "+" : kind === "changed" ? "~" : "";
       return h(
         "tr",
-        { class: kind ? `pv-${kind}` : "", "data-key": k },
-        h("td", { class: "pv-diffmark", title: kind }, kind === "added" ? "+" : kind === "changed" ? "~" : ""),
-        h("td", { class: "pv-name" }, k),
+        { class: kind === "appended" ? "pv-changed pv-appended-row" : kind ? `pv-${kind}` : "", "data-key": k },
+        h("td", { class: "pv-diffmark", title: kind }, mark),
+        nameCell(k),
         cell,
       );
     });
@@ -376,7 +399,7 @@ export class SidePanel {
           "tr",
           { class: "pv-removed", "data-key": k },
           h("td", { class: "pv-diffmark", title: "removed" }, "−"),
-          h("td", { class: "pv-name" }, k),
+          nameCell(k),
           h("td", { class: "pv-valcell" }, renderValue(diff.before[k])),
         ),
       );
@@ -430,7 +453,7 @@ export class SidePanel {
       const tr = h(
         "tr",
         { class: u ? "pv-updated" : "", "data-channel": name },
-        h("td", { class: "pv-name" }, name),
+        nameCell(name),
         h(
           "td",
           { title: spec.accumulate === true ? "keeps its values across supersteps" : spec.accumulate === false ? "holds only the last superstep's values" : "" },

@@ -8,7 +8,19 @@ import { makeIcon } from "./icons";
 import type { NamespaceModel, ThreadModel } from "./model";
 import type { StepDoc } from "./types";
 
-const SPEEDS = [0.5, 1, 2, 4];
+/** Play speeds, as multiples of the base interval (800 ms at 1×: 1.25 steps/s). Above 4× play is
+ *  paced by animation frames, at most one step a frame (so every step is drawn): 60× runs at
+ *  the display's rate, about 60 steps/s where a step renders within a frame. */
+const SPEEDS = [0.5, 1, 2, 4, 10, 25, 60];
+
+/** Below this interval play waits for animation frames rather than timers. */
+const FRAME_PACED_MS = 100;
+
+/** Steps per second at an interval of `ms`, for the speed choices' titles. */
+function rate(ms: number): string {
+  const r = 1000 / ms;
+  return r >= 10 ? String(Math.round(r)) : String(Math.round(r * 10) / 10);
+}
 
 /** Where a step button (or key) moves: an end, one entry, or (the slider) an entry index. */
 export type StepMove = "first" | "prev" | "next" | "last" | number;
@@ -57,8 +69,10 @@ export class Toolbar {
   private readonly threadBox: HTMLElement;
   private readonly outcome: HTMLElement;
   private readonly crumbs: HTMLElement;
+  private readonly graphName: HTMLElement;
   private playing = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private frame: number | null = null;
   private speed = 1;
 
   /** `playInterval`: ms between steps at 1×. */
@@ -76,7 +90,7 @@ export class Toolbar {
     const speedSel = h(
       "select",
       { class: "pv-speed", title: "play speed", "aria-label": "play speed" },
-      SPEEDS.map((x) => h("option", { value: x }, `${x}×`)),
+      SPEEDS.map((x) => h("option", { value: x, title: `${rate(playInterval / x)} steps/s` }, `${x}×`)),
     );
     speedSel.value = "1";
     this.label = h("span", { class: "pv-step-label", "aria-live": "polite" });
@@ -85,9 +99,11 @@ export class Toolbar {
     this.threadBox = h("label", { class: "pv-thread-box" }, h("span", { class: "pv-muted" }, "thread "), this.threadSel);
     this.outcome = h("span", { class: "pv-outcome-chip" });
     this.crumbs = h("nav", { class: "pv-breadcrumb", "aria-label": "namespace" });
+    this.graphName = h("span", { class: "pv-graph-name", hidden: true });
     this.el = h(
       "div",
       { class: "pv-toolbar" },
+      this.graphName,
       h("div", { class: "pv-controls" }, this.bFirst, this.bPrev, this.bPlay, this.bNext, this.bLast, speedSel),
       this.label,
       this.slider,
@@ -104,12 +120,19 @@ export class Toolbar {
     speedSel.addEventListener("change", () => {
       this.speed = Number(speedSel.value) || 1;
       if (this.playing) {
-        if (this.timer !== null) clearTimeout(this.timer);
+        this.cancelTimer();
         this.schedule();
       }
     });
     this.slider.addEventListener("input", () => actions.move(Number(this.slider.value)));
     this.threadSel.addEventListener("change", () => actions.pickThread(this.threadSel.value));
+  }
+
+  /** The graph's name (the log's meta), shown first; empty: none shown. */
+  setGraphName(name: string): void {
+    setProp(this.graphName, "textContent", name);
+    setProp(this.graphName, "title", name ? `graph ${name}` : "");
+    setProp(this.graphName, "hidden", !name);
   }
 
   /** The thread picker's choices (hidden with fewer than two threads). */
@@ -133,8 +156,15 @@ export class Toolbar {
   showStep(space: NamespaceModel | null, index: number, step: StepDoc | undefined): void {
     const n = space?.length ?? 0;
     const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${step.branch}` : "";
-    setProp(this.label, "textContent", step ? `step ${step.step} of ${space?.maxStep ?? 0}${branch}` : "no steps");
-    setProp(this.label, "title", step ? `entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "");
+    const max = space?.maxStep ?? 0;
+    // LangGraph numbers the input -1: it reads "input", the loop's steps count from 0
+    const input = step !== undefined && step.step === -1;
+    setProp(this.label, "textContent", !step ? "no steps" : input ? `input${branch}` : `step ${step.step} of ${max}${branch}`);
+    setProp(
+      this.label,
+      "title",
+      step ? `${input ? `the input (step -1), then steps 0 to ${max}; ` : ""}entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "",
+    );
     setProp(this.slider, "max", String(Math.max(0, n - 1))); // before the value, which it clamps
     setProp(this.slider, "value", String(Math.max(0, index)));
     setProp(this.slider, "disabled", n < 2);
@@ -146,9 +176,13 @@ export class Toolbar {
   /** Stop playing (if it plays). */
   stop(): void {
     this.playing = false;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer();
     this.showPlaying(false);
+  }
+
+  /** Whether play is on. */
+  get isPlaying(): boolean {
+    return this.playing;
   }
 
   private play(): void {
@@ -160,8 +194,30 @@ export class Toolbar {
     this.schedule();
   }
 
+  private cancelTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+  }
+
+  /** The next step after the interval: a timer for slow speeds; for fast ones the first
+   *  animation frame at or after it (a timer that fires between frames would step twice in a
+   *  frame, or be late by most of one). */
   private schedule(): void {
-    this.timer = setTimeout(() => this.tick(), this.playInterval / this.speed);
+    const wait = this.playInterval / this.speed;
+    if (wait >= FRAME_PACED_MS || typeof requestAnimationFrame !== "function") {
+      this.timer = setTimeout(() => this.tick(), wait);
+      return;
+    }
+    const from = performance.now();
+    const onFrame = (now: number): void => {
+      this.frame = null;
+      // a frame's time may be a little before the schedule's start: allow 2 ms of slack
+      if (now - from < wait - 2) this.frame = requestAnimationFrame(onFrame);
+      else this.tick();
+    };
+    this.frame = requestAnimationFrame(onFrame);
   }
 
   private tick(): void {

@@ -304,3 +304,68 @@ function renderTagged(v: Obj & { $type: string }, depth: number, open: boolean):
   // an unknown tag: show the map as it is
   return renderContainer(v, depth, open, "object");
 }
+
+/** Whether two values are the same JSON (deep; key order ignored). */
+export function sameValue(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!(k in b) || !sameValue(a[k], b[k])) return false;
+  return true;
+}
+
+/** How many items `after` appended to `before`: both lists, `after` longer and starting with
+ *  every item of `before` (a reducer's append, add_messages adding new messages). 0 when it is
+ *  not an append (items replaced, removed or reordered, or not lists). */
+export function appendedCount(before: Json | undefined, after: Json | undefined): number {
+  if (!Array.isArray(before) || !Array.isArray(after) || after.length <= before.length) return 0;
+  for (let i = 0; i < before.length; i++) if (!sameValue(before[i], after[i])) return 0;
+  return after.length - before.length;
+}
+
+/** Appended items shown at once; the rest behind a toggle (a 60-way fan-out appends 60). */
+const APPENDED_SHOWN = 10;
+
+/** A list that grew by appends: its new items, each open and readable, marked "+", then the
+ *  whole list collapsed. `start` is the index of the first new item. */
+export function renderAppended(list: Json[], start: number): HTMLElement {
+  const added = list.length - start;
+  const item = (i: number): HTMLElement =>
+    h(
+      "li",
+      { class: "pv-append-item", "data-index": i },
+      h("span", { class: "pv-append-mark", title: `appended, item ${i}` }, "+"),
+      renderValue(list[i], { open: true }),
+    );
+  const items: HTMLElement[] = [];
+  for (let i = start; i < Math.min(list.length, start + APPENDED_SHOWN); i++) items.push(item(i));
+  const out = h(
+    "div",
+    { class: "pv-appended" },
+    h("div", { class: "pv-append-head" }, `+ ${added} appended`, h("span", { class: "pv-v-meta" }, ` (${list.length} item${list.length === 1 ? "" : "s"} now)`)),
+    h("ul", { class: "pv-append-list" }, items),
+  );
+  if (added > APPENDED_SHOWN) {
+    const rest = h("ul", { class: "pv-append-list" });
+    const more = h("details", { class: "pv-append-more" }, h("summary", null, `+ ${added - APPENDED_SHOWN} more appended`), rest);
+    lazy(more, () => {
+      const all: HTMLElement[] = [];
+      for (let i = start + APPENDED_SHOWN; i < list.length; i++) all.push(item(i));
+      rest.append(...all);
+    });
+    out.append(more);
+  }
+  if (start > 0) {
+    const body = h("div");
+    const all = h("details", { class: "pv-was pv-append-all" }, h("summary", null, `the whole list (${list.length} items)`), body);
+    lazy(all, () => body.append(renderValue(list, { open: true })));
+    out.append(all);
+  }
+  return out;
+}

@@ -20,6 +20,21 @@ import { Timeline } from "./timeline";
 import { keyMove, Toolbar, type StepMove } from "./toolbar";
 import type { Payload, Position, StepDoc, TaskDoc } from "./types";
 
+/** Escape or Backspace with no modifier, outside a field: leave the subgraph shown. */
+function leavesSubgraph(ev: KeyboardEvent): boolean {
+  if (ev.key !== "Escape" && ev.key !== "Backspace") return false;
+  if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.defaultPrevented) return false;
+  const el = ev.target as HTMLElement | null;
+  const tag = el?.tagName?.toLowerCase();
+  return !(tag === "input" || tag === "select" || tag === "textarea" || el?.isContentEditable);
+}
+
+/** The graph's name from the log's meta ("" when it has none). */
+function graphName(doc: Payload): string {
+  const name = doc.meta?.graph;
+  return typeof name === "string" ? name : "";
+}
+
 export interface ViewerOptions {
   /** DOT → SVG text (WASM Graphviz in the bundle; anything in tests). */
   layout: LayoutFn;
@@ -35,6 +50,9 @@ export interface ViewerOptions {
   onNodeClick?: (name: string, ev: MouseEvent) => void;
   /** Base play interval at 1×, ms. */
   playInterval?: number;
+  /** Fill the host's height (a page or a document tab) instead of the default height with a
+   *  resize handle (a notebook output). */
+  fill?: boolean;
 }
 
 export interface CurrentView {
@@ -61,6 +79,9 @@ export class Viewer {
   private destroyed = false;
   private ro: ResizeObserver | null = null;
   private lastWidth = -1;
+  /** what the side panel last showed (thread, namespace, entry): a new step scrolls it to the top */
+  private shownAt = "";
+  private panelScrolled = false;
   private readonly toolbar: Toolbar;
   private readonly graph: GraphPane;
   private readonly panel: SidePanel;
@@ -68,7 +89,7 @@ export class Viewer {
 
   constructor(host: HTMLElement, payload: Payload, private readonly options: ViewerOptions) {
     this.model = new PayloadModel(payload);
-    this.root = h("div", { class: "pregel-viewer", tabindex: 0, role: "application", "aria-label": "LangGraph run viewer", "data-layouts": 0 });
+    this.root = h("div", { class: options.fill ? "pregel-viewer pv-fill" : "pregel-viewer", tabindex: 0, role: "application", "aria-label": "LangGraph run viewer", "data-layouts": 0 });
     this.toolbar = new Toolbar(
       {
         move: (to) => this.move(to),
@@ -101,11 +122,18 @@ export class Viewer {
       },
     });
     this.root.append(this.toolbar.el, h("div", { class: "pv-main" }, this.graph.el, this.panel.el), this.timeline.el);
+    this.panel.el.addEventListener("scroll", () => (this.panelScrolled = this.panel.el.scrollTop > 0), { passive: true });
     host.appendChild(this.root);
 
     this.root.addEventListener("keydown", (ev) => {
       const to = keyMove(ev);
-      if (to === undefined) return;
+      if (to === undefined) {
+        if (leavesSubgraph(ev) && this.leaveNamespace()) {
+          ev.preventDefault();
+          ev.stopPropagation();
+        }
+        return;
+      }
       this.move(to);
       ev.preventDefault();
       ev.stopPropagation();
@@ -120,6 +148,7 @@ export class Viewer {
     }
 
     this.toolbar.setThreads(this.model.threads);
+    this.toolbar.setGraphName(graphName(this.model.doc));
     this.enter(this.model.thread(options.thread ?? ""), options.ns ?? "", { step: options.step });
     this.onResize();
   }
@@ -171,6 +200,7 @@ export class Viewer {
     const sel = this.selectedId;
     this.model = new PayloadModel(p);
     this.toolbar.setThreads(this.model.threads);
+    this.toolbar.setGraphName(graphName(this.model.doc));
     const t = this.model.thread(pos.thread);
     const same = t !== null && t.id === pos.thread;
     const ns = t && t.hasNamespace(pos.ns) ? pos.ns : "";
@@ -212,6 +242,11 @@ export class Viewer {
     return this.graph.whenReady();
   }
 
+  /** Put the keyboard focus on the viewer (the step keys work at once), without scrolling. */
+  focus(): void {
+    if (!this.destroyed) this.root.focus({ preventScroll: true });
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -237,8 +272,27 @@ export class Viewer {
     this.options.onChange?.(this.position);
   }
 
+  /** Run `change` (it redraws part of the viewer); if the focus was inside the viewer and the
+   *  element holding it went away or was disabled (the "next" button at the last step, the
+   *  "open subgraph" button of a panel redrawn for the subgraph, a breadcrumb), the viewer
+   *  takes the focus back, so the step keys keep working. */
+  private keepingFocus(change: () => void): void {
+    const doc = this.root.ownerDocument;
+    const before = doc.activeElement;
+    const inside = before !== null && before !== this.root && this.root.contains(before);
+    change();
+    if (!inside || this.destroyed) return;
+    const now = doc.activeElement;
+    const lost = now === null || now === doc.body || !this.root.contains(now) || (now as HTMLButtonElement).disabled === true;
+    if (lost) this.root.focus({ preventScroll: true });
+  }
+
   /** Show thread `t`, namespace `ns`, at an entry index, else a step number (else the first). */
   private enter(t: ThreadModel | null, ns: string, at: { step?: number; index?: number; task?: string | null }): void {
+    this.keepingFocus(() => this.enterNow(t, ns, at));
+  }
+
+  private enterNow(t: ThreadModel | null, ns: string, at: { step?: number; index?: number; task?: string | null }): void {
     this.thread = t;
     const space = t ? t.namespace(ns) : null;
     this.space = space;
@@ -308,6 +362,16 @@ export class Viewer {
     this.notify();
   }
 
+  /** Escape or Backspace in a subgraph: back to the namespace that ran it, at its task. */
+  private leaveNamespace(): boolean {
+    const { thread, space } = this;
+    if (!thread || !space || space.ns === "") return false;
+    const chain = thread.chain(space.ns);
+    if (chain.length < 2) return false;
+    this.backTo(chain[chain.length - 2].ns, chain[chain.length - 1].parent_task);
+    return true;
+  }
+
   private backTo(ns: string, parentTask: string | null): void {
     const thread = this.thread;
     if (!thread) return;
@@ -321,9 +385,23 @@ export class Viewer {
   // ---------- rendering ----------
 
   private renderStep(): void {
+    this.keepingFocus(() => this.renderStepNow());
+  }
+
+  private renderStepNow(): void {
     const { root, space, index } = this;
     const step = this.currentStep();
     const pos = this.position;
+    // a new step is read from the top of the panel (its summary, tasks and state diff); the
+    // scroll event said whether it is scrolled, so nothing is read from the layout here
+    const at = `${pos.thread}\u0000${pos.ns}\u0000${index}`;
+    if (at !== this.shownAt) {
+      this.shownAt = at;
+      if (this.panelScrolled) {
+        this.panelScrolled = false;
+        this.panel.el.scrollTop = 0;
+      }
+    }
     // write only what changed: every write invalidates style or layout for the frame
     setAttr(root, "data-step", String(pos.step));
     setAttr(root, "data-index", String(index));
