@@ -284,3 +284,65 @@ describe("compare hosts", () => {
     expect(el.children.length).toBe(0);
   });
 });
+
+describe("ranked differences", () => {
+  it("opens at the ranked first divergence, draws value-only rows lighter and sets A's state against B's", async () => {
+    const host = document.createElement("div");
+    document.body.appendChild(host);
+    const { a, b } = payloads();
+    const layout = async (dot: string): Promise<string> => fakeLayout([a, b].find((p) => p.graphs[""].dot === dot)!)(dot);
+    const cmp = comparison();
+    // row 1 (step 0) differs in values only, before the tasks of row 3: the first divergence
+    // stays at row 3, the comparison's first_row
+    cmp.rows[1].same = false;
+    cmp.rows[1].kind = "values";
+    cmp.rows[1].differences = [
+      { step: 0, kind: "values", rank: "values", details: "after the step, x is 1 in A but 2 in B.", a: { x: 1, [XSS_KEY]: XSS_VALUE }, b: { x: 2 }, subgraph: "" },
+    ];
+    cmp.rows[3].kind = "tasks";
+    cmp.rows[4].kind = "writes";
+    cmp.rows[6].kind = "tasks";
+    const v = createCompare(host, { a, b, comparison: cmp, layout });
+    views.push(v);
+    await v.whenReady();
+    expect(v.row).toBe(3);
+    expect(v.root.getAttribute("data-rank")).toBe("tasks");
+    const ranks = Array.from(v.root.querySelectorAll(".pv-compare-row")).map((e) => e.getAttribute("data-rank"));
+    expect(ranks).toEqual(["", "values", "", "tasks", "writes", "", "tasks"]);
+    expect(v.root.querySelector(".pv-compare-row-first")!.getAttribute("data-row")).toBe("3");
+    expect(v.root.querySelector(".pv-compare-verdict")!.textContent).toContain("the runs first differ at step 2: other tasks or routes");
+    const tally = Array.from(v.root.querySelectorAll(".pv-compare-tally-item")).map((e) => e.textContent);
+    expect(tally).toEqual(["2 steps: other tasks or routes", "1 step: other writes", "1 step: values only"]);
+    // the value-only row: its differences lighter, and the state table compares A with B
+    v.setRow(1);
+    expect(v.root.querySelector(".pv-compare-diff")!.classList.contains("pv-compare-rank-values")).toBe(true);
+    const table = v.root.querySelector("table.pv-compare-state")!;
+    const cells = Array.from(table.querySelectorAll("tbody tr")).map((tr) => Array.from(tr.children).map((c) => c.textContent));
+    expect(cells).toEqual([
+      ["x", "1", "2"],
+      [XSS_KEY, JSON.stringify(XSS_VALUE), "—"],
+    ]);
+    noMarkup(v.root);
+    // a row with no value difference says the state is the same
+    v.setRow(0);
+    expect(v.root.querySelector(".pv-compare-state")!.textContent).toContain("the same in A and");
+  });
+
+  it("a fork's own update row is labelled as where the fork left, not a difference", async () => {
+    const host = document.createElement("div");
+    document.body.appendChild(host);
+    const { a, b } = payloads();
+    const layout = async (dot: string): Promise<string> => fakeLayout([a, b].find((p) => p.graphs[""].dot === dot)!)(dot);
+    const cmp = comparison();
+    cmp.rows[5] = { ...cmp.rows[5], a: null, b: { ...cmp.rows[5].b!, source: "update" }, at: [null, cmp.rows[5].at[1]], fork_point: true, same: true, differences: [] };
+    const v = createCompare(host, { a, b, comparison: cmp, layout });
+    views.push(v);
+    await v.whenReady();
+    v.setRow(5);
+    const btn = v.root.querySelector('.pv-compare-row[data-row="5"]')!;
+    expect(btn.classList.contains("pv-compare-row-fork")).toBe(true);
+    expect(btn.classList.contains("pv-compare-row-diff")).toBe(false);
+    expect(v.root.querySelector(".pv-compare-diffs")!.textContent).toContain("where the fork left its parent");
+    expect(side(v, 0).querySelector(".pv-compare-side-note")!.textContent).toContain("left here (its own update, not a difference)");
+  });
+});

@@ -159,3 +159,92 @@ def test_a_side_moved_alone_takes_the_other_along(
     expect(root).to_have_attribute("data-row", "1")
     a.expect(step=rows[1]["at"][0]["step"])
     assert page.errors == []
+
+
+# --------------------------------------------------------------------------- ranked
+
+
+def _two_inputs_page(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """conditional_path_map given 42 and 3: classify routes them apart at step 1."""
+    from graphs import CASES
+
+    case = CASES["conditional_path_map"]
+    a = pregel_viz.record(case.build(None), {"value": 42, "log": []})
+    b = pregel_viz.record(case.build(None), {"value": 3, "log": []})
+    data = compare_payload(a, b, labels=("big", "small"))
+    path = tmp_path / "inputs.html"
+    write_compare_html(data, path)
+    return path, data
+
+
+def _background_alpha(locator: Any) -> float:
+    color = locator.evaluate("e => getComputedStyle(e).backgroundColor")
+    m = re.match(r"rgba?\(([^)]*)\)", color)
+    assert m, color
+    parts = [float(x) for x in m.group(1).split(",")]
+    return parts[3] if len(parts) == 4 else 1.0
+
+
+def test_two_inputs_open_at_the_route_that_parts_them_and_value_only_steps_are_lighter(
+    page: Any, tmp_path: Path
+) -> None:
+    path, data = _two_inputs_page(tmp_path)
+    rows = data["comparison"]["rows"]
+    assert [r["kind"] for r in rows] == ["values", "values", "tasks", "tasks"]
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.goto(path.as_uri())
+    root = page.locator(".pv-compare")
+    expect(root).to_have_attribute("data-ready", "1", timeout=15_000)
+    # the first divergence is step 1 (classify routed elsewhere), not the input at step -1
+    expect(root).to_have_attribute("data-row", "2")
+    expect(root).to_have_attribute("data-step", "1")
+    expect(root).to_have_attribute("data-rank", "tasks")
+    expect(root.locator(".pv-compare-verdict")).to_contain_text(
+        "the runs first differ at step 1: other tasks or routes"
+    )
+    expect(root.locator(".pv-compare-diffs li.pv-compare-diff").first).to_have_text(
+        re.compile("routes.*classify routed to handle_big in big but to handle_small in small")
+    )
+    # A against B at this step, not each side against its own previous step
+    state = root.locator("table.pv-compare-state tbody tr")
+    expect(state).to_have_count(1)
+    expect(state.first.locator("th, td")).to_have_text(["value", "42", "3"])
+    # the strip ranks the rows: value-only ones are drawn lighter than those with other tasks
+    strip = root.locator(".pv-compare-row")
+    ranks = strip.evaluate_all("els => els.map(e => e.getAttribute('data-rank'))")
+    assert ranks == ["values", "values", "tasks", "tasks"]
+    light = _background_alpha(strip.nth(0))
+    strong = _background_alpha(strip.nth(2))
+    assert light < 0.2 < strong, (light, strong)
+    page.screenshot(path=str(tmp_path / "two-inputs.png"))
+    # a value-only row's difference is drawn muted too
+    strip.nth(0).click()
+    expect(root).to_have_attribute("data-rank", "values")
+    item = root.locator(".pv-compare-diffs li.pv-compare-diff").first
+    expect(item).to_have_class(_has("pv-compare-rank-values"))
+    assert page.errors == []
+
+
+def test_a_fork_compared_with_its_parent_skips_its_own_update(page: Any, tmp_path: Path) -> None:
+    data = _fork_doc()
+    rows = data["comparison"]["rows"]
+    lone = [i for i, r in enumerate(rows) if r["fork_point"]]
+    assert len(lone) == 1
+    path = tmp_path / "fork.html"
+    write_compare_html(data, path)
+    page.goto(path.as_uri())
+    root = page.locator(".pv-compare")
+    expect(root).to_have_attribute("data-ready", "1", timeout=15_000)
+    first = data["comparison"]["first_row"]
+    assert rows[first]["at"][0]["step"] == 2 and rows[first]["at"][1]["step"] == 3
+    expect(root).to_have_attribute("data-row", str(first))
+    sides = [ViewerDriver(page.locator(f".pv-compare-side-{k} .pregel-viewer")) for k in "ab"]
+    sides[0].expect(step=2)
+    sides[1].expect(step=3)
+    expect(root.locator(f'.pv-compare-row[data-row="{first}"]')).to_have_text("2↔3")
+    fork_row = root.locator(f'.pv-compare-row[data-row="{lone[0]}"]')
+    expect(fork_row).to_have_class(_has("pv-compare-row-fork"))
+    expect(fork_row).not_to_have_class(_has("pv-compare-row-diff"))
+    fork_row.click()
+    expect(root.locator(".pv-compare-diffs")).to_contain_text("where the fork left its parent")
+    assert page.errors == []

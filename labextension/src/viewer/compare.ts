@@ -5,12 +5,18 @@
 // the row are marked on each side (class pv-compare-diff on their <g>, added through the viewer's
 // DOM only: the viewer restyles its own classes and leaves others alone).
 //
+// Differing rows are ranked (pregel_viz.compare): other tasks or routes, then other writes,
+// then values only; the first divergence is the first row of the highest rank, and value-only
+// rows are drawn lighter. Under the current row's differences, a table sets A's state against
+// B's at that row (not each side against its own previous step).
+//
 // Each viewer keeps its own controls. With "move together" on (the default), moving one side
 // picks the row of its new step and moves the other side there; off, each side moves alone
 // and shows the differences of the row its own step is in.
 // Everything from the document (labels, details, node names) goes in as text.
 
 import { fill, h } from "./dom";
+import { preview } from "./format";
 import { makeIcon } from "./icons";
 import type { LayoutFn } from "./graph";
 import type { Json, Payload, Position } from "./types";
@@ -20,7 +26,9 @@ import { createViewer, type Viewer } from "./viewer";
 /** One way the sides differ (pregel_viz.compare.Divergence.to_dict). */
 export interface CompareDifference {
   step: number | null; // null: how the whole run ended
-  kind: string; // source | tasks | outcome | writes | values | missing
+  kind: string; // source | tasks | routes | outcome | writes | values | missing
+  /** how much it matters: tasks (other tasks or routes) | writes | values (values only) */
+  rank?: string;
   details: string;
   a?: Json;
   b?: Json;
@@ -47,6 +55,10 @@ export interface CompareRow {
   a: CompareCell | null;
   b: CompareCell | null;
   same: boolean;
+  /** the row's rank: tasks | writes | values, null where the sides agree */
+  kind?: string | null;
+  /** the fork's own update_state or replay, which only the fork has: not a difference */
+  fork_point?: boolean;
   differences: CompareDifference[];
   at: [CompareAt | null, CompareAt | null];
   nodes: [string[], string[]];
@@ -69,6 +81,28 @@ export interface ComparisonDoc {
   differences: CompareDifference[];
   sides?: [CompareSide, CompareSide];
   first_row?: number | null;
+  counts?: Partial<Record<Rank, number>>;
+}
+
+/** The ranks of a differing row, most first. */
+export const RANKS = ["tasks", "writes", "values"] as const;
+export type Rank = (typeof RANKS)[number];
+const RANK_WORDS: Record<Rank, string> = { tasks: "other tasks or routes", writes: "other writes", values: "values only" };
+
+/** A row's rank: its own `kind`, else the highest rank among its differences (older documents
+ *  carry no rank: a "values" difference is values only, anything else ranks as tasks). */
+export function rowRank(r: CompareRow): Rank | null {
+  if (r.same) return null;
+  if (r.kind && (RANKS as readonly string[]).includes(r.kind)) return r.kind as Rank;
+  const ranks = new Set(r.differences.map((d) => d.rank ?? (d.kind === "values" ? "values" : d.kind === "writes" ? "writes" : "tasks")));
+  return RANKS.find((k) => ranks.has(k)) ?? "tasks";
+}
+
+/** A row's label on the strip: its step, or both sides' steps where a fork runs ahead. */
+export function rowLabel(r: CompareRow): string {
+  const a = r.a?.step;
+  const b = r.b?.step;
+  return typeof a === "number" && typeof b === "number" && a !== b ? `${a}↔${b}` : String(r.step);
 }
 
 /** The compare document: a payload per side and the comparison. */
@@ -153,7 +187,10 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
   const rows = cmp.rows;
   const labels: [string, string] = options.labels ?? [cmp.sides?.[0]?.label ?? cmp.labels[0], cmp.sides?.[1]?.label ?? cmp.labels[1]];
   const sideInfo = SIDES.map((k) => ({ thread: cmp.sides?.[k]?.thread ?? "", ns: cmp.sides?.[k]?.ns ?? "" }));
-  const firstDiff = rows.findIndex((r) => !r.same);
+  // the first divergence as ranked by the comparison (older documents: the first differing row)
+  const firstDiff =
+    typeof cmp.first_row === "number" && rows[cmp.first_row] && !rows[cmp.first_row].same ? cmp.first_row : rows.findIndex((r) => !r.same);
+  const ranks = rows.map(rowRank);
   // where each side's viewer goes for each row: its own step, else its nearest step before
   // (after, at the start), marked missing
   const place = SIDES.map((k) => {
@@ -232,17 +269,23 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
 
   const rowButtons = rows.map((r, i) => {
     const kinds = [...new Set(r.differences.map((d) => d.kind))];
+    const rank = ranks[i];
     const b = h(
       "button",
       {
         type: "button",
         role: "option",
-        class: `pv-compare-row${r.same ? "" : " pv-compare-row-diff"}${!r.at[0] || !r.at[1] ? " pv-compare-row-missing" : ""}`,
+        class: `pv-compare-row${r.same ? "" : ` pv-compare-row-diff pv-compare-rank-${rank}`}${!r.at[0] || !r.at[1] ? " pv-compare-row-missing" : ""}${r.fork_point ? " pv-compare-row-fork" : ""}${i === firstDiff ? " pv-compare-row-first" : ""}`,
         "data-row": i,
         "data-step": r.step,
-        title: r.same ? `step ${r.step}: the same` : `step ${r.step}: ${kinds.join(", ")}`,
+        "data-rank": rank ?? "",
+        title: r.fork_point
+          ? `step ${rowLabel(r)}: where the fork left (its own update), not a difference`
+          : r.same
+            ? `step ${rowLabel(r)}: the same`
+            : `step ${rowLabel(r)}: ${RANK_WORDS[rank!]} (${kinds.join(", ")})`,
       },
-      String(r.step),
+      rowLabel(r),
     );
     b.addEventListener("click", () => userRow(i));
     return b;
@@ -252,18 +295,27 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
 
   // the verdict, and how the whole runs ended when that differs (no row holds it)
   const outcomeDiffs = cmp.differences.filter((d) => d.step === null || d.step === undefined);
-  const nDiff = rows.filter((r) => !r.same).length;
+  const tally = RANKS.map((k) => [k, ranks.filter((x) => x === k).length] as const).filter(([, n]) => n > 0);
+  const firstRow = firstDiff >= 0 ? rows[firstDiff] : null;
+  const firstText = firstRow
+    ? `the runs first differ at step ${rowLabel(firstRow)}: ${RANK_WORDS[ranks[firstDiff]!]}${
+        ranks[firstDiff] === "tasks" ? "" : ranks[firstDiff] === "writes" ? " (the same tasks ran everywhere)" : " (the same tasks ran and wrote the same everywhere)"
+      }`
+    : "the steps are the same";
   fill(
     verdict,
     h(
       "span",
       { class: `pv-compare-verdict-text ${cmp.identical ? "pv-compare-same" : "pv-compare-differ"}` },
-      cmp.identical
-        ? `identical: ${labels[0]} and ${labels[1]} made the same supersteps, with the same tasks, writes and values`
-        : firstDiff >= 0
-          ? `${nDiff} of ${rows.length} steps differ; the first divergence is at step ${rows[firstDiff].step}`
-          : "the steps are the same",
+      cmp.identical ? `identical: ${labels[0]} and ${labels[1]} made the same supersteps, with the same tasks, writes and values` : firstText,
     ),
+    tally.length
+      ? h(
+          "span",
+          { class: "pv-compare-tally" },
+          tally.map(([k, n]) => h("span", { class: `pv-compare-tally-item pv-compare-rank-${k}`, "data-rank": k }, `${n} step${n === 1 ? "" : "s"}: ${RANK_WORDS[k]}`)),
+        )
+      : null,
     outcomeDiffs.map((d) => h("div", { class: "pv-compare-outcome" }, d.details)),
   );
   bFirstDiff.disabled = firstDiff < 0;
@@ -312,7 +364,9 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
       note = missing
         ? place[k][row] === null
           ? `no steps`
-          : `no step ${r.step} (showing step ${place[k][row]}); ${other} has it`
+          : r.fork_point
+            ? `showing step ${place[k][row]}: ${other} left here (its own update, not a difference)`
+            : `no step ${r.step} (showing step ${place[k][row]}); ${other} has it`
         : `step ${r.at[k]!.step}`;
     } else {
       const i = onSideRow(k, p);
@@ -344,24 +398,54 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
       fill(diffs, h("div", { class: "pv-muted" }, "no steps to compare"));
       return;
     }
+    const rank = ranks[row];
     const head = h(
       "div",
       { class: "pv-compare-diffs-head" },
-      h("span", { class: "pv-compare-diffs-step" }, `step ${r.step}`),
+      h("span", { class: "pv-compare-diffs-step" }, `step ${rowLabel(r)}`),
+      rank ? h("span", { class: `pv-chip pv-compare-rank pv-compare-rank-${rank}`, "data-rank": rank }, RANK_WORDS[rank]) : null,
       SIDES.map((k) => h("span", { class: "pv-compare-cell" }, h("b", null, labels[k]), `: ${cellText(k ? r.b : r.a)}`)),
     );
-    const items = r.same
-      ? [h("li", { class: "pv-compare-diff-none" }, "the same on both sides")]
-      : r.differences.map((d) =>
-          h(
-            "li",
-            { class: "pv-compare-diff", "data-kind": d.kind },
-            h("span", { class: `pv-chip pv-compare-kind pv-compare-kind-${String(d.kind).replace(/[^a-z_-]/gi, "")}` }, d.kind),
-            d.subgraph ? h("span", { class: "pv-compare-where" }, `in ${d.subgraph}: `) : null,
-            h("span", { class: "pv-compare-details" }, d.details),
-          ),
-        );
-    fill(diffs, head, h("ul", { class: "pv-compare-diff-list" }, items));
+    const items = r.fork_point
+      ? [h("li", { class: "pv-compare-diff-none" }, "where the fork left its parent (its own update): not a difference")]
+      : r.same
+        ? [h("li", { class: "pv-compare-diff-none" }, "the same on both sides")]
+        : r.differences.map((d) =>
+            h(
+              "li",
+              { class: `pv-compare-diff pv-compare-rank-${d.rank ?? (d.kind === "values" ? "values" : "tasks")}`, "data-kind": d.kind },
+              h("span", { class: `pv-chip pv-compare-kind pv-compare-kind-${String(d.kind).replace(/[^a-z_-]/gi, "")}` }, d.kind),
+              d.subgraph ? h("span", { class: "pv-compare-where" }, `in ${d.subgraph}: `) : null,
+              h("span", { class: "pv-compare-details" }, d.details),
+            ),
+          );
+    fill(diffs, head, h("ul", { class: "pv-compare-diff-list" }, items), stateTable(r));
+  }
+
+  /** A's state against B's after this row's step: the keys whose values differ. */
+  function stateTable(r: CompareRow): HTMLElement | null {
+    if (!r.a || !r.b || r.fork_point) return null;
+    const vd = r.differences.find((d) => d.kind === "values" && !d.subgraph);
+    const a = vd && vd.a && typeof vd.a === "object" && !Array.isArray(vd.a) ? (vd.a as Record<string, Json>) : null;
+    const b = vd && vd.b && typeof vd.b === "object" && !Array.isArray(vd.b) ? (vd.b as Record<string, Json>) : null;
+    if (!a || !b) return h("div", { class: "pv-compare-state pv-muted" }, `state after the step: the same in ${labels[0]} and ${labels[1]}`);
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    const name = (k: string): string => (k === "__start__" ? "input" : k);
+    const cell = (v: Json | undefined): HTMLElement => {
+      const text = v === undefined || v === null ? "—" : preview(v, 120);
+      return h("td", { class: "pv-compare-state-value", title: v === undefined ? "" : preview(v, 2000) }, text);
+    };
+    return h(
+      "table",
+      { class: "pv-compare-state", "aria-label": `state after the step, ${labels[0]} against ${labels[1]}` },
+      h("caption", null, `state after the step: ${labels[0]} against ${labels[1]}`),
+      h("thead", null, h("tr", null, h("th", null, "key"), h("th", null, labels[0]), h("th", null, labels[1]))),
+      h(
+        "tbody",
+        null,
+        keys.map((k) => h("tr", { "data-key": k }, h("th", { class: "pv-compare-state-key" }, name(k)), cell(a[k]), cell(b[k]))),
+      ),
+    );
   }
 
   function renderChrome(): void {
@@ -370,7 +454,8 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
     root.setAttribute("data-row", String(row));
     root.setAttribute("data-step", r ? String(r.step) : "");
     root.setAttribute("data-differs", r && !r.same ? "1" : "0");
-    label.textContent = r ? `step ${r.step} · row ${row + 1} of ${n}` : "no steps";
+    root.setAttribute("data-rank", (r && ranks[row]) ?? "");
+    label.textContent = r ? `step ${rowLabel(r)} · row ${row + 1} of ${n}` : "no steps";
     label.title = r ? `${labels[0]}: ${cellText(r.a)} | ${labels[1]}: ${cellText(r.b)}` : "";
     slider.value = String(Math.max(0, row));
     slider.disabled = n < 2;

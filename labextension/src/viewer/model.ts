@@ -84,6 +84,22 @@ export interface StateDiff {
   before: Values;
 }
 
+/** Per entry, the index of the entry it came from (its parent checkpoint's), or -1.
+ *  A branch's first entry comes from the entry it forks (`fork_of`); any other entry from the
+ *  entry before it on its own branch. A thread never forked gives i - 1. */
+export function lineage(steps: readonly StepDoc[]): Int32Array {
+  const out = new Int32Array(steps.length);
+  const lastOf = new Map<number, number>();
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    const b = s.branch ?? 0;
+    const f = s.fork_of;
+    out[i] = typeof f === "number" && f >= 0 && f < i ? f : (lastOf.get(b) ?? -1);
+    lastOf.set(b, i);
+  }
+  return out;
+}
+
 /** The step entries of one namespace (the root graph or one subgraph invocation). */
 export class NamespaceModel {
   readonly steps: StepDoc[];
@@ -171,13 +187,35 @@ export class NamespaceModel {
     return this.state.applied;
   }
 
-  /** What entry i changed in the state, against entry i - 1. */
+  private parents: Int32Array | null = null;
+
+  /** The index of the entry entry i came from (-1: none): i - 1, except on the first entry of
+   *  a fork, where it is the entry the fork left (see `lineage`). */
+  parentOf(i: number): number {
+    if (!this.parents) this.parents = lineage(this.steps);
+    return i >= 0 && i < this.parents.length ? this.parents[i] : -1;
+  }
+
+  /** What entry i changed in the state, against the entry it came from (entry i - 1, or for
+   *  the first entry of a fork the entry it left). */
   stateDiff(i: number): StateDiff {
     const step = this.steps[i];
-    const before = i > 0 ? this.stateAt(i - 1) : {};
+    const p = this.parentOf(i);
     const added: string[] = [];
     const changed: string[] = [];
     const removed: string[] = [];
+    if (step && p !== i - 1) {
+      // a fork: its delta is against the entry recorded before it, not the one it came from
+      const before = p >= 0 ? this.stateAt(p) : {};
+      const now = this.stateAt(i);
+      for (const k of Object.keys(now)) {
+        if (!Object.prototype.hasOwnProperty.call(before, k)) added.push(k);
+        else if (JSON.stringify(before[k]) !== JSON.stringify(now[k])) changed.push(k);
+      }
+      for (const k of Object.keys(before)) if (!Object.prototype.hasOwnProperty.call(now, k)) removed.push(k);
+      return { added, changed, removed, before };
+    }
+    const before = i > 0 ? this.stateAt(i - 1) : {};
     if (step) {
       for (const k of Object.keys(step.state?.set ?? {})) {
         if (Object.prototype.hasOwnProperty.call(before, k)) changed.push(k);
