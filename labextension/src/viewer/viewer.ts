@@ -105,8 +105,8 @@ export class Viewer {
       current: () => ({ step: this.currentStep(), selected: this.selectedTask() }),
       selectTask: (id) => this.select(id),
       onNodeClick: (name, ev) => options.onNodeClick?.(name, ev),
-      openSubgraph: (namespaces) => {
-        const ns = this.thread && namespaces.find((x) => this.thread!.hasNamespace(x));
+      openSubgraph: (namespaces, node) => {
+        const ns = this.thread && (namespaces.find((x) => this.thread!.hasNamespace(x)) ?? this.lastRunOf(node));
         if (ns) this.openNamespace(ns);
       },
     });
@@ -352,6 +352,24 @@ export class Viewer {
     const t = this.model.thread(id);
     this.enter(t, "", { index: t?.namespace("")?.last() ?? 0 });
     this.notify();
+  }
+
+  /** The subgraph namespace that node `node` of the namespace shown ran last, up to the entry
+   *  shown (else its first run): what "open ›" opens at a step where the node did not run. */
+  private lastRunOf(node: string): string | undefined {
+    const space = this.space;
+    if (!this.thread || !space) return undefined;
+    const runs = (this.thread.doc.namespaces ?? []).filter((d) => d.parent_ns === space.ns && d.node === node);
+    let best: string | undefined;
+    let at = -1;
+    for (const d of runs) {
+      const i = d.parent_task ? space.indexOfTask(d.parent_task) : -1;
+      if (i <= this.index && i >= at) {
+        best = d.ns;
+        at = i;
+      }
+    }
+    return best ?? runs[0]?.ns;
   }
 
   private openNamespace(ns: string): void {
