@@ -12,15 +12,15 @@ vi.hoisted(() => {
   if (!g.DragEvent) g.DragEvent = class DragEvent extends MouseEvent {};
 });
 
-const mounted: { el: HTMLElement; options: unknown; destroyed: boolean }[] = [];
+const mounted: { el: HTMLElement; payload: unknown; options: unknown; destroyed: boolean }[] = [];
 
 vi.mock("../src/lab/viewer", () => ({
   loadViewer: async () => ({
-    mount: (el: HTMLElement, _payload: unknown, options: unknown) => {
+    mount: (el: HTMLElement, payload: unknown, options: unknown) => {
       const root = document.createElement("div");
       root.className = "pregel-viewer";
       el.appendChild(root);
-      const entry = { el, options, destroyed: false };
+      const entry = { el, payload, options, destroyed: false };
       mounted.push(entry);
       return {
         destroy: () => {
@@ -34,6 +34,7 @@ vi.mock("../src/lab/viewer", () => ({
 
 const { GRACE_MS, MIME, PregelOutput, SAVE_MS, WIDGET_MIME, outputRendererFactory } = await import("../src/lab/output");
 const { DOCUMENT_EVENT } = await import("../src/events");
+const { PACK_ABOVE, PACKED_ENCODING, isPacked, packDocument, unpackDocument } = await import("../src/packed");
 
 const PAYLOAD = { version: 1, meta: {}, graphs: {}, threads: [] };
 
@@ -176,5 +177,58 @@ describe("the pregel-viz output renderer", () => {
     out.node.dispatchEvent(new CustomEvent(DOCUMENT_EVENT, { detail: { payload: PAYLOAD, position: { step: 0, thread: "", ns: "" } } }));
     await vi.advanceTimersByTimeAsync(SAVE_MS + 10);
     expect(setData).not.toHaveBeenCalled();
+  });
+
+  it("unpacks a packed document (a large saved output) before the static viewer shows it", async () => {
+    const big = { ...PAYLOAD, meta: { note: "x".repeat(PACK_ABOVE + 10) } };
+    const packed = await packDocument(big);
+    expect(isPacked(packed)).toBe(true);
+    expect((packed as { encoding: string }).encoding).toBe(PACKED_ENCODING);
+    const out = new PregelOutput(() => null);
+    attach(out);
+    await out.renderModel(model({ [MIME]: packed }, false, { [MIME]: { step: 1, thread: "t", ns: "" } }));
+    expect(out.node.getAttribute("data-pregel-viz")).toBe("static");
+    expect(mounted).toHaveLength(1);
+    expect(mounted[0].payload).toEqual(big);
+    expect(mounted[0].options).toEqual({ step: 1, thread: "t", ns: "" });
+  });
+
+  it("still shows an output saved as the document itself (earlier releases)", async () => {
+    const out = new PregelOutput(() => null);
+    attach(out);
+    await out.renderModel(model({ [MIME]: PAYLOAD }, false));
+    expect(mounted).toHaveLength(1);
+    expect(mounted[0].payload).toBe(PAYLOAD);
+  });
+
+  it("says what is wrong with a damaged packed document, as text, and mounts nothing", async () => {
+    const out = new PregelOutput(() => null);
+    attach(out);
+    await out.renderModel(model({ [MIME]: { encoding: PACKED_ENCODING, data: btoa("<img src=x onerror=alert(1)>") } }, false));
+    expect(mounted).toHaveLength(0);
+    const box = out.node.querySelector(".jp-PregelViz-error");
+    expect(box?.textContent).toContain("the saved document is damaged");
+    expect(out.node.querySelector("img")).toBeNull();
+  });
+
+  it("packs a large live document written into the output, and writes a small one as it is", async () => {
+    const inner = new FakeWidgetRenderer("live");
+    const out = new PregelOutput(() => registry(inner));
+    attach(out);
+    const calls: { data: Record<string, unknown> }[] = [];
+    const m = { data: both, trusted: true, metadata: {}, setData: (o: never) => calls.push(o) } as unknown as IRenderMime.IMimeModel;
+    await out.renderModel(m);
+    const send = (payload: unknown) =>
+      out.node.querySelector(".live-view")!.dispatchEvent(
+        new CustomEvent(DOCUMENT_EVENT, { bubbles: true, detail: { payload, position: { step: 1, thread: "t", ns: "" } } }),
+      );
+    const big = { ...PAYLOAD, meta: { note: "y".repeat(PACK_ABOVE + 10) } };
+    send(big);
+    await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: SAVE_MS * 3 });
+    expect(isPacked(calls[0].data[MIME])).toBe(true);
+    expect(await unpackDocument(calls[0].data[MIME])).toEqual(big);
+    send(PAYLOAD);
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: SAVE_MS * 3 });
+    expect(calls[1].data[MIME]).toEqual(PAYLOAD);
   });
 });

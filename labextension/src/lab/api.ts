@@ -1,14 +1,17 @@
 // GET /pregel-viz/payload?path=... : the Jupyter server extension (pregel_viz/server.py) reads
-// the log and answers the viewer's payload, or a JSON error. No kernel is involved.
+// the log and answers the viewer's payload, or a JSON error. No kernel is involved. With
+// `head: true` (&head=1) a long log's first entries come first: the answer's `part` is "head",
+// and a request without it gives the whole payload, which the server is building meanwhile.
 
 import { URLExt } from "@jupyterlab/coreutils";
 import { ServerConnection } from "@jupyterlab/services";
 import type { Payload } from "./viewer";
 
 export const ROUTE = "pregel-viz/payload";
+export const PART_HEADER = "X-Pregel-Viz-Part";
 
 export type PayloadResult =
-  | { ok: true; payload: Payload }
+  | { ok: true; payload: Payload; part: "head" | "full" }
   | { ok: false; status: number; error: string; message: string };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -18,8 +21,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export async function fetchPayload(
   path: string,
   settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+  options: { head?: boolean } = {},
 ): Promise<PayloadResult> {
-  const url = URLExt.join(settings.baseUrl, ROUTE) + URLExt.objectToQueryString({ path });
+  const query = options.head ? { path, head: "1" } : { path };
+  const url = URLExt.join(settings.baseUrl, ROUTE) + URLExt.objectToQueryString(query);
   let response: Response;
   let text: string;
   try {
@@ -35,7 +40,8 @@ export async function fetchPayload(
     body = null;
   }
   if (response.ok && isObject(body) && Array.isArray(body.threads)) {
-    return { ok: true, payload: body as unknown as Payload };
+    const part = response.headers?.get?.(PART_HEADER) === "head" ? "head" : "full";
+    return { ok: true, payload: body as unknown as Payload, part };
   }
   if (isObject(body) && typeof body.message === "string") {
     return { ok: false, status: response.status, error: typeof body.error === "string" ? body.error : "HTTPError", message: body.message };

@@ -44,3 +44,10 @@ export function warningsNotice(doc: Document, warnings: unknown[], completeSteps
     : `${texts.length} warning${texts.length === 1 ? "" : "s"} while reading this log`;
   return messageBox(doc, "notice", title, texts);
 }
+
+/** The notice of a document that shows the first entries of a long log while the rest is read. */
+export function partialNotice(doc: Document, shownSteps: number): HTMLElement {
+  const box = messageBox(doc, "notice", `Showing the first ${shownSteps} supersteps while the rest of the log is read…`, []);
+  box.classList.add("jp-PregelViz-partial");
+  return box;
+}

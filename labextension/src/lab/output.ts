@@ -21,12 +21,17 @@
 // document (DOCUMENT_EVENT, src/events.ts); this renderer writes it into the output's data (at
 // most every SAVE_MS), so a notebook saved mid-session keeps the run so far, and rendering that
 // changed output again keeps the live view as it is.
+//
+// A large document is saved packed (gzip in base64, src/packed.ts): the static viewer unpacks
+// it first, and takes the document itself as well (outputs saved by earlier releases, small
+// documents). A live document written into the output is packed the same way.
 
 import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { ReadonlyPartialJSONObject } from "@lumino/coreutils";
 import { Panel, Widget } from "@lumino/widgets";
 import { DOCUMENT_EVENT, type DocumentEventDetail } from "../events";
+import { PACK_ABOVE, packText, unpackDocument } from "../packed";
 import { errorTitle, messageBox } from "./message";
 import { loadViewer, type CompareMountOptions, type MountOptions, type Payload, type ViewerModule } from "./viewer";
 
@@ -99,6 +104,8 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   private _liveId: string | null = null;
   private _saveTimer: ReturnType<typeof setTimeout> | null = null;
   private _pending: DocumentEventDetail | null = null;
+  /** counts the packings of live documents: only the newest is written */
+  private _keeping = 0;
 
   constructor(find: RegistryFinder | null, kind: OutputKind = RUN_OUTPUT) {
     super();
@@ -122,10 +129,20 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
     const doc = this._pending;
     this._pending = null;
     if (!model || !doc || this.isDisposed) return;
-    model.setData({
-      data: { ...model.data, [MIME]: doc.payload as ReadonlyPartialJSONObject },
-      metadata: { ...model.metadata, [MIME]: { ...doc.position } },
-    });
+    const write = (saved: unknown): void => {
+      if (this.isDisposed) return;
+      model.setData({
+        data: { ...model.data, [MIME]: saved as ReadonlyPartialJSONObject },
+        metadata: { ...model.metadata, [MIME]: { ...doc.position } },
+      });
+    };
+    const text = JSON.stringify(doc.payload);
+    if (text.length <= PACK_ABOVE) return write(doc.payload); // small: as it is, at once
+    const keeping = ++this._keeping;
+    void packText(text, doc.payload).then(
+      (packed) => keeping === this._keeping && write(packed),
+      () => keeping === this._keeping && write(doc.payload),
+    );
   }
 
   protected override onAfterAttach(): void {
@@ -197,9 +214,9 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
     this.addWidget(host);
     if (this.node.getAttribute("data-pregel-viz") !== "static") this.node.setAttribute("data-pregel-viz", "fallback");
     try {
-      const viewer = await loadViewer();
+      const [viewer, doc] = await Promise.all([loadViewer(), unpackDocument(data)]);
       if (generation !== this._generation || this._static !== host) return;
-      this._handle = this._kind.mount(viewer, host.node, data, hints);
+      this._handle = this._kind.mount(viewer, host.node, doc, hints);
     } catch (e) {
       if (generation !== this._generation || this._static !== host) return;
       host.node.replaceChildren(messageBox(document, "error", errorTitle("ViewerError"), [e instanceof Error ? e.message : String(e)], "ViewerError"));
@@ -214,6 +231,7 @@ export class PregelOutput extends Panel implements IRenderMime.IRenderer {
   }
 
   private _reset(): void {
+    this._keeping++; // a live document being packed is not written after this
     if (this._saveTimer !== null) clearTimeout(this._saveTimer);
     this._saveTimer = null;
     this._pending = null;
