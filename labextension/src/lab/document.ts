@@ -1,6 +1,9 @@
 // The `.pregel` document: a read-only DocumentWidget whose content asks the server extension
 // for the payload and mounts the viewer core. The browser never downloads the log itself: the
 // model factory has no file format, so the document context fetches only the file's metadata.
+// On first open it asks for the head (api.ts): a long log shows its first entries as soon as
+// the server has read it (data-state "partial"), and the whole payload replaces them when it
+// is built, at the same position.
 
 import { Notification, ToolbarButton } from "@jupyterlab/apputils";
 import {
@@ -15,7 +18,7 @@ import { refreshIcon } from "@jupyterlab/ui-components";
 import { Widget } from "@lumino/widgets";
 import { fetchPayload } from "./api";
 import { pregelIcon } from "./icon";
-import { errorTitle, messageBox, warningsNotice } from "./message";
+import { errorTitle, messageBox, partialNotice, warningsNotice } from "./message";
 import { loadViewer, type MountHandle, type Payload } from "./viewer";
 
 export const FILE_TYPE = "pregel-log";
@@ -115,7 +118,12 @@ export class PregelDocument extends Widget {
     // JupyterLab focuses the document's node when its tab is activated (before or after the
     // payload arrives): the focus goes on to the viewer, whose keys then work with no click
     this.node.addEventListener("focus", () => this._host.querySelector<HTMLElement>(".pregel-viewer")?.focus({ preventScroll: true }));
-    void context.ready.then(() => this.load());
+    // the payload needs only the path: ask for it now, not after the context has fetched the
+    // file's metadata (one round trip less); the version it knows is taken once it has it
+    void this.load();
+    void context.ready.then(() => {
+      this._loadedVersion ??= context.contentsModel?.last_modified ?? null;
+    });
     // "Reload from disk", or the file changed and was reverted: fetch again when it differs
     context.fileChanged.connect((_, model) => {
       if (!this._loadedVersion || !model?.last_modified || model.last_modified === this._loadedVersion) return;
@@ -132,8 +140,14 @@ export class PregelDocument extends Widget {
     if (!this._handle) this._showStatus([messageBox(document, "notice", `Loading ${path}…`, [])]);
     let result: Awaited<ReturnType<typeof fetchPayload>>;
     let viewer: Awaited<ReturnType<typeof loadViewer>> | null = null;
+    // first open: the head of a long log at once; a reload keeps the position, so it waits for
+    // the whole payload (a head would cut the view back to the first entries meanwhile)
+    const head = !this._handle;
+    // Graphviz's WASM starts while the server reads the log, ready for the first layout
+    const warm = loadViewer().then((v) => v.graphvizLayout("digraph {}"));
+    warm.catch(() => undefined);
     try {
-      [result, viewer] = await Promise.all([fetchPayload(path, this._settings), loadViewer()]);
+      [result, viewer] = await Promise.all([fetchPayload(path, this._settings, { head }), loadViewer()]);
     } catch (e) {
       result = { ok: false, status: 0, error: "ViewerError", message: e instanceof Error ? e.message : String(e) };
     }
@@ -145,8 +159,33 @@ export class PregelDocument extends Widget {
       this._setState("error");
       return;
     }
-    const payload = result.payload;
-    const notice = warningsNotice(document, payload.warnings ?? [], completeSteps(payload));
+    const partial = result.part === "head";
+    const failed = this._show(viewer, result.payload, partial);
+    this._setState(failed ? "error" : partial ? "partial" : "ready");
+    if (!partial || failed) return;
+    let rest: Awaited<ReturnType<typeof fetchPayload>>;
+    try {
+      rest = await fetchPayload(path, this._settings);
+    } catch (e) {
+      rest = { ok: false, status: 0, error: "NetworkError", message: e instanceof Error ? e.message : String(e) };
+    }
+    if (generation !== this._generation || this.isDisposed) return;
+    if (!rest.ok) {
+      // the first entries stay on screen, with what went wrong with the rest
+      this._showStatus([messageBox(document, "error", errorTitle(rest.error), [rest.message, `File: ${path}`], rest.error)]);
+      this._setState("error");
+      return;
+    }
+    this._setState(this._show(viewer, rest.payload, false) ? "error" : "ready");
+  }
+
+  /** Mount the viewer on `payload`, or give the mounted one the new payload (same position);
+   * true when the viewer failed. `partial`: the first entries of a log (the warnings, which
+   * count the whole log's steps, are shown with the whole payload). */
+  private _show(viewer: Awaited<ReturnType<typeof loadViewer>>, payload: Payload, partial: boolean): boolean {
+    const notice = partial
+      ? partialNotice(document, completeSteps(payload))
+      : warningsNotice(document, payload.warnings ?? [], completeSteps(payload));
     this._showStatus(notice ? [notice] : []);
     if (this._handle?.viewer) {
       this._handle.viewer.setPayload(payload); // keeps the position (a log that grew)
@@ -156,7 +195,7 @@ export class PregelDocument extends Widget {
       const focused = this.node.contains(document.activeElement);
       this._handle = viewer.mount(this._host, payload, { fill: true, focus: focused });
     }
-    this._setState(this._host.querySelector(".pv-failed") ? "error" : "ready");
+    return this._host.querySelector(".pv-failed") !== null;
   }
 
   protected override onActivateRequest(): void {
@@ -181,7 +220,7 @@ export class PregelDocument extends Widget {
     this._status.replaceChildren(...children);
   }
 
-  private _setState(state: "loading" | "ready" | "error"): void {
+  private _setState(state: "loading" | "partial" | "ready" | "error"): void {
     this.node.setAttribute("data-state", state);
   }
 }
