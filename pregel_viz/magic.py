@@ -284,8 +284,12 @@ class PregelMagics(Magics):  # type: ignore[misc]
             return None
         if cmd == "last":
             last = PregelMagics.last_run
+            at: dict[str, int] = {}
             if last is None and PregelMagics.last_live is not None:
+                # a live session's run so far, at its newest superstep, as the session shows it
                 last = PregelMagics.last_live.session.run
+                if last.supersteps:
+                    at["step"] = last.supersteps[-1].step
             if last is None:
                 from .recorder import auto
 
@@ -293,7 +297,7 @@ class PregelMagics(Magics):  # type: ignore[misc]
                 last = recorded[-1] if recorded else None
             if last is None:
                 raise UsageError("no run recorded in this kernel yet; try %pregel GRAPH INPUT")
-            show(last)
+            show(last, **at)
             return None
         if cmd == "auto":
             return self._auto(args)

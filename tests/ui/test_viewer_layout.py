@@ -293,3 +293,40 @@ def test_play_goes_past_ten_steps_a_second(window: Any, pages: dict[str, Path]) 
     assert rate > 10, rate
     window.locator(".pv-play").click()  # pause
     expect(viewer.root).not_to_have_class("pv-playing")
+
+
+def test_a_pregel_document_fills_its_tab_and_takes_the_keys(lab: Any, browser: Any) -> None:
+    """JupyterLab: a `.pregel` document uses its tab (most of the window) and → works once it
+    opens, with no click."""
+    from lab_driver import DOC, goto, guarded
+
+    d = lab.root / "layout"
+    d.mkdir(exist_ok=True)
+    (d / "sample.pregel").write_bytes(SAMPLE.read_bytes())
+    context = browser.new_context(viewport=WINDOW)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    try:
+        with guarded(page):
+            goto(page, lab, "lab/tree/layout?reset")
+            item = page.locator(".jp-DirListing-item", has_text="sample.pregel")
+            item.dblclick(timeout=30_000)
+            doc = page.locator(DOC)
+            expect(doc).to_have_attribute("data-state", "ready", timeout=60_000)
+            viewer = ViewerDriver(doc.locator(".pregel-viewer"), timeout=30_000)
+            viewer.wait_ready()
+            viewer.expect(step=-1)
+            page.wait_for_function(
+                "document.activeElement && document.activeElement.classList.contains('pregel-viewer')"
+            )
+            page.keyboard.press("ArrowRight")
+            viewer.expect(step=0)
+            height = doc.locator(".pregel-viewer").bounding_box()["height"]
+            tab = doc.bounding_box()
+            # the tab is the window less JupyterLab's menu, tab bar and status bar
+            assert height >= tab["height"] - 40, (height, tab)
+            assert height >= 0.85 * (WINDOW["height"] - 100), height
+            assert doc.locator(".pregel-viewer").evaluate("e => getComputedStyle(e).resize") == "none"
+    finally:
+        context.close()
