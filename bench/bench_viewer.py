@@ -32,6 +32,15 @@ it always carries the current viewer bundle.
 
    The baseline is the same measurement on a 5-node graph with as many supersteps, run in the
    same rounds. ``data-layouts`` is read on every switch: it must stay 1.
+3. Notebook output size: the MIME bundle a ``Debugger`` of the big run displays (what a saved
+   notebook keeps), packed (gzip in base64, as saved now) and as the plain document earlier
+   releases saved.
+4. Document open time: the big log opened as a ``.pregel`` document in a real JupyterLab
+   (started here, on a free port, in a scratch directory), from the document's creation to its
+   first graph node (a MutationObserver in the page). *First open*: a copy of the log under a
+   new name, so the server has nothing cached; *cached*: the same file opened again. Also when
+   the head of the log was shown ("partial") and when the whole payload was ("ready").
+   ``--doc-opens 0`` skips it.
 
 Nothing asserts a target; the table prints them beside the figures.
 """
@@ -44,11 +53,15 @@ import json
 import math
 import os
 import random
+import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +74,9 @@ from pregel_viz.views.payload import payload_json
 
 __all__ = [
     "CHROMIUM",
+    "DocumentOpenResult",
     "FirstFrameResult",
+    "OutputSize",
     "Page",
     "SwitchResult",
     "build_chain",
@@ -69,7 +84,9 @@ __all__ = [
     "chain_page",
     "loop_page",
     "main",
+    "measure_document_open",
     "measure_first_frame",
+    "measure_output_size",
     "measure_switches",
     "open_browser",
     "render_table",
@@ -600,6 +617,165 @@ def measure_switches(
     return [results[p.name] for p in pages]
 
 
+# --- notebook output size -----------------------------------------------------------------------
+
+
+@dataclass
+class OutputSize:
+    page: Page
+    packed: int  # bytes of the MIME bundle as displayed (and saved) now
+    plain: int  # the same with the document itself, as earlier releases saved it
+
+
+def measure_output_size(page: Page) -> OutputSize:
+    """The saved size of a ``Debugger``'s output for ``page``'s run, packed and plain."""
+    from pregel_viz.views.assets import MIME
+    from pregel_viz.views.payload import unpack_document
+
+    run = pregel_viz.load(page.log)
+    data, meta = pregel_viz.Debugger(run)._repr_mimebundle_()
+
+    def size(d: dict[str, Any]) -> int:
+        return len(json.dumps({"data": d, "metadata": meta}, separators=(",", ":")))
+
+    plain = {**data, MIME: unpack_document(data[MIME])}
+    return OutputSize(page, size(data), size(plain))
+
+
+# --- document open time -----------------------------------------------------------------------
+
+# Times (ms since navigation start) of the document, its head shown, its first graph node, and
+# the whole payload shown.
+_OPEN_JS = r"""
+(() => {
+  const m = (window.__pvd = {});
+  const DOC = ".jp-PregelViz-document";
+  const first = (name, selector) => {
+    if (m[name] === undefined && document.querySelector(selector)) m[name] = performance.now();
+  };
+  const check = () => {
+    first("doc", DOC);
+    first("partial", `${DOC}[data-state="partial"]`);
+    first("node", `${DOC} svg g.pv-node`);
+    first("ready", `${DOC}[data-state="ready"]`);
+  };
+  new MutationObserver(check)
+    .observe(document, { subtree: true, childList: true, attributes: true });
+})();
+"""
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path) -> Iterator[str]:
+    """A JupyterLab serving ``root`` (isolated config, own process group); yields its URL with
+    the token query."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    home = Path(tempfile.mkdtemp(prefix="pv-bench-lab-"))
+    env = dict(os.environ)
+    for name in ("config", "runtime", "data", "settings", "workspaces"):
+        (home / name).mkdir()
+    env.update(
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+    )
+    token = "pregel-viz-bench"
+    url = f"http://127.0.0.1:{port}"
+    log = open(home / "lab.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.time() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited: {(home / 'lab.log').read_text()}")
+            try:
+                req = urllib.request.Request(
+                    f"{url}/api/status", headers={"Authorization": f"token {token}"}
+                )
+                urllib.request.urlopen(req, timeout=5).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("jupyter lab did not answer within 90 s") from None
+                time.sleep(0.3)
+        yield f"{url}|{token}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@dataclass
+class DocumentOpenResult:
+    page: Page
+    first: list[dict[str, float]] = field(default_factory=list)  # marks of each first open
+    cached: list[dict[str, float]] = field(default_factory=list)
+
+    @staticmethod
+    def to(marks: list[dict[str, float]], mark: str = "node") -> list[float]:
+        """ms from the document's creation to ``mark``, per open."""
+        return [m[mark] - m["doc"] for m in marks if mark in m]
+
+
+def _open_document(browser: Any, lab: str, name: str) -> dict[str, float]:
+    url, token = lab.split("|")
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.add_init_script(_OPEN_JS)
+        page.goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => window.__pvd.node !== undefined && window.__pvd.ready !== undefined",
+            timeout=LOAD_TIMEOUT_MS,
+        )
+        if errors:
+            raise RuntimeError(f"{name}: page errors: {errors}")
+        marks: dict[str, float] = page.evaluate("() => ({ ...window.__pvd })")
+        return marks
+    finally:
+        context.close()
+
+
+def measure_document_open(browser: Any, page: Page, opens: int) -> DocumentOpenResult:
+    """Open ``page``'s log as a `.pregel` document ``opens`` times first (a new copy each time)
+    and as many times cached, after one warm-up open of each."""
+    result = DocumentOpenResult(page)
+    root = Path(tempfile.mkdtemp(prefix="pv-bench-docs-"))
+    try:
+        with jupyter_lab(root) as lab:
+            for i in range(opens + 1):
+                name = f"open-{i}.pregel"
+                shutil.copy(page.log, root / name)
+                first = _open_document(browser, lab, name)
+                cached = _open_document(browser, lab, name)
+                if i:  # the first round warms the browser's and the server's code up
+                    result.first.append(first)
+                    result.cached.append(cached)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
 # --- table -------------------------------------------------------------------------------------
 
 
@@ -611,7 +787,12 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.2f} MB"
 
 
-def render_table(first: list[FirstFrameResult], switch: list[SwitchResult]) -> str:
+def render_table(
+    first: list[FirstFrameResult],
+    switch: list[SwitchResult],
+    output: OutputSize | None = None,
+    document: DocumentOpenResult | None = None,
+) -> str:
     """The results as one markdown table; ``first[0]`` and ``switch[0]`` are the measured
     pages, the others their baselines."""
     rows: list[tuple[str, str, str, str]] = []  # metric, page, measured, target
@@ -736,6 +917,54 @@ def render_table(first: list[FirstFrameResult], switch: list[SwitchResult]) -> s
                     "stays 1",
                 )
             )
+    if output is not None:
+        rows.append(
+            (
+                "notebook output as saved (MIME bundle), packed / plain (earlier releases)",
+                f"{output.page.name} ({output.page.supersteps:,} entries)",
+                f"{_mb(output.packed)} / {_mb(output.plain)} = {output.packed / output.plain:.2f}x",
+                "<= 1.5 MB",
+            )
+        )
+    if document is not None and document.first:
+        d = document
+        opened, again = d.to(d.first), d.to(d.cached)
+        where = f"{d.page.name} ({d.page.supersteps:,} entries, {len(opened)} opens)"
+        rows.append(
+            (
+                "document open, first (nothing cached): creation → first graph node, "
+                "median / min (ms)",
+                where,
+                f"{_ms(statistics.median(opened))} / {_ms(min(opened))}",
+                "< 1500 ms",
+            )
+        )
+        rows.append(
+            (
+                "document open, cached: creation → first graph node, median / min (ms)",
+                where,
+                f"{_ms(statistics.median(again))} / {_ms(min(again))}",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "document open ratio, first / cached (medians)",
+                d.page.name,
+                f"{statistics.median(opened) / statistics.median(again):.2f}x",
+                "",
+            )
+        )
+        heads = d.to(d.first, "partial")
+        rows.append(
+            (
+                "document first open: head shown / whole payload shown, medians (ms)",
+                d.page.name,
+                f"{_ms(statistics.median(heads)) if heads else '-'} / "
+                f"{_ms(statistics.median(d.to(d.first, 'ready')))}",
+                "",
+            )
+        )
     lines = [
         "| metric | page | measured | target |",
         "|---|---|---|---|",
@@ -783,7 +1012,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--fresh", action="store_true", help="record the cached logs again")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--doc-opens", type=int, default=None, help="document opens, first and cached (3; 0: none)"
+    )
     args = parser.parse_args(argv)
+    doc_opens = args.doc_opens if args.doc_opens is not None else (2 if args.quick else 3)
     loads = args.loads or (3 if args.quick else 5)
     switches = args.switches or (100 if args.quick else 200)
     cache = args.cache_dir or default_cache_dir()
@@ -809,10 +1042,16 @@ def main(argv: list[str] | None = None) -> int:
         first = measure_first_frame(browser, first_pages, loads, seed=args.seed)
         say(f"step switches: {switches} per page and measure ...")
         switch = measure_switches(browser, switch_pages, switches, seed=args.seed)
+        document = None
+        if doc_opens:
+            say(f"document open: {doc_opens} first and cached opens in JupyterLab ...")
+            document = measure_document_open(browser, first_pages[0], doc_opens)
+    say("notebook output size ...")
+    output = measure_output_size(first_pages[0])
     print()
     print(context_line(loads, switches, load_before))
     print()
-    print(render_table(first, switch))
+    print(render_table(first, switch, output, document))
     return 0
 
 

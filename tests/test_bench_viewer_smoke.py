@@ -91,7 +91,7 @@ def test_main_prints_a_markdown_table(
     bench: ModuleType, cache: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["--big-steps", "20", "--small-steps", "3", "--nodes", "6", "--base-nodes", "3"]
-    argv += ["--chain-steps", "12", "--loads", "1", "--switches", "4"]
+    argv += ["--chain-steps", "12", "--loads", "1", "--switches", "4", "--doc-opens", "0"]
     assert bench.main([*argv, "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("|")]
@@ -100,3 +100,21 @@ def test_main_prints_a_markdown_table(
     for needle in ("loop-20", "loop-3", "chain-6", "chain-3", "< 1000 ms", "p95 < 16 ms"):
         assert needle in out
     assert "1 → 1 (max 1)" in out
+    assert "notebook output as saved" in out and "<= 1.5 MB" in out
+
+
+def test_document_open_and_output_size_are_measured(
+    bench: ModuleType, browser: Any, cache: pathlib.Path
+) -> None:
+    """A real JupyterLab: the log opened as a document, first (a new copy) and cached."""
+    page = bench.loop_page(30, cache)
+    result = bench.measure_document_open(browser, page, opens=1)
+    assert len(result.first) == len(result.cached) == 1
+    for marks in (*result.first, *result.cached):
+        assert 0 < marks["doc"] <= marks["node"] and marks["doc"] <= marks["ready"]
+        assert "partial" not in marks  # 32 entries: the head is the whole payload
+    output = bench.measure_output_size(page)
+    assert 0 < output.packed <= output.plain  # a short run's document stays plain
+    table = bench.render_table([], [], output, result)
+    for needle in ("document open, first", "document open, cached", "< 1500 ms", "<= 1.5 MB"):
+        assert needle in table
