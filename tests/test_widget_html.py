@@ -158,3 +158,32 @@ def test_cli_html_writes_the_page(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 100_000
     assert "pregel-viz-esm" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_10000_superstep_output_is_packed_under_1_5_mb_and_unpacks_to_the_payload(
+    tmp_path: Path,
+) -> None:
+    """A saved notebook output of a 10,000-superstep run: 10 MB of JSON as the document
+    itself, at most 1.5 MB packed (gzip, base64), and the same document when unpacked."""
+    from log_variants import record_loop
+
+    from pregel_viz.views.assets import MIME
+    from pregel_viz.views.payload import PACKED_ENCODING, payload_json, unpack_document
+
+    log = tmp_path / "loop10k.pregel"
+    record_loop(log, 10_000)
+    run = pregel_viz.load(log)
+    assert len(run.supersteps) > 10_000
+    data, meta = Debugger(run, step=-1)._repr_mimebundle_()
+    saved = json.dumps({"data": data, "metadata": meta}, separators=(",", ":"))
+    plain = len(payload_json(run).encode("utf-8"))
+    print(f"10,000 supersteps: output {len(saved) / 1e6:.2f} MB, its JSON {plain / 1e6:.2f} MB")
+    assert plain > 8e6  # what was saved before
+    assert len(saved) <= 1_500_000
+    assert data[MIME]["encoding"] == PACKED_ENCODING and set(data[MIME]) == {"encoding", "data"}
+    assert unpack_document(data[MIME]) == build_payload(run)
+    assert meta[MIME] == {"step": -1, "thread": run.thread.thread_id, "ns": ""}
+    # a Run's own display (no widget: the same document)
+    shown, _ = run._repr_mimebundle_()
+    assert unpack_document(shown[MIME]) == unpack_document(data[MIME])

@@ -423,3 +423,112 @@ def test_a_10000_superstep_log_opens_and_steps(
     assert opened < 60
     assert longest < 2_500, f"the page froze for {longest:.0f} ms"
     assert _log_sessions(lab) == []
+
+
+# --------------------------------------------------------------------------- issue 13: scale
+
+# times (ms since navigation start) of the document, its first graph node, and the whole payload
+FIRST_NODE_MARKS = r"""
+(() => {
+  const m = (window.__open = {});
+  const DOC = ".jp-PregelViz-document";
+  const first = (name, selector) => {
+    if (m[name] === undefined && document.querySelector(selector)) m[name] = performance.now();
+  };
+  const check = () => {
+    first("doc", DOC);
+    first("partial", `${DOC}[data-state="partial"]`);
+    first("node", `${DOC} svg g.pv-node`);
+    first("ready", `${DOC}[data-state="ready"]`);
+  };
+  new MutationObserver(check)
+    .observe(document, { subtree: true, childList: true, attributes: true });
+})();
+"""
+
+
+@pytest.mark.parametrize("form", ["packed", "plain (earlier releases)"])
+def test_a_saved_output_renders_packed_or_plain_with_no_kernel(
+    lab: Any, ext: Path, ext_page: Any, form: str
+) -> None:
+    """A saved output holds the document packed (gzip in base64, as large runs are saved) or
+    as itself (as outputs of earlier releases are): both render, in JupyterLab and Notebook 7."""
+    from pregel_viz.views.payload import build_payload, is_packed, pack_document, payload_json
+
+    page = ext_page
+    run = pregel_viz.load(SAMPLE)
+    doc = pack_document(payload_json(run), above=0) if form == "packed" else build_payload(run)
+    assert is_packed(doc) == (form == "packed")
+    name = "packed.ipynb" if form == "packed" else "plain.ipynb"
+    metadata = {MIME: {"step": 2, "thread": "happy", "ns": ""}}
+    write_saved_output(ext / name, "pregel_viz.Debugger(run)", {MIME: doc}, metadata)
+
+    goto(page, lab, f"lab/tree/{DIR}/{name}?reset")
+    open_without_kernel(page)
+    _steps_from_the_display_position(_static_output(page, LAB_PANEL, "static"), run)
+
+    goto(page, lab, f"notebooks/{DIR}/{name}")
+    open_without_kernel(page)
+    _steps_from_the_display_position(_static_output(page, ".jp-NotebookPanel", "static"), run)
+
+
+def test_a_saved_10000_superstep_output_is_packed_and_renders(
+    lab: Any, ext: Path, ext_page: Any, big_log: Any
+) -> None:
+    """The output a 10,000-superstep Debugger saves (packed: at most 1.5 MB), reopened with
+    no kernel; a screenshot of it is kept in the test's folder of the lab root."""
+    page = ext_page
+    run = pregel_viz.load(big_log())
+    data, metadata = pregel_viz.Debugger(run, step=5_000)._repr_mimebundle_()
+    assert data[MIME]["encoding"] == "gzip+base64"
+    source = "pregel_viz.Debugger(run, step=5_000)"
+    write_saved_output(ext / "big-output.ipynb", source, data, metadata)
+    size = (ext / "big-output.ipynb").stat().st_size
+    print(f"saved notebook of a 10,000-superstep output: {size / 1e6:.2f} MB")
+    assert size <= 1_500_000
+    goto(page, lab, f"lab/tree/{DIR}/big-output.ipynb?reset")
+    open_without_kernel(page)
+    viewer = _static_output(page, LAB_PANEL, "static")
+    entries = run.threads[run.thread.thread_id].root.supersteps
+    at = next(i for i, s in enumerate(entries) if s.step == 5_000)
+    viewer.expect(thread=run.thread.thread_id, ns="", index=at, step=5_000)
+    viewer.last()
+    viewer.expect(index=len(entries) - 1, step=entries[-1].step)
+    page.screenshot(path=str(ext / "big-output.png"))
+
+
+def test_a_10000_superstep_document_shows_its_first_node_before_the_whole_payload(
+    lab: Any, ext: Path, ext_page: Any, big_log: Any
+) -> None:
+    """First open (nothing cached on the server): the first entries show as soon as the log is
+    read ("partial"), the whole payload replaces them at the same position; then a cached open.
+    The time to the first graph node is printed; the target (< 1.5 s) is the benchmark's
+    (bench/bench_viewer.py), this bound is loose for a loaded machine."""
+    page = ext_page
+    name = "first-open.pregel"
+    (ext / name).write_bytes(big_log().read_bytes())  # a new file: not in the server's cache
+    run = pregel_viz.load(ext / name)
+    entries = run.threads[run.thread.thread_id].root.supersteps
+    page.add_init_script(FIRST_NODE_MARKS)
+    figures = {}
+    for attempt in ("first open", "cached"):
+        goto(page, lab, f"lab/tree/{DIR}/{name}?reset")
+        doc = _document(page, timeout=120_000)
+        marks = page.evaluate("window.__open")
+        figures[attempt] = marks["node"] - marks["doc"]
+        if attempt == "first open":  # the head was shown first, then the whole payload
+            assert marks["doc"] <= marks["partial"] <= marks["node"] <= marks["ready"], marks
+            expect(doc.locator(".jp-PregelViz-partial")).to_have_count(0)
+        viewer = ViewerDriver(doc.locator(".pregel-viewer"), timeout=60_000)
+        viewer.wait_ready()
+        viewer.expect(thread=run.thread.thread_id, ns="", index=0)
+        viewer.last()
+        viewer.expect(index=len(entries) - 1, step=entries[-1].step)
+        if attempt == "first open":
+            page.screenshot(path=str(ext / "big-document.png"))
+    print(
+        "10,000-superstep document, first graph node: "
+        + ", ".join(f"{k} {v / 1000:.2f} s" for k, v in figures.items())
+    )
+    assert figures["first open"] < 20_000 and figures["cached"] < 20_000
+    assert _log_sessions(lab) == []
