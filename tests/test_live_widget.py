@@ -18,7 +18,8 @@ from test_live import _slow_loop, _two_askers
 import pregel_viz
 from pregel_viz.recorder.live import LiveSession
 from pregel_viz.views.assets import MIME, WIDGET_VIEW_MIME
-from pregel_viz.views.live_widget import LiveDebugger
+from pregel_viz.views.live_widget import LiveDebugger, apply_append
+from pregel_viz.views.payload import build_payload, unpack_document
 
 TIMEOUT = 20.0
 
@@ -68,7 +69,7 @@ def _done(w: LiveDebugger) -> str:
 
 
 def _root_steps(w: LiveDebugger) -> list[dict[str, Any]]:
-    doc = json.loads(w._payload)
+    doc = w.document()
     threads = [t for t in doc["threads"] if t["id"] == w.session.thread_id]
     if not threads:
         return []
@@ -132,6 +133,8 @@ def test_the_live_trait_before_anything_runs(widgets: list[LiveDebugger]) -> Non
         "fork": "",
         "caveats": [],
         "acted": 0,
+        "seq": 1,  # the first change: the whole document
+        "payload_seq": 1,
     }
     assert json.loads(json.dumps(w.live)) == w.live
     assert w.thread == s.thread_id and _root_steps(w) == []
@@ -143,7 +146,7 @@ def test_the_mime_bundle_carries_the_payload(widgets: list[LiveDebugger]) -> Non
     assert _done(w) == "completed"
     data, meta = w._repr_mimebundle_()
     assert WIDGET_VIEW_MIME in data and MIME in data
-    assert data[MIME] == json.loads(w._payload)
+    assert unpack_document(data[MIME]) == w.document()
     assert [t["id"] for t in data[MIME]["threads"]] == [w.session.thread_id]
     assert meta[MIME]["thread"] == w.session.thread_id and meta[MIME]["ns"] == ""
 
@@ -437,13 +440,130 @@ def test_compare_sends_the_fork_beside_the_branch_it_left(
     _send(w, live="continue")
     assert _done(w) == "completed"
     _send(w, live="compare")  # one branch: nothing to compare, said so
-    assert sent == [] and "one branch" in w.live["notice"]
+    assert not [m for m in sent if "compare" in m] and "one branch" in w.live["notice"]
     _send(w, live="fork", checkpoint=_checkpoint_at(w.session, 1), updates={"log": ["E"]})
     assert _done(w) == "completed"
     _send(w, live="compare")
     assert w.live["notice"] == ""
-    (message,) = sent
+    (message,) = [m for m in sent if "compare" in m]  # the rest are the supersteps appended
     doc = message["compare"]
     assert doc == fork_payload(w.session.run, thread=w.session.thread_id)
     assert doc["comparison"]["labels"] == ["parent", "fork"]
     assert not doc["comparison"]["identical"]
+
+
+# --------------------------------------------------------------------------- only what changed
+
+
+class _Browser:
+    """What a view does with the widget's messages: the whole document from the ``_payload``
+    trait, then each append applied to it (pregel_viz.views.live_widget.apply_append, the
+    same rules as live.ts). Records the size of every append."""
+
+    def __init__(self, w: LiveDebugger) -> None:
+        self.w = w
+        self.doc: dict[str, Any] = json.loads(w._payload)
+        self.seq = w.live["payload_seq"]
+        self.appended: list[dict[str, Any]] = []
+        self.full = 0
+        w.observe(self._payload, names="_payload")
+        w.send = self._custom  # type: ignore[method-assign]
+
+    def _payload(self, change: Any) -> None:
+        self.doc = json.loads(change["new"])
+        self.seq = self.w._payload_seq
+        self.full += 1
+
+    def _custom(self, content: Any, buffers: Any = None) -> None:
+        if "append" not in content:
+            return
+        message = content["append"]
+        assert message["base"] == self.seq, "an append that does not follow the document"
+        apply_append(self.doc, message)
+        self.seq = message["seq"]
+        self.appended.append(message)
+
+
+def _expected(w: LiveDebugger) -> dict[str, Any]:
+    """The whole document built afresh from the run, as the controls word its outcome."""
+    doc = build_payload(w.session.run)
+    for thread in doc["threads"]:
+        if w.live["status"] == "paused" and thread["outcome"]["status"] == "interrupted":
+            thread["outcome"] = {**thread["outcome"], "status": "paused"}
+    return doc
+
+
+def test_stepping_sends_only_the_new_supersteps(widgets: list[LiveDebugger]) -> None:
+    w = _debug(widgets, _slow_loop(0), {"i": 0, "target": 30})
+    browser = _Browser(w)
+    for _ in range(6):
+        _send(w, live="step")
+        _done(w)
+        assert browser.doc == _expected(w) == w.document()
+    assert browser.full == 0  # after the first document: appends only
+    # each Step adds one superstep: the append carries it and the last one shown, not all
+    sizes = [
+        len(n["steps"])
+        for m in browser.appended
+        for t in m.get("threads", [])
+        for n in t["namespaces"]
+    ]
+    assert sizes and max(sizes) <= 3, sizes
+    first = [
+        n["from"] for m in browser.appended[-3:] for t in m["threads"] for n in t["namespaces"]
+    ]
+    assert min(first) >= 3  # the entries before are not sent again
+    # a Step pauses the run: the toolbar's outcome says what the controls say
+    assert w.live["status"] == "paused"
+    assert browser.doc["threads"][0]["outcome"]["status"] == "paused"
+    _send(w, live="continue")
+    assert _done(w) == "completed"
+    assert browser.doc == _expected(w) == w.document()
+    assert browser.doc["threads"][0]["outcome"]["status"] == "completed"
+
+
+def test_an_answer_a_fork_and_a_late_view_keep_the_document_whole(
+    widgets: list[LiveDebugger],
+) -> None:
+    case = CASES["interrupt_twice"]
+    w = _debug(widgets, case.build(None), case.input)
+    browser = _Browser(w)
+    _send(w, live="continue")
+    assert _done(w) == "interrupted"
+    assert browser.doc["threads"][0]["outcome"]["status"] == "interrupted"  # not "paused"
+    _send(w, live="answer", value="yes")  # the interrupted step's task is told again
+    _done(w)
+    assert browser.doc == _expected(w)
+    resumed = [t for s in browser.doc["threads"][0]["namespaces"][0]["steps"] for t in s["tasks"]]
+    assert any(t["resumes"] == ["yes"] for t in resumed)
+    _send(w, live="answer", value="no")
+    _send(w, live="answer", value="ok") if w.session.wait(TIMEOUT) == "interrupted" else None
+    _done(w)
+    _send(w, live="fork", checkpoint=_checkpoint_at(w.session, 1), updates={"answers": ["E"]})
+    _done(w)
+    assert browser.doc == _expected(w) == w.document()
+    assert browser.full == 0
+    # a view opened now starts from the last whole document, older than the appends since:
+    # the next append does not follow it, so it asks for the whole document (live.ts)
+    late = _Browser(w)
+    assert late.seq == w.live["payload_seq"] < w._seq and late.doc != _expected(w)
+    _send(w, live="sync")
+    assert late.full == 1 and late.doc == _expected(w) and late.seq == w._seq
+    assert browser.doc == late.doc
+
+
+def test_a_displayed_session_brings_its_output_up_to_date_when_it_ends(
+    widgets: list[LiveDebugger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import IPython.display
+
+    shown: list[Any] = []
+    monkeypatch.setattr(IPython.display, "update_display", lambda data, **kw: shown.append(data))
+    w = _case(widgets, "fanout_fanin")
+    w._display_id = "pregel-viz-live-test"  # as _ipython_display_ sets it
+    done = threading.Event()
+    ended = lambda: (_send(w, live="continue"), _done(w), done.set())  # noqa: E731
+    threading.Thread(target=ended, daemon=True).start()
+    assert done.wait(TIMEOUT), "a redraw at the end of the run never returned"
+    (data,) = shown  # once, at the end: the saved notebook keeps the run as it ended
+    assert unpack_document(data[MIME]) == w.document() == _expected(w)

@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EMPTY_LIVE, LiveControls, type LiveAction, type LiveState, parseAnswer, parseLiveState, validateEdit } from "../src/viewer/live";
+import {
+  type AppendMessage,
+  applyAppend,
+  EMPTY_LIVE,
+  LiveControls,
+  type LiveAction,
+  type LiveState,
+  parseAnswer,
+  parseLiveState,
+  validateEdit,
+} from "../src/viewer/live";
 import type { Payload, StepDoc } from "../src/viewer/types";
 import { createViewer, type Viewer } from "../src/viewer/viewer";
 import { fakeLayout, loadSample, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
@@ -91,7 +101,7 @@ describe("LiveControls", () => {
     controls.update({ ...live, status: "interrupted" });
     expect(enabled()).toEqual(["stop", "edit"]);
     controls.update({ ...live, status: "completed" });
-    expect(enabled()).toEqual(["stop", "edit"]);
+    expect(enabled()).toEqual(["edit"]); // nothing left to stop
     controls.update({ ...live, status: "error" }); // retry the failed step, or fork
     expect(enabled()).toEqual(["step", "continue", "stop", "edit"]);
     controls.update({ ...live, status: "stopped" });
@@ -228,7 +238,9 @@ describe("LiveControls", () => {
     click(q(v, ".pv-live-edit"));
     const editor = q(v, ".pv-editor");
     expect(editor.hidden).toBe(false);
-    expect(q(v, ".pv-editor-title").textContent).toContain(step.checkpoint!);
+    // the step in words; the checkpoint id one hover away
+    expect(q(v, ".pv-editor-title").textContent).toBe(`Fork from step ${step.step}: edit the state, then fork.`);
+    expect(q(v, ".pv-editor-title").title).toBe(`checkpoint ${step.checkpoint}`);
     const text = q<HTMLTextAreaElement>(v, "textarea.pv-editor-text");
     const state = JSON.parse(text.value);
     expect(state).toEqual(v.current().state);
@@ -278,7 +290,7 @@ describe("LiveControls", () => {
     // back at the root, the editor shows that step again
     v.setNs("");
     controls.refresh();
-    expect(title()).toMatch(/^Fork from step/);
+    expect(title()).toMatch(/^Fork from (the input|step \d+): edit the state/);
     expect(q<HTMLButtonElement>(v, ".pv-editor-rerun").disabled).toBe(false);
   });
 
@@ -316,5 +328,79 @@ describe("LiveControls", () => {
     expect(v.current().index).toBe(1);
     v.setPayload(structuredClone(doc), { follow: "always" });
     expect(v.current().isLast).toBe(true);
+  });
+});
+
+describe("appends: only the supersteps that landed", () => {
+  const sample = loadSample();
+  const happy = sample.threads.find((t) => t.id === "happy")!;
+  const root = happy.namespaces.find((n) => n.ns === "")!;
+  const { steps: _all, ...head } = root;
+  void _all;
+  const cut = (n: number): Payload => ({
+    ...sample,
+    threads: sample.threads.map((t) => (t.id !== "happy" ? t : { ...t, namespaces: t.namespaces.map((ns) => (ns.ns === "" ? { ...ns, steps: ns.steps.slice(0, n) } : ns)) })),
+  });
+
+  it("replaces the entries from `from` on and keeps the rest (same objects)", () => {
+    const before = cut(3);
+    const msg: AppendMessage = {
+      base: 4,
+      seq: 5,
+      threads: [{ id: "happy", outcome: happy.outcome, calls: happy.calls, namespaces: [{ ...head, from: 2, steps: root.steps.slice(2) }] }],
+    };
+    const after = applyAppend(before, msg);
+    const got = after.threads.find((t) => t.id === "happy")!.namespaces.find((n) => n.ns === "")!;
+    expect(got.steps).toEqual(root.steps);
+    expect(got.steps[0]).toBe(before.threads.find((t) => t.id === "happy")!.namespaces.find((n) => n.ns === "")!.steps[0]);
+    expect(after.threads.find((t) => t.id === "failing")).toBe(before.threads.find((t) => t.id === "failing"));
+    expect(after.graphs).toBe(before.graphs);
+    expect(before.threads.find((t) => t.id === "happy")!.namespaces.find((n) => n.ns === "")!.steps.length).toBe(3); // not mutated
+  });
+
+  it("adds a thread or namespace it lacks, and replaces graphs and outcome when sent", () => {
+    const msg: AppendMessage = {
+      base: 0,
+      seq: 1,
+      graphs: {},
+      threads: [{ id: "new", outcome: { status: "paused", interrupts: [], error: null }, calls: [], namespaces: [{ ...head, from: 0, steps: root.steps.slice(0, 1) }] }],
+    };
+    const after = applyAppend(sample, msg);
+    expect(after.graphs).toEqual({});
+    const t = after.threads.find((x) => x.id === "new")!;
+    expect(t.outcome.status).toBe("paused");
+    expect(t.namespaces[0].steps).toHaveLength(1);
+  });
+
+  it("a view applies an append that follows its document, else asks for the whole one", async () => {
+    const { controls, sent, live } = await setup({ seq: 7, payload_seq: 7 });
+    const doc = cut(3);
+    const msg = (base: number, seq: number): AppendMessage => ({
+      base,
+      seq,
+      threads: [{ id: "happy", outcome: happy.outcome, calls: happy.calls, namespaces: [{ ...head, from: 2, steps: root.steps.slice(2) }] }],
+    });
+    const next = controls.applyMessage(doc, msg(7, 8))!;
+    expect(next.threads.find((t) => t.id === "happy")!.namespaces[0].steps.length).toBe(root.steps.length);
+    expect(sent).toEqual([]);
+    expect(controls.applyMessage(next, msg(10, 11))).toBeNull(); // missed 9 and 10
+    expect(controls.applyMessage(next, msg(11, 12))).toBeNull();
+    expect(sent).toEqual([{ live: "sync" }]); // asked once
+    controls.update({ ...live, seq: 12, payload_seq: 12 }); // the whole document came
+    expect(controls.applyMessage(next, msg(12, 13))).not.toBeNull();
+  });
+
+  it("the status keeps its place and says what it means", async () => {
+    const { v, controls, live } = await setup();
+    const status = q(v, ".pv-live-status");
+    const bar = status.parentElement!;
+    // the buttons come before the status and its message, so their places never change
+    const order = Array.from(bar.children).map((c) => c.className.split(" ").find((k) => k.startsWith("pv-live-")));
+    expect(order).toEqual(["pv-live-step", "pv-live-continue", "pv-live-pause", "pv-live-stop", "pv-live-edit", "pv-live-status", "pv-live-message"]);
+    controls.update({ ...live, status: "interrupted", message: "waiting for an answer to interrupt()" });
+    expect(status.title).toMatch(/interrupt\(\) waits for an answer/);
+    controls.update({ ...live, status: "paused", message: "stepped one superstep" });
+    expect(status.textContent).toBe("paused");
+    expect(q(v, ".pv-live-message").title).toBe("stepped one superstep");
   });
 });

@@ -66,7 +66,7 @@ import zlib
 from typing import Any
 
 from ..analysis.export import json_safe, task_dict
-from ..analysis.narrate import narrate_run
+from ..analysis.narrate import narrate, narrate_run
 from ..model import EdgeTaken, Namespace, Run, Task, Thread, edges_of, spec_key
 from .dot import graph_view
 
@@ -74,10 +74,14 @@ __all__ = [
     "PACKED_ENCODING",
     "PAYLOAD_VERSION",
     "build_payload",
+    "graphs_doc",
     "head_json",
     "is_packed",
+    "namespace_entries",
+    "namespace_head",
     "pack_document",
     "payload_json",
+    "thread_head",
     "unpack_document",
 ]
 
@@ -115,13 +119,20 @@ def _task(task: Task) -> dict[str, Any]:
     return doc
 
 
-def _steps(space: Namespace, narration: list[list[str]]) -> list[dict[str, Any]]:
+def _steps(space: Namespace, narration: list[list[str]], first: int = 0) -> list[dict[str, Any]]:
+    """The entries of ``space`` from index ``first`` on (``narration[i]`` tells entry
+    ``first + i``); the first one's deltas are against entry ``first - 1``."""
     out = []
     supersteps = space.supersteps
     branch = space.branch_numbers()
     state: dict[str, Any] = {}
     versions: dict[str, Any] = {}
-    for i, s in enumerate(supersteps):
+    if 0 < first <= len(supersteps):
+        before = supersteps[first - 1]
+        state = before.values
+        cp = before.checkpoint or before.parent
+        versions = {k: _version(v) for k, v in (cp.versions if cp is not None else {}).items()}
+    for i, s in enumerate(supersteps[first:], start=first):
         new_state = s.values
         cp = s.checkpoint or s.parent
         new_versions = {k: _version(v) for k, v in (cp.versions if cp is not None else {}).items()}
@@ -142,7 +153,7 @@ def _steps(space: Namespace, narration: list[list[str]]) -> list[dict[str, Any]]
                 },
                 "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
                 "tasks": [_task(t) for t in s.tasks],
-                "narration": list(narration[i]) if i < len(narration) else [],
+                "narration": list(narration[i - first]) if i - first < len(narration) else [],
                 "branch": branch[i][0],
                 "fork_of": branch[i][1],
             }
@@ -231,6 +242,39 @@ def _document(run: Run) -> dict[str, Any]:
         "threads": [_thread(t, narration.get(label, {})) for label, t in run.threads.items()],
         "warnings": notes,
     }
+
+
+def namespace_entries(run: Run, thread: str, ns: str, first: int) -> list[dict[str, Any]]:
+    """The document's entries of one namespace from index ``first`` on (what a live view
+    appends to the entries it has: ``pregel_viz/views/live_widget.py``), as plain data."""
+    space = run.threads[thread].namespaces[ns]
+    told = narrate(run, thread=thread, ns=ns, first=first)
+    narration = [s.sentences for s in told.steps]
+    return json_safe(_steps(space, narration, first))  # type: ignore[no-any-return]
+
+
+def namespace_head(thread: Thread, ns: str) -> dict[str, Any]:
+    """A namespace of the document without its entries."""
+    space = thread.namespaces[ns]
+    return {
+        "ns": ns,
+        "key": spec_key(ns),
+        "node": space.node,
+        "parent_ns": space.parent_ns,
+        "parent_task": space.parent_task_id,
+    }
+
+
+def thread_head(thread: Thread) -> dict[str, Any]:
+    """A thread of the document without its namespaces: its id, outcome and calls."""
+    doc = _thread(dataclasses.replace(thread, namespaces={}), {})
+    del doc["namespaces"]
+    return json_safe(doc)  # type: ignore[no-any-return]
+
+
+def graphs_doc(run: Run) -> dict[str, Any]:
+    """The document's graphs (drawn structure, edges taken, channels), as plain data."""
+    return json_safe(_graphs(run))  # type: ignore[no-any-return]
 
 
 def build_payload(run: Run) -> dict[str, Any]:

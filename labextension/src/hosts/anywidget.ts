@@ -107,9 +107,18 @@ export function render({ model, el }: { model: WidgetModel; el: HTMLElement }): 
     });
     live.update(liveState);
   }
-  // Python's answers that are not state: the compare document of a fork
+  // Python's answers that are not state: the compare document of a fork, and the supersteps
+  // that landed (an append to the document, applied by the live controls)
   const onCustom = (msg: unknown): void => {
     if (msg && typeof msg === "object" && "compare" in msg) live?.showCompare((msg as { compare: unknown }).compare);
+    if (msg && typeof msg === "object" && "append" in msg && live && viewer) {
+      const next = live.applyMessage(payloadDoc, (msg as { append: unknown }).append);
+      if (!next) return;
+      payloadDoc = next;
+      viewer.setPayload(payloadDoc, { follow: live.takeFollow() ? "always" : true });
+      live.refresh();
+      announce();
+    }
   };
   const onLive = (): void => {
     const state = parseLiveState(model.get("live"));

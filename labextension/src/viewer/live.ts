@@ -14,7 +14,7 @@
 
 import { fill, h } from "./dom";
 import type { Values } from "./model";
-import type { Json } from "./types";
+import type { GraphView, Json, NamespaceDoc, Payload, StepDoc, ThreadDoc } from "./types";
 import type { Viewer } from "./viewer";
 
 export interface LiveBreakpoints {
@@ -43,11 +43,60 @@ export interface LiveState {
   fork: string;
   /** what pausing between supersteps changes for this graph (e.g. UntrackedValue channels) */
   caveats: string[];
+  /** the number of the last change sent (whole document or append) */
+  seq: number;
+  /** the change that sent the whole document (the _payload trait) last */
+  payload_seq: number;
+}
+
+/** A namespace's entries from index `from` on (pregel_viz/views/live_widget.py). */
+export interface AppendNamespace extends Omit<NamespaceDoc, "steps"> {
+  from: number;
+  steps: StepDoc[];
+}
+
+/** Only what changed since change `base`: new supersteps (and the last one shown, told again),
+ *  a thread's outcome and calls, graphs or warnings when they changed. */
+export interface AppendMessage {
+  base: number;
+  seq: number;
+  threads?: (Omit<ThreadDoc, "namespaces"> & { namespaces: AppendNamespace[] })[];
+  graphs?: Record<string, GraphView>;
+  warnings?: Json[];
+}
+
+/** The document with an append message applied (new objects where it changed; the rest shared). */
+export function applyAppend(doc: Payload, msg: AppendMessage): Payload {
+  const threads = [...doc.threads];
+  for (const t of msg.threads ?? []) {
+    const i = threads.findIndex((x) => x.id === t.id);
+    const known: ThreadDoc = i >= 0 ? threads[i] : { id: t.id, outcome: t.outcome, calls: t.calls, namespaces: [] };
+    const namespaces = [...known.namespaces];
+    for (const n of t.namespaces ?? []) {
+      const j = namespaces.findIndex((x) => x.ns === n.ns);
+      const { from, steps, ...head } = n;
+      const kept = j >= 0 ? namespaces[j].steps.slice(0, Math.max(0, from)) : [];
+      const space: NamespaceDoc = { ...(j >= 0 ? namespaces[j] : {}), ...head, steps: kept.concat(steps ?? []) };
+      if (j >= 0) namespaces[j] = space;
+      else namespaces.push(space);
+    }
+    const { namespaces: _n, ...fields } = t;
+    void _n;
+    const thread: ThreadDoc = { ...known, ...fields, namespaces };
+    if (i >= 0) threads[i] = thread;
+    else threads.push(thread);
+  }
+  return {
+    ...doc,
+    graphs: msg.graphs ?? doc.graphs,
+    warnings: msg.warnings ?? doc.warnings,
+    threads,
+  };
 }
 
 /** What the controls ask Python to do. */
 export type LiveAction =
-  | { live: "step" | "continue" | "pause" | "stop" | "compare" }
+  | { live: "step" | "continue" | "pause" | "stop" | "compare" | "sync" }
   | { live: "breakpoint"; name: string; where: "before" | "after" | "write"; on: boolean }
   | { live: "answer"; id: string; value: Json }
   | { live: "fork"; checkpoint: string; updates: Record<string, Json> | null; as_node: string | null };
@@ -64,6 +113,8 @@ export const EMPTY_LIVE: LiveState = {
   thread: "",
   fork: "",
   caveats: [],
+  seq: 0,
+  payload_seq: 0,
 };
 
 /** Read the trait's value defensively (it is whatever Python sent). */
@@ -89,8 +140,21 @@ export function parseLiveState(v: unknown): LiveState | null {
     thread: typeof o.thread === "string" ? o.thread : "",
     fork: typeof o.fork === "string" ? o.fork : "",
     caveats: strs(o.caveats),
+    seq: typeof o.seq === "number" ? o.seq : -1,
+    payload_seq: typeof o.payload_seq === "number" ? o.payload_seq : -1,
   };
 }
+
+/** What each status means, for the status chip's tooltip. One word per state, the same word
+ *  the toolbar's outcome uses for the session's thread. */
+const STATUS_MEANS: Record<string, string> = {
+  paused: "paused between supersteps (a Step, a breakpoint or Pause): Step or Continue goes on",
+  running: "running: Pause stops before the next superstep",
+  interrupted: "interrupted: interrupt() waits for an answer (below)",
+  completed: "completed: nothing is left to run (Edit & fork runs on from any step)",
+  error: "error: Step or Continue runs the failed superstep again",
+  stopped: "stopped: the session has ended",
+};
 
 export type EditResult = { ok: true; updates: Record<string, Json> } | { ok: false; error: string };
 
@@ -183,6 +247,10 @@ export class LiveControls {
   private answers = new Map<string, string>();
   /** an action was sent that will move the run: show the newest entry when it lands */
   private wantFollow = false;
+  /** the change the document shown is at (see AppendMessage), and the whole document's last */
+  private seq = -1;
+  private payloadSeq = -1;
+  private syncAsked = false;
   private readonly onDocClick: (ev: MouseEvent) => void;
   private readonly onKey: (ev: KeyboardEvent) => void;
 
@@ -246,16 +314,11 @@ export class LiveControls {
     this.el = h(
       "div",
       { class: "pv-live", role: "group", "aria-label": "live session" },
+      // the buttons first and the status in a fixed width: nothing moves as the words change
+      h("div", { class: "pv-live-bar" }, this.bStep, this.bCont, this.bPause, this.bStop, this.bEdit, this.statusEl, this.messageEl),
       h(
         "div",
-        { class: "pv-live-bar" },
-        this.bStep,
-        this.bCont,
-        this.bPause,
-        this.bStop,
-        this.statusEl,
-        this.messageEl,
-        this.bEdit,
+        { class: "pv-live-bar pv-live-bps-row" },
         h("label", { class: "pv-live-write-box" }, h("span", { class: "pv-muted" }, "break on write "), this.writeSel),
         this.bpsEl,
       ),
@@ -321,13 +384,22 @@ export class LiveControls {
     this.bCont.title = s === "error" ? "run the failed superstep again, then on (F8)" : "run to the next breakpoint, interrupt or the end (F8)";
     this.bCont.disabled = !idle;
     this.bPause.disabled = s !== "running";
-    this.bStop.disabled = s === "stopped";
+    // a completed run has nothing left to stop (Edit & fork still runs on from a step)
+    this.bStop.disabled = s === "stopped" || s === "completed";
     this.bEdit.disabled = s === "running" || s === "stopped";
     this.statusEl.textContent = s;
+    this.statusEl.title = STATUS_MEANS[s] ?? s;
     this.statusEl.className = `pv-live-status pv-chip pv-status-${s.replace(/[^a-z_-]/gi, "")}`;
     this.viewer.root.setAttribute("data-live-status", s);
     const next = state.next.length && s !== "completed" ? ` · next: ${state.next.join(", ")}` : "";
     this.messageEl.textContent = `${state.message}${next}`;
+    this.messageEl.title = this.messageEl.textContent;
+    if (state.payload_seq !== this.payloadSeq) {
+      // the whole document came (the _payload trait, just before this state): it is at that change
+      this.payloadSeq = state.payload_seq;
+      this.seq = state.payload_seq;
+      this.syncAsked = false;
+    }
     this.noticeEl.textContent = state.notice;
     this.forkText.textContent = state.fork;
     this.forkEl.hidden = !state.fork;
@@ -341,6 +413,22 @@ export class LiveControls {
     this.asNode.value = state.nodes.includes(asNode) ? asNode : "";
     if (this.editing) this.check();
     this.refresh();
+  }
+
+  /** An append message from Python: the document with it applied, or null when this view
+   *  missed a change (it was opened meanwhile): then it asks for the whole document. */
+  applyMessage(doc: Payload, msg: unknown): Payload | null {
+    if (!msg || typeof msg !== "object") return null;
+    const m = msg as AppendMessage;
+    if (typeof m.seq !== "number" || m.base !== this.seq) {
+      if (!this.syncAsked) {
+        this.syncAsked = true;
+        this.opts.send({ live: "sync" });
+      }
+      return null;
+    }
+    this.seq = m.seq;
+    return applyAppend(doc, m);
   }
 
   /** The view moved or the document changed: keep the editor on the step shown. */
@@ -494,7 +582,8 @@ export class LiveControls {
       return;
     }
     this.editing = { checkpoint: step.checkpoint, step: step.step, state: cur.state, dirty: false };
-    this.editorTitle.textContent = `Fork from step ${step.step} (checkpoint ${step.checkpoint}): edit the state, then fork.`;
+    this.editorTitle.textContent = `Fork from ${step.source === "input" ? "the input" : `step ${step.step}`}: edit the state, then fork.`;
+    this.editorTitle.title = `checkpoint ${step.checkpoint}`; // the id, one hover away
     this.editorText.disabled = false;
     this.editorText.value = JSON.stringify(cur.state, null, 2);
     this.check();

@@ -127,6 +127,7 @@ def narrate(
     ns: str = "",
     step: int | None = None,
     channels: Mapping[str, Any] | None = None,
+    first: int = 0,
 ) -> Narration:
     """Narrate a run (or one thread, namespace or superstep) superstep by superstep.
 
@@ -138,6 +139,8 @@ def narrate(
         step: only this superstep (every superstep with that number, forks included).
         channels: the channel descriptions of the graph (``run.graphs[key]["channels"]``);
             taken from the run when ``target`` is one. Without them sentences name no class.
+        first: tell the namespace's supersteps from this index on (a live view narrates only
+            the supersteps it has not shown yet); earlier ones are still read for context.
 
     Returns:
         A :class:`Narration`: ``str()`` of it reads as text, ``.steps[i].sentences`` is a list
@@ -181,7 +184,7 @@ def narrate(
         calls=CallMap.build(run, th, ns) if run is not None and th is not None and not ns else None,
     )
     steps = []
-    for s in supersteps:
+    for s in supersteps[first:]:
         if step is not None and s.step != step:
             continue
         ctx.details = []

@@ -41,8 +41,8 @@ def why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
         out.append(f"{listing(names)} ran because {said}.")
         if channels[reason]:
             through = "channels" if len(channels[reason]) > 1 else "channel"
-            chans = listing(channels[reason])
-            ctx.note(f"{listing(names)}: triggered through the {through} {chans}")
+            named = listing(channels[reason])
+            ctx.note(f"{listing(names)}: triggered through the {through} {named}")
     out.extend(_push_reasons(s))
     return out
 
