@@ -189,6 +189,7 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         assert shape.evaluate("e => getComputedStyle(e).strokeDasharray") in ("none", "")
         assert "drop-shadow" in node_y.evaluate("e => getComputedStyle(e).filter")
         places["at the breakpoint"] = edit.bounding_box()["x"]
+        _shot(page, root, tmp_path, f"{host}-live-at-breakpoint")
 
         # Step runs y alone, told as a pause (not a breakpoint), with no call numbers
         _click(root, "pv-live-step")
