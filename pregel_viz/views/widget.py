@@ -35,7 +35,9 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
 
     Args:
         run: a :class:`~pregel_viz.Run`, or the path of a `.pregel` log.
-        step: LangGraph's step number to show first (default: the last superstep).
+        step: LangGraph's step number to show first (default: the first entry, the input, as
+            the HTML page and the ``.pregel`` document open; a live session's
+            :class:`~pregel_viz.views.live_widget.LiveDebugger` follows its newest superstep).
         thread: the thread to show (default: the last one).
         ns: the namespace to show (default: the root, ``""``).
 
@@ -50,6 +52,9 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
     step = traitlets.Int(0).tag(sync=True)
     thread = traitlets.Unicode("").tag(sync=True)
     ns = traitlets.Unicode("").tag(sync=True)
+
+    # where the view opens when no step is given: "input" (a finished run) or "newest"
+    opens_at = "input"
 
     def __init__(
         self,
@@ -68,7 +73,7 @@ class Debugger(anywidget.AnyWidget):  # type: ignore[misc]
         if ns and space is None:
             raise KeyError(f"no namespace {ns!r} in thread {chosen!r}")
         steps = [s.step for s in space.supersteps] if space is not None else []
-        first = steps[-1] if steps else 0
+        first = (steps[-1] if self.opens_at == "newest" else steps[0]) if steps else 0
         super().__init__(
             _payload=payload_json(self.run).encode("utf-8"),
             step=first if step is None else step,
