@@ -95,15 +95,20 @@ def test_given_two_parallel_tasks_when_narrated_then_they_share_one_reason_and_e
 ):
     narration = pregel_viz.narrate(fan_out_run())
     sentences = narration.sentences(2)
-    assert sentences[:3] == [
-        "b and c ran because a routed to them.",
+    # the graph draws a -> b as a static edge and a -> c as a conditional one
+    assert sentences[:5] == [
+        "b ran because the edge from a leads to it.",
+        "c ran because the conditional edge of a chose it.",
+        "Both tasks ran in parallel in this one superstep: each read the state as the step "
+        "began, and none saw another's writes until the step ended, when LangGraph applied "
+        "them together.",
         "b wrote log=['b']; routed to d.",
         "c wrote log=['c'] and x=5; routed to d.",
     ]
     assert "x is a LastValue: c's value replaced the old one (0 → 5)." in sentences
     assert sentences[-1] == "Next: d."
-    # the node both routed to names both writers
-    assert narration.sentences(3)[0] == ("d ran because b and c routed to it (branch:to:d).")
+    # the node both routed to names both writers (no edge of theirs is drawn)
+    assert narration.sentences(3)[0] == "d ran because b and c routed to it."
 
 
 def test_given_a_reducer_channel_when_narrated_then_the_reducer_and_item_counts_are_told() -> None:
@@ -121,7 +126,7 @@ def test_given_a_reducer_channel_when_narrated_then_the_reducer_and_item_counts_
 def test_given_an_interrupt_when_narrated_then_the_pause_and_the_waiting_thread_are_told() -> None:
     run = _paused().run()
     assert pregel_viz.narrate(run).sentences(1) == [
-        "a ran because __start__ routed to it (branch:to:a).",
+        "a ran because the edge from __start__ leads to it.",
         "a called interrupt({'question': 'ok?'}), so the run paused to wait for an answer.",
         "a is still paused, so no checkpoint was saved for this step: the thread waits for "
         "Command(resume=...).",
@@ -137,13 +142,13 @@ def test_given_a_resume_when_narrated_then_the_answer_and_the_rerun_are_told() -
     run = _paused().resume("yes").step(task("a", writes={"x": 7})).end().run()
     assert pregel_viz.narrate(run).sentences(1)[1:] == [
         "a called interrupt({'question': 'ok?'}), so the run paused to wait for an answer; "
-        "call 2 resumed it with Command(resume='yes').",
+        "run 2 resumed it with the answer 'yes'.",
         "When resumed, a ran again from the top, and this time interrupt() returned the answer "
         "instead of pausing.",
         "a wrote x=7.",
         "x is a LastValue: a's value replaced the old one (0 → 7).",
         "Nothing is triggered next, so the run ends here.",
-        "Call 2 completed here.",
+        "Run 2 completed here.",
     ]
 
 
@@ -161,7 +166,11 @@ def test_given_retries_that_give_up_beside_a_sibling_when_narrated_then_its_writ
     None
 ):
     assert pregel_viz.narrate(failing_run()).sentences(2) == [
-        "b and c ran because a routed to them.",
+        "b ran because the edge from a leads to it.",
+        "c ran because the conditional edge of a chose it.",
+        "Both tasks ran in parallel in this one superstep: each read the state as the step "
+        "began, and none saw another's writes until the step ended, when LangGraph applied "
+        "them together.",
         "b failed twice, on attempt 1 (ValueError: flaky) and attempt 2 (ValueError: flaky); its "
         "retry policy gave up.",
         "b failed with ValueError: flaky.",
@@ -190,15 +199,14 @@ def test_given_another_route_when_compared_then_the_routing_write_is_the_first_d
     result = pregel_viz.compare(routed_run("b"), routed_run("c"), labels=("left", "right"))
     assert not result.identical
     assert result.first is not None
-    assert (result.first.step, result.first.kind) == (1, "writes")
-    assert result.first.details == "a wrote differently: routed to b in left but to c in right."
+    assert (result.first.step, result.first.kind, result.first.rank) == (1, "routes", "tasks")
+    assert result.first.details == "a routed to b in left but to c in right."
     assert [(d.step, d.kind, d.details) for d in result.differences[1:]] == [
         (2, "tasks", "left ran b; right ran c.")
     ]
     assert [r.step for r in result.rows if not r.same] == [1, 2]
     assert str(result).splitlines()[0] == (
-        "first divergence: step 1 (writes): a wrote differently: routed to b in left but to c "
-        "in right."
+        "first divergence: step 1 (routes): a routed to b in left but to c in right."
     )
 
 
@@ -455,9 +463,7 @@ def test_given_langgraph_unimportable_when_the_renderers_run_then_they_give_the_
     assert out.pop("blocked") is True  # the finder works: importing LangGraph fails there
     assert out.pop("loaded") == []
     assert out["identical"] is True
-    assert out["compare"]["first"]["details"] == (
-        "a wrote differently: routed to b in A but to c in B."
-    )
+    assert out["compare"]["first"]["details"] == "a routed to b in A but to c in B."
     assert out["narration"]["steps"][3]["sentences"][2] == "b failed with ValueError: flaky."
     assert out["summary"].splitlines()[-1] == "  task b (step 2, ns root) failed: ValueError: flaky"
     # and every renderer's whole output is what it is where LangGraph is there
