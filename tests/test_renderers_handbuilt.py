@@ -464,7 +464,7 @@ def test_given_langgraph_unimportable_when_the_renderers_run_then_they_give_the_
     assert out.pop("loaded") == []
     assert out["identical"] is True
     assert out["compare"]["first"]["details"] == "a routed to b in A but to c in B."
-    assert out["narration"]["steps"][3]["sentences"][2] == "b failed with ValueError: flaky."
+    assert "b failed with ValueError: flaky." in out["narration"]["steps"][3]["sentences"]
     assert out["summary"].splitlines()[-1] == "  task b (step 2, ns root) failed: ValueError: flaky"
     # and every renderer's whole output is what it is where LangGraph is there
     assert out == json.loads(json.dumps(rendered()))
