@@ -29,13 +29,13 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_recorder import build_loop  # noqa: E402
+from bench_recorder import build_loop
 
-import pregel_viz  # noqa: E402
-from pregel_viz.recorder._callbacks import AttemptHandler  # noqa: E402
-from pregel_viz.recorder._lg import CONFIG_KEY_CHECKPOINTER  # noqa: E402
-from pregel_viz.recorder._saver import NullSaver, RecordingSaver  # noqa: E402
-from pregel_viz.recorder._session import Recorder  # noqa: E402
+import pregel_viz
+from pregel_viz.recorder._callbacks import AttemptHandler
+from pregel_viz.recorder._lg import CONFIG_KEY_CHECKPOINTER
+from pregel_viz.recorder._saver import NullSaver, RecordingSaver
+from pregel_viz.recorder._session import Recorder
 
 
 def variants(steps: int) -> dict[str, Callable[[], Any]]:

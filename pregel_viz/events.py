@@ -48,6 +48,8 @@ __all__ = [
     "ROOT",
     "SCHEMA",
     "SNAPSHOT_BUMPS",
+    "SPAN",
+    "SPAN_END",
     "START",
     "TASKS",
     "TASK_END",
@@ -110,6 +112,8 @@ CHECKPOINT = "checkpoint"  # a saved checkpoint, in full or as a delta of its pa
 WRITES = "writes"  # a task's (or the input's) writes
 TASK_START = "task_start"  # an attempt at a task begins
 TASK_END = "task_end"  # ... and ends
+SPAN = "span"  # a call inside a task begins: an LLM, a chat model, a tool, a retriever, a chain
+SPAN_END = "span_end"  # ... and ends
 
 
 # --- the schema ---------------------------------------------------------------------------------
@@ -404,6 +408,37 @@ EVENTS: dict[str, dict[str, _Shape]] = {
         "attempt": _INT,
         "status": _STR,
         "error": _FAILURE,
+        "t": _TIME,
+    },
+    # The calls made inside a task (LangChain runs nested in it, at any depth), joined to it
+    # by task id. A chain is recorded only when an LLM, chat model, tool or retriever call is
+    # nested in it, so a graph without such calls writes none of these events.
+    SPAN: {
+        "thread!": _STR,
+        "task!": _STR,
+        "id!": _INT,  # numbered by the recorder, unique in the log
+        "parent": _Optional(_INT),  # the enclosing call; null directly under the task
+        "kind!": _STR,  # "llm" | "chat_model" | "tool" | "retriever" | "chain"
+        "name": _STR,
+        "model": _Optional(_STR),
+        "input": _VALUE,  # the messages or prompts as sent, the tool's arguments...
+        "tool_call_id": _Optional(_STR),  # a tool's: the id of the tool call that asked for it
+        "t": _TIME,
+    },
+    SPAN_END: {
+        "id!": _INT,
+        "status!": _STR,  # "ok" | "error"
+        "error": _FAILURE,
+        "output": _VALUE,
+        "model": _Optional(_STR),
+        "tool_calls": _Each(
+            list,
+            _Record("a tool call map", {"name": _STR, "args": _VALUE, "id": _Optional(_STR)}),
+            "a list of tool call maps",
+        ),
+        "usage": _Optional(_MAP),  # input_tokens, output_tokens, total_tokens
+        "first_token": _TIME,  # seconds from the start to the first streamed token
+        "chunks": _Optional(_INT),  # streamed chunks
         "t": _TIME,
     },
 }

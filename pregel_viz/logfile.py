@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 MAGIC = b"\x89PREGEL\r\n\x1a\n"
-FORMAT_VERSION = (1, 0)
+FORMAT_VERSION = (1, 1)
 _HEADER = struct.Struct(">HHB")
 CODEC_RAW, CODEC_ZLIB = 0, 1
 _FRAME = struct.Struct(">II")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .events import BRANCH_TO, JOIN, PULL, TASKS, is_internal_channel, spec_key
 from .logfile import LogWriter
+from .spans import Span
 from .values import UNKNOWN
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class Task:
     resumes: list[Any] = field(default_factory=list)
     attempts: list[Attempt] | Any = field(default_factory=list)
     subgraphs: list[str] = field(default_factory=list)
+    # LLM, tool, retriever and chain calls made inside it, in start order (UNKNOWN: rebuilt)
+    calls: list[Span] | Any = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -545,11 +548,8 @@ class Run:
         return cast(str, _provided("summary")(self))
 
     def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
-        """A self-contained HTML page stepping through this run (opens offline, from file://).
-
-        Returns the page's text; with ``path``, also writes it there
-        (:func:`pregel_viz.views.html.to_html`).
-        """
+        """A self-contained HTML page stepping through this run (opens offline, from file://):
+        its text, also written to ``path`` if given (:func:`pregel_viz.views.html.to_html`)."""
         return cast(str, _provided("to_html")(self, path))
 
     def _repr_mimebundle_(

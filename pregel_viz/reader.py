@@ -58,6 +58,7 @@ from .model import (
     Thread,
     Trigger,
 )
+from .spans import Span
 
 __all__ = ["LoadLimits", "as_run", "build_run", "load", "read_bytes", "read_log"]
 
@@ -236,6 +237,7 @@ class _Builder:
         self.unknown_kinds: dict[str, int] = {}
         self._input_writes: list[tuple[str, str, str | None, list[list[Any]]]] = []
         self._attempt_of: dict[str, tuple[str, Task]] = {}
+        self._spans: dict[int, Span] = {}
         self._default_cache: dict[str, dict[str, Any]] = {}
 
     def thread(self, label: str) -> Thread:
@@ -395,6 +397,17 @@ class _Builder:
         attempt.status = e.get("status") or "ok"
         attempt.error = e.get("error")
 
+    def _on_span(self, e: dict[str, Any]) -> None:
+        span = self._spans[e["id"]] = Span.started(e)
+        calls = self._task(e["thread"], e["task"]).calls
+        assert isinstance(calls, list)
+        calls.append(span)
+
+    def _on_span_end(self, e: dict[str, Any]) -> None:
+        span = self._spans.pop(e["id"], None)
+        if span is not None:
+            span.ended(e)
+
     # --- joining ----------------------------------------------------------------------------
 
     def finish(self) -> Run:
@@ -439,6 +452,8 @@ class _Builder:
             task.step = cp.step + 1
         if not isinstance(task.attempts, list) or not task.attempts:
             task.attempts = UNKNOWN if self.meta.get("timings") == "unknown" else []
+        if self.meta.get("timings") == "unknown" and not task.calls:
+            task.calls = UNKNOWN
         space.tasks[task.id] = task
 
     def _supersteps(self, space: Namespace) -> None:

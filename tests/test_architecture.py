@@ -145,7 +145,7 @@ def test_given_private_imports_when_checked_then_only_those_across_folders_are_f
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("_version", "errors", "events", "values")),
     ("log", ("load_limits", "_logsink", "logfile")),
-    ("model", ("model",)),
+    ("model", ("spans", "model")),
     ("reader", ("reader",)),
     ("analysis", ("analysis",)),
     ("recorder and views", ("recorder", "views")),

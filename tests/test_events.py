@@ -8,6 +8,7 @@ import importlib
 import operator
 from typing import Annotated, Any
 
+import agents
 import pytest
 from graphs import CASES, CONTINUE, Case, run_plain
 from langgraph.checkpoint.memory import InMemorySaver
@@ -47,14 +48,25 @@ def test_every_event_the_recorder_writes_for_the_fixture_graphs_is_a_kind_and_fi
         log = _record(case)
         assert _misfits(log) == [], name
         written |= {e["k"] for e in log}
+    for name, (graph, input) in _AGENTS.items():  # the calls inside tasks
+        log = pregel_viz.record(graph(), input).events
+        assert _misfits(log) == [], name
+        written |= {e["k"] for e in log}
     rebuilt = _rebuilt(CASES["send_map_reduce"])
     assert _misfits(rebuilt) == []
     assert written | {e["k"] for e in rebuilt} == set(events.KINDS)
 
 
+_AGENTS = {
+    "tool agent": (agents.tool_agent, {"messages": [("user", "weather in Paris? and 2+40")]}),
+    "prompt chain": (agents.prompt_chain_graph, {"question": "capital of France?"}),
+    "streaming": (agents.streaming_graph, {"messages": [("user", "count")]}),
+}
+
+
 def test_the_kinds_are_the_schemas_kinds() -> None:
     kinds = [events.META, events.GRAPH, events.CALL, events.CALL_END, events.CHECKPOINT]
-    kinds += [events.WRITES, events.TASK_START, events.TASK_END]
+    kinds += [events.WRITES, events.TASK_START, events.TASK_END, events.SPAN, events.SPAN_END]
     assert list(events.KINDS) == kinds == list(events.EVENTS) == list(events.SCHEMA)
 
 

@@ -131,7 +131,7 @@ def test_given_events_when_written_and_read_then_they_round_trip() -> None:
     writer = LogWriter()
     seen = [writer.append(e) for e in events]
     data = writer.getvalue()
-    assert read_header(data)[:2] == FORMAT_VERSION == (1, 0)
+    assert read_header(data)[:2] == FORMAT_VERSION == (1, 1)
     assert list(read_frames(data)) == events == seen
 
 
@@ -213,7 +213,7 @@ def test_given_a_newer_minor_with_unknown_fields_and_kinds_when_read_then_it_loa
         if i == 2:
             newer.append({"k": "annotation", "text": "from format 1.7", "t": 0.1})
             newer.append({"k": "annotation", "text": "another"})
-            newer.append({"k": "span", "id": 7})
+            newer.append({"k": "hologram", "id": 7})
     data = _log(newer, version=(1, 7))
     assert read_header(data)[:2] == (1, 7)
 
@@ -223,7 +223,7 @@ def test_given_a_newer_minor_with_unknown_fields_and_kinds_when_read_then_it_loa
     assert run.state_at(3) == baseline.state_at(3) == {"log": ["a", "b", "c"]}
     assert run.outcome["status"] == "completed"
     assert "skipped 2 event(s) of unknown kind 'annotation'" in run.warnings
-    assert "skipped 1 event(s) of unknown kind 'span'" in run.warnings
+    assert "skipped 1 event(s) of unknown kind 'hologram'" in run.warnings
     assert len(run.warnings) == 2
     assert "warning: skipped 2 event(s)" in run.summary()
 

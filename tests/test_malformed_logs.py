@@ -136,6 +136,8 @@ def _event_of(kind: str) -> dict[str, Any]:
     made = {
         "meta": {"k": "meta", "graph": "g", "timings": "unknown"},
         "task_start": {"k": "task_start", "thread": "t", "task": "x", "name": "n", "ns": ""},
+        "span": {"k": "span", "thread": "t", "task": "x", "id": 1, "kind": "tool", "name": "n"},
+        "span_end": {"k": "span_end", "id": 1, "status": "ok", "tool_calls": []},
     }
     found = [e for e in real_events() if e["k"] == kind]
     return {**made.get(kind, {}), **(found[0] if found else {})}

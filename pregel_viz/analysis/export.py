@@ -10,8 +10,17 @@ import math
 from typing import Any
 
 from ..model import UNKNOWN, Run, Superstep, Task, Thread
+from ..spans import Span
 
-__all__ = ["EXPORT_VERSION", "error_line", "json_safe", "run_to_dict", "summary", "task_dict"]
+__all__ = [
+    "EXPORT_VERSION",
+    "error_line",
+    "json_safe",
+    "run_to_dict",
+    "span_dict",
+    "summary",
+    "task_dict",
+]
 
 EXPORT_VERSION = 1
 
@@ -29,9 +38,33 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def span_dict(span: Span) -> dict[str, Any]:
+    """A call inside a task as plain data (the export's ``calls`` items)."""
+    return {
+        "id": span.id,
+        "parent": span.parent,
+        "kind": span.kind,
+        "name": span.name,
+        "model": span.model,
+        "start": span.start,
+        "end": span.end,
+        "status": span.status,
+        "error": span.error,
+        "input": span.input,
+        "output": span.output,
+        "tool_calls": span.tool_calls,
+        "tool_call_id": span.tool_call_id,
+        "usage": span.usage,
+        "first_token": span.first_token,
+        "chunks": span.chunks,
+    }
+
+
 def task_dict(task: Task) -> dict[str, Any]:
-    """A task as plain data; ``attempts`` is the list of attempts, ``None`` when unknown."""
+    """A task as plain data; ``attempts`` is the list of attempts, ``None`` when unknown, and
+    so is ``calls`` (the calls made inside it)."""
     attempts = task.attempts if isinstance(task.attempts, list) else None
+    calls = task.calls if isinstance(task.calls, list) else None
     return {
         "id": task.id,
         "name": task.name,
@@ -56,6 +89,7 @@ def task_dict(task: Task) -> dict[str, Any]:
         "sent_by": task.sent_by,
         "input": None if task.input is UNKNOWN else task.input,
         "subgraphs": task.subgraphs,
+        "calls": None if calls is None else [span_dict(c) for c in calls],
     }
 
 

@@ -15,6 +15,7 @@ always what the checkpoint stores (:mod:`pregel_viz.recorder._channels`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import itertools
 import logging
@@ -32,7 +33,17 @@ from langgraph.errors import GraphDrained
 
 from .._version import __version__
 from ..errors import LogWriteWarning
-from ..events import CALL, CALL_END, CHECKPOINT, META, TASK_END, TASK_START, WRITES
+from ..events import (
+    CALL,
+    CALL_END,
+    CHECKPOINT,
+    META,
+    SPAN,
+    SPAN_END,
+    TASK_END,
+    TASK_START,
+    WRITES,
+)
 from ..logfile import LogWriter
 from ..values import DEFAULT_LIMITS, Limits, safe_str
 from ._callbacks import attempt_status
@@ -45,6 +56,9 @@ __all__ = ["Recorder"]
 logger = logging.getLogger("pregel_viz")
 
 _LRU_SIZE = 512
+# a call event (a prompt, a model's answer, a tool's result) larger than this is re-encoded with
+# the limits' bounds on strings and items
+SPAN_EVENT_BYTES = 64 << 10
 # attempt counts kept per task id, most recently started or ended last: a task's count must
 # outlive its retries' backoff and a resumed interrupt, not the whole run
 _ATTEMPTS_KEPT = 4096
@@ -86,6 +100,10 @@ class Recorder:
     ) -> None:
         check_version()
         self.limits = limits
+        # a call's prompt repeats the conversation the state already holds: cut sooner
+        self.span_limits = dataclasses.replace(
+            limits, max_event_bytes=min(limits.max_event_bytes, SPAN_EVENT_BYTES)
+        )
         self.writer = LogWriter(path)
         # why the log file is incomplete (the first failed write), None while it is whole
         self.write_error: str | None = None
@@ -95,6 +113,7 @@ class Recorder:
         self._recent: OrderedDict[str, _Seen] = OrderedDict()
         self._attempts: OrderedDict[str, int] = OrderedDict()
         self._calls = itertools.count(1)
+        self._span_ids = itertools.count(1)
         # called (from whichever thread recorded it) each time frames reach the log: after every
         # checkpoint and at the end of every call; a live debugger redraws from there
         self.listeners: list[Callable[[], None]] = []
@@ -147,9 +166,9 @@ class Recorder:
     def now(self) -> float:
         return round(time.perf_counter() - self._t0, 7)
 
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: dict[str, Any], limits: Limits | None = None) -> None:
         try:
-            self.writer.write_event(event, self.limits)
+            self.writer.write_event(event, limits or self.limits)
         except OSError as exc:  # the queue was full and flushing it to the file failed
             self._write_failed(exc)
 
@@ -461,6 +480,46 @@ class Recorder:
                 "t": t,
             }
         )
+
+
+    # --- calls inside tasks (recorder/_spans.py) -----------------------------------------------
+
+    def new_span_id(self) -> int:
+        return next(self._span_ids)
+
+    def on_span_start(
+        self,
+        *,
+        thread: str,
+        task: str,
+        id: int | None,
+        parent: int | None,
+        kind: str,
+        name: str,
+        input: Any,
+        t: float,
+        model: str | None = None,
+        tool_call_id: str | None = None,
+    ) -> None:
+        event: dict[str, Any] = {
+            "k": SPAN,
+            "thread": thread,
+            "task": task,
+            "id": id,
+            "parent": parent,
+            "kind": kind,
+            "name": name,
+            "input": input,
+            "t": t,
+        }
+        if model is not None:
+            event["model"] = model
+        if tool_call_id is not None:
+            event["tool_call_id"] = tool_call_id
+        self._emit(event, self.span_limits)
+
+    def on_span_end(self, id: int, **fields: Any) -> None:
+        self._emit({"k": SPAN_END, "id": id, **fields, "t": self.now()}, self.span_limits)
 
 
 def new_thread_id() -> str:
