@@ -102,7 +102,7 @@ def _fold(
         label = f"{_short(members[0], 16)}…{_short(members[-1], 16)} \u00d7{len(members)}"
         piece.node(gid, id=gid, label=_text(label), **{"class": "pv-node pv-group"})
         first = members[0]
-        group_edges = []
+        group_edges: list[dict[str, Any]] = []
         for e in edges:
             if first not in (e["source"], e["target"]):
                 continue
@@ -267,7 +267,7 @@ def graph_view(
         "edges": edges,
         "error": (structure or {}).get("error"),
     }
-    subgraphs = {n["name"] for n in nodes if n["is_subgraph"]}
+    subgraphs = {str(n["name"]) for n in nodes if n["is_subgraph"]}
     fold = _fold(f"digraph pregel {{\n{head}", stmts, names, node_ids, edges, subgraphs)
     if fold is not None:
         view["fold"] = fold

@@ -3,8 +3,8 @@ inlined.
 
 It opens from ``file://`` with no network and no server. The page loads the same viewer bundle
 as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data: ``mountPage``
-(the viewer fills the window and has the keyboard focus) on a run's payload, ``mountCompare`` on a side-by-side document
-(:func:`pregel_viz.views.compare_view.compare_payload`).
+(the viewer fills the window and has the keyboard focus) on a run's payload, ``mountCompare``
+on a side-by-side document (:func:`pregel_viz.views.compare_view.compare_payload`).
 """
 
 from __future__ import annotations

@@ -204,7 +204,9 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     editor = root.locator(".pv-editor")
     expect(editor).to_be_visible()
     # the step in words; its checkpoint id one hover away
-    expect(editor.locator(".pv-editor-title")).to_have_attribute("title", f"checkpoint {x_step['id']}")
+    expect(editor.locator(".pv-editor-title")).to_have_attribute(
+        "title", f"checkpoint {x_step['id']}"
+    )
     text = editor.locator("textarea.pv-editor-text")
     assert json.loads(text.input_value()) == x_step["values"]
     text.fill('{"log": ["EDIT"')  # invalid JSON: said so, and Fork is disabled

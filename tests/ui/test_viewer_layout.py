@@ -48,10 +48,14 @@ def build_agent() -> Any:
         if n < 6:
             call = {"name": "search", "args": {"q": f"query {n}"}, "id": f"call-{n}"}
             text = f"I should look this up (turn {n})."
-            return {"messages": [AIMessage(content=text, id=f"ai-{n}", tool_calls=[call])],
-                    "sentence": f"thinking about turn {n}"}
-        return {"messages": [AIMessage(content="The moon causes the tides.", id="ai-end")],
-                "sentence": "done"}
+            return {
+                "messages": [AIMessage(content=text, id=f"ai-{n}", tool_calls=[call])],
+                "sentence": f"thinking about turn {n}",
+            }
+        return {
+            "messages": [AIMessage(content="The moon causes the tides.", id="ai-end")],
+            "sentence": "done",
+        }
 
     def tools(state: AgentState) -> dict[str, Any]:
         call = state["messages"][-1].tool_calls[0]  # type: ignore[union-attr]
@@ -193,7 +197,9 @@ def test_keys_work_in_and_after_a_subgraph(window: Any, pages: dict[str, Path]) 
     window.keyboard.press("End")
     viewer.expect(ns="", step=4)
     viewer.open_subgraph("summarize")  # mouse clicks on a task row and its "open subgraph"
-    expect(viewer.root).to_have_attribute("data-ns", "summarize:705944d7-ae62-4c2d-e5e9-d66e35c87910")
+    expect(viewer.root).to_have_attribute(
+        "data-ns", "summarize:705944d7-ae62-4c2d-e5e9-d66e35c87910"
+    )
     viewer.expect(index=0)
     window.keyboard.press("ArrowRight")
     viewer.expect(index=1)
@@ -281,7 +287,9 @@ def test_state_keys_never_wrap_mid_word(window: Any, pages: dict[str, Path]) -> 
 def test_play_goes_past_ten_steps_a_second(window: Any, pages: dict[str, Path]) -> None:
     viewer = load(window, pages["loop"])
     speed = window.locator(".pv-speed")
-    fastest = max(float(v) for v in speed.locator("option").evaluate_all("os => os.map(o => o.value)"))
+    fastest = max(
+        float(v) for v in speed.locator("option").evaluate_all("os => os.map(o => o.value)")
+    )
     speed.select_option(str(int(fastest)) if fastest.is_integer() else str(fastest))
     window.locator(".pv-play").click()
     window.wait_for_function("Number(document.querySelector('.pregel-viewer').dataset.index) >= 3")
@@ -318,7 +326,8 @@ def test_a_pregel_document_fills_its_tab_and_takes_the_keys(lab: Any, browser: A
             viewer.wait_ready()
             viewer.expect(step=-1)
             page.wait_for_function(
-                "document.activeElement && document.activeElement.classList.contains('pregel-viewer')"
+                "document.activeElement"
+                " && document.activeElement.classList.contains('pregel-viewer')"
             )
             page.keyboard.press("ArrowRight")
             viewer.expect(step=0)
@@ -327,6 +336,8 @@ def test_a_pregel_document_fills_its_tab_and_takes_the_keys(lab: Any, browser: A
             # the tab is the window less JupyterLab's menu, tab bar and status bar
             assert height >= tab["height"] - 40, (height, tab)
             assert height >= 0.85 * (WINDOW["height"] - 100), height
-            assert doc.locator(".pregel-viewer").evaluate("e => getComputedStyle(e).resize") == "none"
+            assert (
+                doc.locator(".pregel-viewer").evaluate("e => getComputedStyle(e).resize") == "none"
+            )
     finally:
         context.close()
