@@ -100,6 +100,60 @@ export function lineage(steps: readonly StepDoc[]): Int32Array {
   return out;
 }
 
+/** One branch of a namespace's entries, root to leaf: the path the viewer steps along (the
+ *  step keys and buttons, play, the slider) and the timeline draws. For a forked thread it is
+ *  the lineage of an entry back to the first one, then on along that entry's own branch to the
+ *  branch's last entry; a thread never forked has one path, every entry in order. */
+export class BranchPath {
+  private readonly places: Map<number, number> | null;
+  /** the number of entries on the path */
+  readonly length: number;
+
+  /** `entries`: the path's entry indices, root to leaf; null: entries 0 to `length` - 1. */
+  constructor(
+    readonly entries: readonly number[] | null,
+    length: number,
+  ) {
+    this.places = entries ? new Map(entries.map((e, k) => [e, k])) : null;
+    this.length = entries ? entries.length : Math.max(0, length);
+  }
+
+  /** Whether entry i is on the path. */
+  has(i: number): boolean {
+    return this.indexOf(i) >= 0;
+  }
+
+  /** The place of entry i on the path (0: its first entry), or -1. */
+  indexOf(i: number): number {
+    if (this.places) return this.places.get(i) ?? -1;
+    return Number.isInteger(i) && i >= 0 && i < this.length ? i : -1;
+  }
+
+  /** The entry at place k, clamped to the path (-1: an empty path). */
+  at(k: number): number {
+    if (!this.length) return -1;
+    const j = Math.max(0, Math.min(this.length - 1, Math.trunc(k) || 0));
+    return this.entries ? this.entries[j] : j;
+  }
+
+  first(): number {
+    return this.at(0);
+  }
+  last(): number {
+    return this.at(this.length - 1);
+  }
+  /** The entry after entry i on the path (i itself at the path's end). */
+  next(i: number): number {
+    const k = this.indexOf(i);
+    return k < 0 ? i : this.at(k + 1);
+  }
+  /** The entry before entry i on the path (i itself at its start). */
+  prev(i: number): number {
+    const k = this.indexOf(i);
+    return k < 0 ? i : this.at(k - 1);
+  }
+}
+
 /** The step entries of one namespace (the root graph or one subgraph invocation). */
 export class NamespaceModel {
   readonly steps: StepDoc[];
@@ -194,6 +248,50 @@ export class NamespaceModel {
   parentOf(i: number): number {
     if (!this.parents) this.parents = lineage(this.steps);
     return i >= 0 && i < this.parents.length ? this.parents[i] : -1;
+  }
+
+  private children: Map<number, number[]> | null = null;
+  private isForked: boolean | null = null;
+
+  /** Whether the entries span more than one branch (a forked thread). */
+  get forked(): boolean {
+    if (this.isForked === null) this.isForked = this.steps.some((s) => (s.branch ?? 0) !== 0);
+    return this.isForked;
+  }
+
+  /** The branch through entry i (see BranchPath): `keep` itself while i is on it (so a step
+   *  back onto the entries a fork shares with its parent stays on the fork's path), else the
+   *  path through i, on along i's own branch. */
+  branchPath(i: number, keep?: BranchPath | null): BranchPath {
+    if (keep && keep.has(i)) return keep;
+    if (!this.forked || i < 0 || i >= this.steps.length) return new BranchPath(null, this.steps.length);
+    if (!this.children) {
+      const children = new Map<number, number[]>();
+      for (let j = 0; j < this.steps.length; j++) {
+        const p = this.parentOf(j);
+        if (p < 0) continue;
+        const list = children.get(p);
+        if (list) list.push(j);
+        else children.set(p, [j]);
+      }
+      this.children = children;
+    }
+    const path: number[] = [];
+    const seen = new Set<number>();
+    for (let j = i; j >= 0 && !seen.has(j); j = this.parentOf(j)) {
+      seen.add(j);
+      path.push(j);
+    }
+    path.reverse();
+    const branch = this.steps[i].branch ?? 0;
+    for (let cur = i; ; ) {
+      const next = (this.children.get(cur) ?? []).find((c) => (this.steps[c].branch ?? 0) === branch && !seen.has(c));
+      if (next === undefined) break;
+      seen.add(next);
+      path.push(next);
+      cur = next;
+    }
+    return new BranchPath(path, path.length);
   }
 
   /** What entry i changed in the state, against the entry it came from (entry i - 1, or for

@@ -22,7 +22,8 @@ function rate(ms: number): string {
   return r >= 10 ? String(Math.round(r)) : String(Math.round(r * 10) / 10);
 }
 
-/** Where a step button (or key) moves: an end, one entry, or (the slider) an entry index. */
+/** Where a step button (or key) moves: an end, one entry, or (the slider) a place on the branch
+ *  shown (every entry, for a thread never forked). */
 export type StepMove = "first" | "prev" | "next" | "last" | number;
 
 /** The keys of the step buttons (named in their titles). */
@@ -151,10 +152,12 @@ export class Toolbar {
     this.threadSel.value = thread?.id ?? "";
   }
 
-  /** The step label, the slider and which buttons apply, for entry `index` of `space`. Writes
-   *  only what changed: every write invalidates style or layout for the frame. */
-  showStep(space: NamespaceModel | null, index: number, step: StepDoc | undefined): void {
+  /** The step label, the slider and which buttons apply, for entry `index` of `space`; `along`
+   *  is its place on the branch the buttons step along (default: every entry). Writes only
+   *  what changed: every write invalidates style or layout for the frame. */
+  showStep(space: NamespaceModel | null, index: number, step: StepDoc | undefined, along?: { at: number; length: number }): void {
     const n = space?.length ?? 0;
+    const { at, length } = along ?? { at: index, length: n };
     const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${step.branch}` : "";
     const max = space?.maxStep ?? 0;
     // LangGraph numbers the input -1: it reads "input", the loop's steps count from 0
@@ -165,12 +168,12 @@ export class Toolbar {
       "title",
       step ? `${input ? `the input (step -1), then steps 0 to ${max}; ` : ""}entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "",
     );
-    setProp(this.slider, "max", String(Math.max(0, n - 1))); // before the value, which it clamps
-    setProp(this.slider, "value", String(Math.max(0, index)));
-    setProp(this.slider, "disabled", n < 2);
-    for (const b of [this.bFirst, this.bPrev]) setProp(b, "disabled", index <= 0);
-    for (const b of [this.bNext, this.bLast]) setProp(b, "disabled", index >= n - 1);
-    setProp(this.bPlay, "disabled", n < 2);
+    setProp(this.slider, "max", String(Math.max(0, length - 1))); // before the value, which it clamps
+    setProp(this.slider, "value", String(Math.max(0, at)));
+    setProp(this.slider, "disabled", length < 2);
+    for (const b of [this.bFirst, this.bPrev]) setProp(b, "disabled", at <= 0);
+    for (const b of [this.bNext, this.bLast]) setProp(b, "disabled", at >= length - 1);
+    setProp(this.bPlay, "disabled", length < 2);
   }
 
   /** Stop playing (if it plays). */

@@ -14,7 +14,7 @@
 import { h, setAttr } from "./dom";
 import type { LayoutFn } from "./graph";
 import { GraphPane } from "./graph_pane";
-import { type NamespaceModel, PayloadModel, type ThreadModel, type Values } from "./model";
+import { type BranchPath, type NamespaceModel, PayloadModel, type ThreadModel, type Values } from "./model";
 import { SidePanel } from "./panel";
 import { Timeline } from "./timeline";
 import { keyMove, Toolbar, type StepMove } from "./toolbar";
@@ -75,6 +75,8 @@ export class Viewer {
   private thread: ThreadModel | null = null;
   private space: NamespaceModel | null = null;
   private index = -1;
+  /** the branch the step keys follow (every entry, for a thread never forked) */
+  private path: BranchPath | null = null;
   private selectedId: string | null = null;
   private destroyed = false;
   private ro: ResizeObserver | null = null;
@@ -95,8 +97,15 @@ export class Viewer {
         move: (to) => this.move(to),
         pickThread: (id) => this.pickThread(id),
         backTo: (ns, parentTask) => this.backTo(ns, parentTask),
-        playhead: () => (this.space ? { length: this.space.length, index: this.index } : null),
-        playTo: (i) => this.go(i, true),
+        // play moves along the branch shown, as the step keys do
+        playhead: () => {
+          const path = this.along();
+          return path ? { length: path.length, index: path.indexOf(this.index) } : null;
+        },
+        playTo: (k) => {
+          const path = this.along();
+          if (path) this.go(path.at(k), true);
+        },
         playing: (on) => this.root.classList.toggle("pv-playing", on),
       },
       options.playInterval ?? 800,
@@ -296,6 +305,7 @@ export class Viewer {
     this.thread = t;
     const space = t ? t.namespace(ns) : null;
     this.space = space;
+    this.path = null;
     this.timeline.setSteps(space?.steps ?? []);
     this.toolbar.showThread(t, space);
     this.index = -1;
@@ -330,14 +340,24 @@ export class Viewer {
     if (user && moved) this.notify();
   }
 
-  /** The user moved (a step button, a key, the slider): playing stops. */
+  /** The branch the step keys follow: the one shown, while the entry shown is on it (a step
+   *  back onto the entries a fork shares with its parent stays on the fork), else the branch
+   *  through the entry shown. The timeline draws the same path. */
+  private along(): BranchPath | null {
+    const { space, index } = this;
+    if (!space || index < 0) return null;
+    this.path = space.branchPath(index, this.path);
+    return this.path;
+  }
+
+  /** The user moved (a step button, a key, the slider: a place on the branch shown): playing
+   *  stops. A forked thread is stepped along its current branch, never into another one; the
+   *  timeline's branch switch changes branch. */
   private move(to: StepMove): void {
-    const space = this.space;
-    let i: number;
-    if (to === "first" || to === "last") {
-      if (!space) return;
-      i = to === "first" ? space.first() : space.last();
-    } else i = to === "prev" ? this.index - 1 : to === "next" ? this.index + 1 : to;
+    const path = this.along();
+    if (!path) return;
+    const i =
+      to === "first" ? path.first() : to === "last" ? path.last() : to === "prev" ? path.prev(this.index) : to === "next" ? path.next(this.index) : path.at(to);
     this.toolbar.stop();
     this.go(i, true);
   }
@@ -428,7 +448,8 @@ export class Viewer {
     const active: string[] = [];
     for (const t of step?.tasks ?? []) if (!active.includes(t.name)) active.push(t.name);
     setAttr(root, "data-active", JSON.stringify(active));
-    this.toolbar.showStep(space, index, step);
+    const path = this.along();
+    this.toolbar.showStep(space, index, step, path ? { at: path.indexOf(index), length: path.length } : undefined);
     const reveal = this.graph.restyle();
     const warnings = this.model.doc.warnings ?? [];
     if (this.thread && space) {
