@@ -196,73 +196,121 @@ describe("viewer step switches", () => {
       disconnect(): void {}
     }
     vi.stubGlobal("ResizeObserver", FakeResizeObserver);
-    // a "layout": the pane is 400 px high, node_k's box is 40 px below node_(k-1)'s
-    const PANE_H = 400;
+    // a 60-node chain laid out top to bottom, as Graphviz would: node_k's box is 24 units high,
+    // 40 below node_(k-1)'s, in a viewBox that holds them all
     const NODES = 60;
+    const VB_W = 240;
+    const VB_H = NODES * 40 + 16;
+    const payload = bigPayload(200, NODES);
+    const view = payload.graphs[""];
+    const layout = async (): Promise<string> => {
+      const nodes = view.nodes
+        .map((n, k) => `<g id="${n.id}" class="node"><title>${n.name}</title><polygon points="20,${8 + k * 40} 220,${8 + k * 40} 220,${32 + k * 40} 20,${32 + k * 40}"/><text x="120" y="${24 + k * 40}">${n.name}</text></g>`)
+        .join("");
+      return `<svg xmlns="http://www.w3.org/2000/svg" width="${VB_W}pt" height="${VB_H}pt" viewBox="0 0 ${VB_W} ${VB_H}"><g id="graph0" class="graph">${nodes}</g></svg>`;
+    };
+    // every layout read is counted
     let reads = 0;
-    let scroll = 0;
-    let scrollWrites = 0;
-    const rectOf = (top: number, height: number) => ({ top, height, bottom: top + height, left: 0, width: 300, right: 300, x: 0, y: top, toJSON: () => ({}) });
     const proto = Element.prototype;
     const gbcr = proto.getBoundingClientRect;
     proto.getBoundingClientRect = function (this: Element) {
       reads++;
-      if (this.classList.contains("pv-graph")) return rectOf(0, PANE_H) as DOMRect;
-      const name = this.getAttribute("data-name");
-      const k = name?.startsWith("node_") ? Number(name.slice(5)) : NaN;
-      return (isFinite(k) ? rectOf(8 + k * 40 - scroll, 24) : rectOf(0, 0)) as DOMRect;
+      return gbcr.call(this);
     };
     restore.push(() => (proto.getBoundingClientRect = gbcr));
-    for (const prop of ["clientWidth", "clientHeight", "offsetWidth", "offsetHeight"] as const) {
-      const d = Object.getOwnPropertyDescriptor(proto, prop) ?? Object.getOwnPropertyDescriptor(HTMLElement.prototype, prop);
-      if (!d?.get) continue;
+    for (const prop of ["clientWidth", "clientHeight", "offsetWidth", "offsetHeight", "scrollTop", "scrollLeft"] as const) {
       const owner = Object.getOwnPropertyDescriptor(proto, prop) ? proto : HTMLElement.prototype;
+      const d = Object.getOwnPropertyDescriptor(owner, prop);
+      if (!d?.get) continue;
       Object.defineProperty(owner, prop, { ...d, get(this: Element) { reads++; return d.get!.call(this); } });
       restore.push(() => Object.defineProperty(owner, prop, d));
     }
 
-    const v = await open(bigPayload(200, NODES), { step: 0 });
+    const host = document.createElement("div");
+    document.body.appendChild(host);
+    const v = createViewer(host, payload, { layout, step: 0 });
+    viewers.push(v);
+    await v.whenReady();
+    // the pane's viewport (the holder the graph is drawn and scrolled in): 600 × 400 px, then
+    // smaller; its scroll position as the browser keeps it (clamped to the drawing)
     const pane = v.root.querySelector<HTMLElement>(".pv-graph")!;
-    const maxScroll = NODES * 40 + 16 - PANE_H;
-    Object.defineProperty(pane, "scrollTop", {
-      get: () => {
-        reads++;
-        return scroll;
-      },
-      set: (x: number) => {
-        scrollWrites++;
-        scroll = Math.max(0, Math.min(maxScroll, x));
-      },
-    });
-    Object.defineProperty(pane, "scrollLeft", { get: () => 0, set: () => undefined });
-    // the pane got its size: the viewer measures then (the layout is fresh in this callback)
-    const ro = observers.find((o) => o.targets.includes(pane))!;
-    ro.cb([{ target: pane } as unknown as ResizeObserverEntry], ro as unknown as ResizeObserver);
-    reads = 0;
+    const holder = pane.querySelector<HTMLElement>(".pv-graph-holder")!;
+    const svg = () => holder.querySelector<SVGSVGElement>("svg")!;
+    const px = (x: string) => parseFloat(x) || 0;
+    let paneW = 600;
+    let paneH = 400;
+    let scroll = { top: 0, left: 0 };
+    let pans = 0;
+    const axis = (prop: "scrollTop" | "scrollLeft", side: "top" | "left", size: () => number, drawn: () => number) =>
+      Object.defineProperty(holder, prop, {
+        configurable: true,
+        get: () => {
+          reads++;
+          return scroll[side];
+        },
+        set: (x: number) => {
+          const to = Math.max(0, Math.min(Math.max(0, drawn() - size()), x));
+          if (to !== scroll[side]) pans++;
+          scroll = { ...scroll, [side]: to };
+        },
+      });
+    axis("scrollTop", "top", () => paneH, () => px(svg().style.height));
+    axis("scrollLeft", "left", () => paneW, () => px(svg().style.width));
+    Object.defineProperty(holder, "clientWidth", { configurable: true, get: () => (reads++, paneW) });
+    Object.defineProperty(holder, "clientHeight", { configurable: true, get: () => (reads++, paneH) });
+    const resize = () => {
+      const ro = observers.find((o) => o.targets.includes(pane))!;
+      ro.cb([{ target: pane } as unknown as ResizeObserverEntry], ro as unknown as ResizeObserver);
+    };
+    /** The active node's box in the pane, px, as drawn: the SVG's scale and margins, less the
+     *  pane's scroll position. */
+    const activeBox = () => {
+      const name = (JSON.parse(v.root.getAttribute("data-active") ?? "[]") as string[])[0];
+      const k = Number(name.slice(5));
+      const st = svg().style;
+      const scale = px(st.width) / VB_W;
+      const top = (8 + k * 40) * scale + px(st.marginTop) - scroll.top;
+      const left = 20 * scale + px(st.marginLeft) - scroll.left;
+      return { name, top, left, bottom: top + 24 * scale, right: left + 200 * scale, scale };
+    };
+    const inView = (b: ReturnType<typeof activeBox>) => b.top >= 0 && b.left >= 0 && b.bottom <= paneH && b.right <= paneW;
+    // the pane got its size: the viewer measures it then (the layout is fresh in this callback)
+    resize();
+    const opened = activeBox();
+    expect(opened.scale).toBeGreaterThanOrEqual(0.6); // readable: a tall graph is not shrunk to fit
+    expect(px(svg().style.height)).toBeGreaterThan(paneH); // so stepping down the chain must pan
 
     let layoutReads = 0;
     for (let i = 0; i < 150; i++) {
-      const writesBefore = scrollWrites;
       reads = 0;
       key(v, "ArrowRight");
-      // reading the scroll position back right after writing it is free (the layout is fresh)
-      layoutReads += reads - (scrollWrites > writesBefore ? 1 : 0);
-      const active = JSON.parse(v.root.getAttribute("data-active") ?? "[]") as string[];
-      const k = Number(active[0].slice(5));
-      const top = 8 + k * 40 - scroll;
-      expect(top >= 0 && top + 24 <= PANE_H, `node_${k} at ${top} (scroll ${scroll})`).toBe(true);
+      layoutReads += reads;
+      const b = activeBox();
+      expect(inView(b), `${b.name} at ${JSON.stringify(b)} in a ${paneW}×${paneH} pane`).toBe(true);
+      expect(b.scale).toBe(opened.scale); // stepping keeps the zoom
     }
     expect(layoutReads).toBe(0);
-    expect(scrollWrites).toBeGreaterThan(10);
+    // it pans only when the node leaves the view: a pan shows about ten nodes ahead
+    expect(pans).toBeGreaterThan(10);
+    expect(pans).toBeLessThan(60);
     expect(v.root.getAttribute("data-layouts")).toBe("1");
 
-    // after a resize the boxes are measured again, in the observer's callback
+    // a smaller pane: measured once, in the observer's callback, and the node stays in view
+    paneW = 500;
+    paneH = 150;
     reads = 0;
-    ro.cb([{ target: pane } as unknown as ResizeObserverEntry], ro as unknown as ResizeObserver);
-    expect(reads).toBeGreaterThan(NODES);
+    resize();
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThan(10);
+    const after = activeBox();
+    expect(inView(after), `${after.name} at ${JSON.stringify(after)} after a resize`).toBe(true);
     reads = 0;
-    key(v, "ArrowRight");
-    expect(reads).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 20; i++) {
+      key(v, "ArrowRight");
+      const b = activeBox();
+      expect(inView(b), `${b.name} at ${JSON.stringify(b)} in the smaller pane`).toBe(true);
+    }
+    expect(reads).toBe(0);
   });
 
   it("turns the colour transitions off while stepping quickly", async () => {

@@ -149,7 +149,11 @@ export class Viewer {
     });
     if (typeof ResizeObserver !== "undefined") {
       this.ro = new ResizeObserver((entries) => {
-        if (entries.some((e) => e.target === this.graph.el)) this.graph.resized();
+        if (entries.some((e) => e.target === this.graph.el)) {
+          // a re-fit shows the top of a tall graph: the step's active node is brought back
+          this.graph.resized();
+          this.graph.reveal(this.currentStep()?.tasks?.[0]?.name);
+        }
         this.onResize();
       });
       this.ro.observe(this.root);
