@@ -236,8 +236,26 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     viewer.expect(step=forked["step"])
     assert root.locator(".pv-tl-col.pv-current").get_attribute("data-branch") == "1"
     expect(root.locator(".pv-step-label")).to_contain_text("branch 1")
-    old_last = root.locator('.pv-tl-col[data-branch="0"]').last
-    old_last.click()
+    # the timeline is a tree: it draws the fork's path (the steps it shares with the old
+    # branch up to step 1, then its own), so the old branch's last step is not on screen: the
+    # branch switch on the fork's first column goes to the old branch, End to its last step
+    cols = root.locator(".pv-timeline .pv-tl-col")
+    assert cols.evaluate_all("els => els.map(e => e.dataset.branch)") == ["0", "0", "0", "1", "1", "1"]
+    switch = root.locator(".pv-tl-col.pv-fork .pv-tl-switch")
+    expect(switch).to_have_attribute("data-branches", "2/2")
+    switch.locator("button").first.click()
+    viewer.expect(step=2)
+    expect(root.locator(".pv-step-label")).not_to_contain_text("branch")
+    assert cols.evaluate_all("els => els.map(e => e.dataset.branch)") == ["0"] * 5
+    root.focus()
+    page.keyboard.press("End")  # the old branch's end, not the fork's
+    viewer.expect(step=3)
+    page.keyboard.press("ArrowRight")  # and no further: the fork is another branch
+    viewer.expect(step=3)
+    assert root.locator(".pv-tl-col.pv-current").get_attribute("data-branch") == "0"
+    page.keyboard.press("ArrowLeft")
+    viewer.expect(step=2)
+    cols.last.click()  # the old branch's last column
     viewer.expect(step=3)
     expect(root.locator(".pv-step-label")).not_to_contain_text("branch")
     assert nb.run_until(5, "3") == "3"  # the widget's step follows the view
