@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             "-p",
             "pregel_viz.pytest_plugin",
             f"--pregel-viz-dir={logs}",
-            f"--pregel-viz-report={report}",
+            f"--pregel-viz-json={report}",
         ],
     }
     runs: dict[str, tuple[int, dict[str, str], float, str]] = {}

@@ -624,7 +624,7 @@ def _pytest_in(
 
 def test_pytest_plugin_records_and_checks_every_log(tmp_path: Path) -> None:
     logs, report = tmp_path / "logs", tmp_path / "report.json"
-    proc = _pytest_in(tmp_path, f"--pregel-viz-dir={logs}", f"--pregel-viz-report={report}")
+    proc = _pytest_in(tmp_path, f"--pregel-viz-dir={logs}", f"--pregel-viz-json={report}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "pregel-viz" in proc.stdout
     assert "3 logs written, all load" in proc.stdout
