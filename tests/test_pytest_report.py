@@ -98,6 +98,7 @@ class _Links(HTMLParser):
         self.scripts = 0
         self.text: list[str] = []
         self.rows: list[str] = []  # the text of each test cell, in order
+        self._in_test = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script":
@@ -114,7 +115,7 @@ class _Links(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
-        if getattr(self, "_in_test", False):
+        if self._in_test:
             self.rows[-1] += data
 
 
