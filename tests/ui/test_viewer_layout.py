@@ -251,12 +251,13 @@ def test_a_list_append_shows_its_new_items(window: Any, pages: dict[str, Path]) 
         window.keyboard.press("ArrowRight")
     viewer.expect(step=2)  # tools ran: a ToolMessage appended, and two sections
     row = window.locator('.pv-state-table tr[data-key="messages"]')
-    expect(row.locator(".pv-append-head")).to_have_text("+ 1 appended (3 items now)")
-    item = row.locator(".pv-append-item")
+    # a list of messages shows the conversation, its new message marked (test_conversation.py)
+    expect(row.locator(".pv-convo-head")).to_have_text("+ 1 new (3 messages now)")
+    item = row.locator(".pv-msg-new")
     expect(item).to_have_count(1)
-    expect(item).to_contain_text("ToolMessage")
-    expect(item).to_contain_text("result for query 1: three documents")
-    assert item.locator(".pv-append-mark").inner_text() == "+"
+    expect(item.locator(".pv-msg-role")).to_have_text("tool")
+    expect(item.locator(".pv-msg-body")).to_have_text("result for query 1: three documents")
+    assert item.locator(".pv-msg-change").inner_text() == "+ new"
     assert item.is_visible()
     assert row.locator("details.pv-was:not(.pv-append-all)").count() == 0
     sections = window.locator('.pv-state-table tr[data-key="sections"] .pv-append-item')

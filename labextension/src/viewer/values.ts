@@ -4,27 +4,12 @@
 // Containers that are not small render collapsed (<details>) and build their children only
 // when first opened, so a huge state costs nothing until looked at.
 
+import { isMessageList, renderConversation } from "./conversation";
 import { h } from "./dom";
+import { CYCLE, isObject, isTagged, type Obj, sameValue, shortType, TRUNCATED } from "./json";
 import type { Json } from "./types";
 
-export const TRUNCATED = "pregel_viz.truncated";
-export const CYCLE = "pregel_viz.cycle";
-
-type Obj = { [key: string]: Json };
-
-export function isObject(v: Json | undefined): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function isTagged(v: Json | undefined): v is Obj & { $type: string } {
-  return isObject(v) && typeof v.$type === "string";
-}
-
-/** "langgraph.types.Send" → "Send" */
-export function shortType(t: string): string {
-  const i = t.lastIndexOf(".");
-  return i >= 0 && i < t.length - 1 ? t.slice(i + 1) : t;
-}
+export { CYCLE, isObject, isTagged, sameValue, shortType, TRUNCATED };
 
 const INLINE_BUDGET = 60;
 const LONG_STRING = 120;
@@ -107,11 +92,31 @@ function truncatedText(v: Obj): string {
 export interface RenderOptions {
   /** open the top container (when it is not inline) */
   open?: boolean;
+  /** the value this one replaced (the previous step's): a list of LangChain messages then shows
+   *  which messages are new, replaced or removed */
+  before?: Json;
 }
 
-/** Render any value as a tree of elements (text only). */
+/** The lists appendedCount last compared, when they are messages and not an append. The side
+ *  panel asks appendedCount about a changed state key and, when it is not an append, renders
+ *  the new value next: that value then shows its diff by message id against the list it
+ *  replaced. Taken (or dropped) by the next renderValue / renderAppended call. */
+let compared: { before: Json[]; after: Json[] } | null = null;
+
+/** Render any value as a tree of elements (text only). A list of LangChain messages renders as
+ *  a conversation (conversation.ts). */
 export function renderValue(v: Json | undefined, opts: RenderOptions = {}): HTMLElement {
+  const pair = compared;
+  compared = null;
+  if (Array.isArray(v) && isMessageList(v)) {
+    const before = opts.before !== undefined ? opts.before : pair && pair.after === v ? pair.before : undefined;
+    return conversation(v, Array.isArray(before) ? before : null);
+  }
   return render(v, 0, opts.open ?? false);
+}
+
+function conversation(list: Json[], before: Json[] | null): HTMLElement {
+  return renderConversation(list, { before, raw: (m) => render(m, 0, true) });
 }
 
 function render(v: Json | undefined, depth: number, open: boolean): HTMLElement {
@@ -120,7 +125,7 @@ function render(v: Json | undefined, depth: number, open: boolean): HTMLElement 
   if (typeof v === "boolean") return h("span", { class: "pv-v pv-v-bool" }, String(v));
   if (typeof v === "number") return h("span", { class: "pv-v pv-v-num" }, String(v));
   if (typeof v === "string") return renderString(v);
-  if (Array.isArray(v)) return renderContainer(v, depth, open, "array");
+  if (Array.isArray(v)) return isMessageList(v) ? conversation(v, null) : renderContainer(v, depth, open, "array");
   if (isTagged(v)) return renderTagged(v, depth, open);
   return renderContainer(v, depth, open, "object");
 }
@@ -305,36 +310,28 @@ function renderTagged(v: Obj & { $type: string }, depth: number, open: boolean):
   return renderContainer(v, depth, open, "object");
 }
 
-/** Whether two values are the same JSON (deep; key order ignored). */
-export function sameValue(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
-    return true;
-  }
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!(k in b) || !sameValue(a[k], b[k])) return false;
-  return true;
-}
-
 /** How many items `after` appended to `before`: both lists, `after` longer and starting with
  *  every item of `before` (a reducer's append, add_messages adding new messages). 0 when it is
  *  not an append (items replaced, removed or reordered, or not lists). */
 export function appendedCount(before: Json | undefined, after: Json | undefined): number {
-  if (!Array.isArray(before) || !Array.isArray(after) || after.length <= before.length) return 0;
-  for (let i = 0; i < before.length; i++) if (!sameValue(before[i], after[i])) return 0;
-  return after.length - before.length;
+  compared = null;
+  if (!Array.isArray(before) || !Array.isArray(after)) return 0;
+  let grew = after.length > before.length;
+  for (let i = 0; grew && i < before.length; i++) if (!sameValue(before[i], after[i])) grew = false;
+  if (grew) return after.length - before.length;
+  if (isMessageList(after)) compared = { before, after };
+  return 0;
 }
 
 /** Appended items shown at once; the rest behind a toggle (a 60-way fan-out appends 60). */
 const APPENDED_SHOWN = 10;
 
 /** A list that grew by appends: its new items, each open and readable, marked "+", then the
- *  whole list collapsed. `start` is the index of the first new item. */
+ *  whole list collapsed. `start` is the index of the first new item. A list of LangChain
+ *  messages shows the whole conversation instead, its new messages marked "+ new". */
 export function renderAppended(list: Json[], start: number): HTMLElement {
+  compared = null;
+  if (isMessageList(list)) return conversation(list, list.slice(0, start));
   const added = list.length - start;
   const item = (i: number): HTMLElement =>
     h(
