@@ -299,6 +299,7 @@ describe("ranked differences", () => {
     cmp.rows[1].differences = [
       { step: 0, kind: "values", rank: "values", details: "after the step, x is 1 in A but 2 in B.", a: { x: 1, [XSS_KEY]: XSS_VALUE }, b: { x: 2 }, subgraph: "" },
     ];
+    cmp.rows[1].nodes = [["node_0"], ["node_0"]]; // what differing_nodes gives: the nodes whose values differ
     cmp.rows[3].kind = "tasks";
     cmp.rows[4].kind = "writes";
     cmp.rows[6].kind = "tasks";
@@ -314,8 +315,23 @@ describe("ranked differences", () => {
     const tally = Array.from(v.root.querySelectorAll(".pv-compare-tally-item")).map((e) => e.textContent);
     expect(tally).toEqual(["2 steps: other tasks or routes", "1 step: other writes", "1 step: values only"]);
     // the value-only row: its differences lighter, and the state table compares A with B
+    expect(marked(v, 0).length).toBeGreaterThan(0); // a row of other tasks marks its nodes
     v.setRow(1);
     expect(v.root.querySelector(".pv-compare-diff")!.classList.contains("pv-compare-rank-values")).toBe(true);
+    // its nodes did the same things on both sides: none is outlined as if it had not
+    expect([marked(v, 0), marked(v, 1)]).toEqual([[], []]);
+    expect(v.viewers[0].root.getAttribute("data-compare-nodes")).toBe("[]");
+    // nor when a side is moved alone onto that row
+    (v.root.querySelector(".pv-compare-link-box") as HTMLInputElement).click();
+    v.setRow(3);
+    v.viewers[0].setPosition({ step: 0 });
+    key(v.viewers[0].root, "ArrowLeft");
+    key(v.viewers[0].root, "ArrowRight");
+    expect(step(v, 0)).toBe("0");
+    expect(side(v, 0).classList.contains("pv-compare-detached")).toBe(true);
+    expect(marked(v, 0)).toEqual([]);
+    (v.root.querySelector(".pv-compare-link-box") as HTMLInputElement).click();
+    v.setRow(1);
     const table = v.root.querySelector("table.pv-compare-state")!;
     const cells = Array.from(table.querySelectorAll("tbody tr")).map((tr) => Array.from(tr.children).map((c) => c.textContent));
     expect(cells).toEqual([

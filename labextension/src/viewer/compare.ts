@@ -3,7 +3,8 @@
 // document). The shared control moves both viewers, each to its side's step of the row; a side
 // without that step stays on its nearest step and is marked missing. The nodes that differ in
 // the row are marked on each side (class pv-compare-diff on their <g>, added through the viewer's
-// DOM only: the viewer restyles its own classes and leaves others alone).
+// DOM only: the viewer restyles its own classes and leaves others alone); a value-only row marks
+// none, since the same tasks ran and wrote the same on both sides.
 //
 // Differing rows are ranked (pregel_viz.compare): other tasks or routes, then other writes,
 // then values only; the first divergence is the first row of the highest rank, and value-only
@@ -338,6 +339,12 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
     return rowOfStep[k].get(p.step);
   }
 
+  /** The nodes to outline on side k at row i: the row's differing nodes, none on a value-only
+   *  row (its nodes did the same things; only the values they left differ). */
+  function markedNodes(i: number, k: Side): string[] {
+    return ranks[i] === "values" ? [] : rows[i].nodes[k];
+  }
+
   function markNodes(k: Side, names: string[]): void {
     marked[k] = names;
     const v = viewers[k];
@@ -358,7 +365,7 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
     const r = rows[row];
     if (!detached[k] && r) {
       missing = !r.at[k];
-      names = r.nodes[k];
+      names = markedNodes(row, k);
       differs = !r.same;
       const other = labels[k ? 0 : 1];
       note = missing
@@ -371,7 +378,7 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
     } else {
       const i = onSideRow(k, p);
       if (i !== undefined) {
-        names = rows[i].nodes[k];
+        names = markedNodes(i, k);
         differs = !rows[i].same;
         note = `step ${p.step} (moved alone)`;
       } else note = p.ns !== sideInfo[k].ns ? "in a subgraph run (not compared here)" : `step ${p.step} (not in the comparison)`;
