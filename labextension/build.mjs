@@ -1,6 +1,7 @@
 // npm run build:viewer (the first half of `npm run build`): one ESM file for every host.
 //   src/hosts/bundle.ts → ../pregel_viz/static/viewer.js  (minified, es2020, WASM Graphviz inlined)
-//   src/viewer/style.css + compare.css → ../pregel_viz/static/viewer.css (also inlined in viewer.js)
+//   src/viewer/style.css + calls.css + conversation.css + compare.css → ../pregel_viz/static/viewer.css
+//   (also inlined in viewer.js)
 //   the same viewer.js → lib/pregel-viewer.js, which the JupyterLab extension (src/lab/, built by
 //   `npm run build:lab`) loads as a lazy chunk: one build of the viewer core for all hosts.
 // The output must load from a blob: URL: no import.meta, no dynamic chunks (checked below).
@@ -30,7 +31,7 @@ await build({
 });
 writeFileSync(
   resolve(out, "viewer.css"),
-  ["src/viewer/style.css", "src/viewer/compare.css"].map((f) => readFileSync(resolve(here, f), "utf8")).join("\n"),
+  ["src/viewer/style.css", "src/viewer/calls.css", "src/viewer/conversation.css", "src/viewer/compare.css"].map((f) => readFileSync(resolve(here, f), "utf8")).join("\n"),
 );
 
 const js = readFileSync(resolve(out, "viewer.js"), "utf8");

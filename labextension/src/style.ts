@@ -1,10 +1,16 @@
 // Put the viewer's CSS in the document once. The bundle carries the CSS text (esbuild's text
 // loader), so a host needs only viewer.js; a host that already links viewer.css keeps its
 // own copy (detected through the --pv-css / --pv-compare-css custom properties the stylesheets set;
-// build.mjs writes both into viewer.css).
+// build.mjs writes them all into viewer.css).
 
+import callsCss from "./viewer/calls.css";
 import compareCss from "./viewer/compare.css";
-import css from "./viewer/style.css";
+import conversationCss from "./viewer/conversation.css";
+import styleCss from "./viewer/style.css";
+
+/** The viewer's styles: style.css, then the calls' (calls.css) and the conversations'
+ *  (conversation.css). */
+const css = `${styleCss}\n${callsCss}\n${conversationCss}`;
 
 function inject(el: HTMLElement, text: string, mark: string, scopeClass: string, probeName: string): void {
   const doc = el.ownerDocument;

@@ -1,5 +1,6 @@
 // Plain-text descriptions of a step and its tasks (the side panel's sentences).
 
+import { stepTotals, totalsText } from "./calls";
 import { formatError, formatVersion, joinList, preview } from "./format";
 import type { StepDoc, TaskDoc } from "./types";
 
@@ -160,4 +161,11 @@ export function taskDuration(t: TaskDoc): number | null {
   const start = a[0].start;
   const end = a[a.length - 1].end;
   return start === null || end === null || start === undefined || end === undefined ? null : end - start;
+}
+
+/** The calls the step's tasks made, in one line: "2 model calls, 147 → 30 tokens, 1.2 s; 2 tool
+ *  calls". "" when they made none, or when the run did not record them (a rebuilt run). */
+export function stepCallsText(step: StepDoc): string {
+  const t = stepTotals(step);
+  return t ? totalsText(t) : "";
 }

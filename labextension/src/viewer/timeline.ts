@@ -1,8 +1,10 @@
 // The timeline: a Gantt chart with one column per step entry and, inside a column, one lane
 // per task and one bar per attempt (retries are separate bars on the same lane, failed ones
-// red). Tasks of one superstep run in parallel, so their lanes start together: a bar's length is
-// its duration, against the longest task of the step. A step with more tasks than lanes shows
-// them all as a compact stacked band with a count, which expands the timeline.
+// red), with the calls made inside the task (model, tool, chain...) as thin bars within its
+// bar, placed by time, one colour per kind. Tasks of one superstep run in parallel, so their
+// lanes start together: a bar's length is its duration, against the longest task of the step.
+// A step with more tasks than lanes shows them all as a compact stacked band with a count,
+// which expands the timeline (its thin lanes draw no calls).
 //
 // A forked thread is drawn as a tree: the columns are the path of the current entry's branch
 // (root to leaf), and where branches leave one checkpoint, the first column after it carries a
@@ -11,6 +13,7 @@
 // builds only the column that enters the window; the width comes from the host (setWidth), so
 // rendering reads no layout. Clicking a column selects its step, never a task.
 
+import { callTip, callTree, flatten, kindClass } from "./calls";
 import { h } from "./dom";
 import { formatDuration, formatError, formatTime } from "./format";
 import { lineage } from "./model";
@@ -27,11 +30,23 @@ export interface GanttBar {
   error: string;
 }
 
+/** A call made inside the task (calls.ts), placed like the task's bars. */
+export interface GanttCall {
+  x0: number;
+  x1: number;
+  kind: string; // model | tool | retriever | chain
+  depth: number;
+  failed: boolean;
+  tip: string;
+}
+
 export interface GanttLane {
   taskId: string;
   name: string;
   status: string;
   bars: GanttBar[];
+  /** the calls made inside the task, parents before their children (empty when none) */
+  calls: GanttCall[];
 }
 
 export interface GanttColumn {
@@ -90,7 +105,16 @@ export function ganttColumn(step: StepDoc, index: number, forkOf: number | null 
           error: formatError(a.error),
         }))
       : [{ x0: 0, x1: 1, status: "untimed", start: null, end: null, attempt: 0, error: formatError(t.error) }];
-    return { taskId: t.id, name: t.name, status: t.status, bars };
+    const calls: GanttCall[] = [];
+    if (t.calls?.length && from !== null) {
+      for (const n of flatten(callTree(t.calls))) {
+        const c = n.call;
+        if (typeof c.start !== "number") continue;
+        const x0 = pos(c.start, 0);
+        calls.push({ x0, x1: Math.max(x0, pos(typeof c.end === "number" ? c.end : null, 1)), kind: kindClass(c.kind), depth: n.depth, failed: c.status === "error", tip: callTip(c) });
+      }
+    }
+    return { taskId: t.id, name: t.name, status: t.status, bars, calls };
   });
   return { index, step: step.step, branch: step.branch ?? 0, forkOf, t0: timed ? t0 : null, t1: timed ? t1 : null, lanes };
 }
@@ -416,6 +440,19 @@ export class Timeline {
             title: tip,
           }),
         );
+      }
+      // the calls inside the task: thin bars within its bar (not in a band of thin lanes)
+      if (!band && lane.calls.length) {
+        row.classList.add("pv-tl-has-calls");
+        for (const k of lane.calls) {
+          row.appendChild(
+            h("div", {
+              class: `pv-tl-call pv-tl-call-${k.kind}${k.depth ? " pv-tl-call-nested" : ""}${k.failed ? " pv-tl-call-failed" : ""}`,
+              style: `left:${(k.x0 * 100).toFixed(2)}%;width:calc(${Math.max(0, (k.x1 - k.x0) * 100).toFixed(2)}% + 1px)`,
+              title: `${lane.name} › ${k.tip}`,
+            }),
+          );
+        }
       }
       body.appendChild(row);
       rows.push(row);
