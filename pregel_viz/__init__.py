@@ -16,6 +16,7 @@ The public API, by stage:
   (:class:`Narration`);
 * compare: :func:`compare`, :func:`compare_fork`, :func:`branches` (:class:`Comparison`,
   :class:`Divergence`), :func:`compare_view`, :func:`fork_view` (:class:`CompareDebugger`);
+* test: :func:`trace` (a canonical text of a run), ``pregel_viz.testing`` (syrupy snapshots);
 * live: :func:`debug` (:class:`LiveDebugger`), ``%load_ext pregel_viz`` for ``%pregel``.
 """
 
@@ -28,6 +29,7 @@ from ._version import __version__
 from .analysis.compare import Comparison, Divergence, branches, compare, compare_fork
 from .analysis.export import run_to_dict, summary
 from .analysis.narrate import Narration, narrate
+from .analysis.trace import trace
 from .errors import (
     CorruptLogError,
     LogFormatError,
@@ -152,4 +154,5 @@ __all__ = [
     "show",
     "summary",
     "to_html",
+    "trace",
 ]

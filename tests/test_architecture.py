@@ -151,7 +151,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("recorder and views", ("recorder", "views")),
     (
         "applications",
-        ("", "__main__", "cli", "magic", "server", "pytest_plugin", "demo", "notebook"),
+        ("", "__main__", "cli", "magic", "server", "pytest_plugin", "demo", "notebook", "testing"),
     ),
 ]
 INDEPENDENT = ("recorder", "views")

@@ -174,6 +174,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_trace(args: argparse.Namespace) -> int:
+    from ..analysis.trace import trace
+
+    _out(trace(_load(args.file), exclude=args.exclude or ()).removesuffix("\n"))
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     doc = _load(args.file).to_dict()
     text = json.dumps(doc, indent=args.indent, ensure_ascii=False)
@@ -243,6 +250,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if label_a == label_b:
         label_a = f"{args.a}:{args.thread_a or run_a.thread.thread_id}"
         label_b = f"{args.b}:{args.thread_b or run_b.thread.thread_id}"
+    if args.trace:
+        return _trace_diff(run_a, run_b, (label_a, label_b), args.exclude or ())
     kwargs: dict[str, Any] = {
         "thread_a": args.thread_a,
         "thread_b": args.thread_b,
@@ -266,6 +275,24 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         print(f"wrote {args.html}", file=sys.stderr)
     _out(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if args.json else result.text())
     return 0 if result.identical else 1
+
+
+def _trace_diff(run_a: Any, run_b: Any, labels: tuple[str, str], exclude: Sequence[str]) -> int:
+    """The two runs' traces compared: where they first differ, then the unified diff."""
+    import difflib
+
+    from ..analysis.trace import explain_difference, trace
+
+    a, b = trace(run_a, exclude=exclude), trace(run_b, exclude=exclude)
+    if a == b:
+        _out("the traces are identical")
+        return 0
+    lines = list(explain_difference(a, b, labels))
+    diff = difflib.unified_diff(
+        a.splitlines(), b.splitlines(), fromfile=labels[0], tofile=labels[1], lineterm=""
+    )
+    _out("\n".join([*lines, "", *diff]))
+    return 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -333,6 +360,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.set_defaults(func=_cmd_info)
 
+    p = sub.add_parser(
+        "trace", help="print a .pregel log as a canonical text, the same for the same behaviour"
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATH",
+        help="leave out a state key or a path in it (messages.*.id); may be repeated",
+    )
+    p.set_defaults(func=_cmd_trace)
+
     p = sub.add_parser("export", help="print a .pregel log as one JSON document")
     p.add_argument("file")
     p.add_argument("--format", choices=["json"], default="json")
@@ -377,6 +416,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--html",
         metavar="OUT.html",
         help="also write a self-contained page showing the two runs side by side",
+    )
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="compare the runs' traces (pregel-viz trace): the first step that differs, then a "
+        "unified diff",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATH",
+        help="with --trace: leave out a state key or a path in it; may be repeated",
     )
     p.set_defaults(func=_cmd_diff)
 
