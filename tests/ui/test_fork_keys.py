@@ -1,0 +1,70 @@
+"""A forked thread stepped by keys on the standalone HTML page, in headless Chromium: ← and →,
+Home and End follow the branch shown (the path the timeline draws) and never jump into another
+branch; the timeline's branch switch changes branch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import forked_run
+from playwright.sync_api import expect
+from viewer_driver import ViewerDriver
+
+pytestmark = pytest.mark.ui
+
+
+def _cols(page: Any) -> list[int]:
+    return [
+        int(x)
+        for x in page.locator(".pv-timeline .pv-tl-col").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-index'))"
+        )
+    ]
+
+
+def test_keys_follow_the_branch_shown(page: Any, tmp_path: Path) -> None:
+    run = forked_run()
+    numbers = run.thread.root.branch_numbers()
+    fork_first = next(i for i, (_, of) in enumerate(numbers) if of is not None)
+    point = numbers[fork_first][1]
+    assert point is not None
+    parent = [i for i, (b, _) in enumerate(numbers) if b == 0]
+    fork = [*range(point + 1), *range(fork_first, len(numbers))]
+    # the parent branch is recorded first: its last entry comes right before the fork's first
+    assert parent[-1] == fork_first - 1
+    path = tmp_path / "fork.html"
+    run.to_html(path)
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.goto(path.as_uri())
+    root = page.locator(".pregel-viewer")
+    viewer = ViewerDriver(root)
+    viewer.wait_ready()
+    root.focus()
+
+    def press(key: str, index: int) -> None:
+        page.keyboard.press(key)
+        viewer.expect(index=index)
+
+    press("Home", 0)
+    press("End", parent[-1])  # the parent branch's end
+    press("ArrowRight", parent[-1])  # → stays: the fork is another branch
+    assert _cols(page) == parent
+    expect(root.locator(".pv-toolbar .pv-next-btn")).to_be_disabled()
+    # the switch goes to the fork; ← and → then pass its fork point along the fork
+    root.locator(".pv-tl-switch button").last.click()
+    viewer.expect(index=fork_first)
+    assert _cols(page) == fork
+    root.focus()
+    press("ArrowLeft", point)
+    press("ArrowLeft", point - 1)
+    press("ArrowRight", point)
+    press("ArrowRight", fork_first)  # still the fork: not the parent's next entry
+    press("End", fork[-1])
+    press("Home", 0)
+    press("End", fork[-1])
+    assert _cols(page) == fork
+    expect(root.locator(".pv-step-label")).to_contain_text("branch 1")
+    page.screenshot(path=str(tmp_path / "fork-keys.png"))
+    assert page.errors == []
