@@ -10,9 +10,10 @@ channels' classes and values before and after the step, attempts, interrupts, th
 The result is plain data (:meth:`Narration.to_dict`), ready for a viewer pane.
 
 The package: ``_steps`` tells a superstep in order, from ``_tasks`` (why each task ran, what it
-did), ``_channels`` (the table of channel classes: how each combines a step's writes) and
-``_barriers`` (the branch and join channels of edges); they read ``_context`` (the channel
-descriptions, earlier supersteps, calls) and phrase with ``_values`` and ``_words``.
+did), ``_calls`` (the model, tool and retriever calls made inside a task), ``_channels`` (the
+table of channel classes: how each combines a step's writes) and ``_barriers`` (the branch and
+join channels of edges); they read ``_context`` (the channel descriptions, earlier supersteps,
+the graph's calls) and phrase with ``_values`` and ``_words``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from typing import Any
 
 from ...events import spec_key
 from ...model import Namespace, Run, Superstep, Thread
+from ._calls import (
+    answer_text,
+    content_text,
+    describe_call,
+    model_name,
+    tool_calls_text,
+    tool_result,
+)
 from ._context import CallMap, Context
 from ._steps import tell
 from ._values import describe_value
@@ -31,10 +40,16 @@ from ._words import AUTO_THREAD
 __all__ = [
     "Narration",
     "StepNarration",
+    "answer_text",
+    "content_text",
+    "describe_call",
     "describe_value",
+    "model_name",
     "narrate",
     "narrate_run",
     "narrate_superstep",
+    "tool_calls_text",
+    "tool_result",
 ]
 
 NO_STEPS = "No supersteps recorded."

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ...events import BRANCH_TO, END, JOIN, PREVIOUS, RETURN, START, TASKS, is_internal_channel
 from ...model import Attempt, Superstep, Task
 from ._barriers import join_names, join_target
+from ._calls import call_story, calls_of, calls_summary, send_arg
 from ._context import Context, attempts_of, is_call, recovered
 from ._values import show
 from ._words import count, first_line, listing, short_channel, times, unique, writer_names
@@ -107,7 +108,11 @@ def _push_reasons(s: Superstep) -> list[str]:
             sends.setdefault((task.name, task.sent_by or "?"), []).append(task)
     for (name, sender), tasks in sends.items():
         who = "the input" if sender == "(input)" else sender
-        args = [show(t.input) for t in tasks if t.input is not None and bool(t.input) is not False]
+        args = [
+            send_arg(t.input) or show(t.input)
+            for t in tasks
+            if t.input is not None and bool(t.input) is not False
+        ]
         shown = f" (with {listing(args[:4])}{', …' if len(args) > 4 else ''})" if args else ""
         if len(tasks) == 1:
             out.append(f"{name} ran because {who} sent it a Send{shown}.")
@@ -147,6 +152,9 @@ def task_stories(s: Superstep, ctx: Context) -> list[str]:
             if shape not in told:
                 told.add(shape)
                 out.append(_shape_story(shapes[shape], shape))
+                spans = [c for t in shapes[shape] for c in calls_of(t)]
+                if spans:
+                    out.append(calls_summary("They", spans))
         elif len(tasks) > _GROUP:
             out.extend(_group_story(name, tasks, s, ctx))
         else:
@@ -191,6 +199,7 @@ def _task_story(task: Task, s: Superstep, ctx: Context) -> list[str]:
     attempts = attempts_of(task)
     label = task.name
     out.extend(_attempt_story(task, attempts, ctx))
+    out.extend(call_story(task))
     if task.error is not None and not recovered(task):
         err = task.error
         out.append(f"{label} failed with {err.get('type')}: {first_line(err.get('message'))}.")
@@ -242,6 +251,9 @@ def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: Context) -> li
                 parts.append(f"{verb} {listed}")
             parts.extend(tails)
             out.append(f"The {n} {name} tasks {'; '.join(parts)}.")
+        spans = [c for t in plain for c in calls_of(t)]
+        if spans:
+            out.append(calls_summary(f"The {n} {name} tasks", spans))
     return out
 
 

@@ -77,3 +77,14 @@ def short_channel(channel: str) -> str:
         if len(names) > 3:
             return f"join:{names[0]}+{names[1]}+…+{names[-1]}:{':'.join(parts[2:])}"
     return channel
+
+
+def seconds(s: float) -> str:
+    """A duration as a sentence gives it: ``0.01 s``, ``1.2 s``, ``14 s`` (``<0.01 s``)."""
+    if s < 0.01:
+        return "<0.01 s"
+    if s < 1:
+        return f"{s:.2f} s"
+    if s < 10:
+        return f"{s:.1f} s"
+    return f"{s:.0f} s"
