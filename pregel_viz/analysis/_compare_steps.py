@@ -2,15 +2,15 @@
 
 :func:`compare_steps` aligns two lists of supersteps by step number and names each way the
 sides differ at a step (in the order of :data:`DIVERGENCE_KINDS`), going into the subgraph runs
-of paired tasks. What is compared, and the words for it, come from :mod:`._comparable`. Details
-are written with stand-ins for the sides' labels, put in by :func:`relabel` once the caller
-knows them.
+of paired tasks. What is compared, and the words for it, come from :mod:`._comparable` (the
+calls made inside tasks: :mod:`._compare_calls`); the differences are the types of
+:mod:`._divergence`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..events import BRANCH_TO, START, TASKS, is_internal_channel
@@ -26,6 +26,8 @@ from ._comparable import (
     values_text,
     writes_of,
 )
+from ._compare_calls import calls_difference, calls_explain
+from ._divergence import _A, _B, DIVERGENCE_KINDS, RANKS, Divergence, StepRow, relabel
 from .narrate import describe_value
 
 __all__ = [
@@ -44,113 +46,6 @@ __all__ = [
     "unique",
 ]
 
-DIVERGENCE_KINDS = ("source", "tasks", "routes", "outcome", "writes", "values", "missing")
-"""The kinds of divergence, in the order they are looked for within one step."""
-
-RANKS = ("tasks", "writes", "values")
-"""How much a difference matters, most first: the runs did different things (other tasks, other
-routes, a step one side lacks, a task that failed or paused on one side only), then the same
-tasks wrote differently, then only the values differ (the input, or what the same writes made).
-"""
-
-_RANK_OF_KIND = {
-    "source": "tasks",
-    "tasks": "tasks",
-    "routes": "tasks",
-    "missing": "tasks",
-    "outcome": "tasks",
-    "writes": "writes",
-    "values": "values",
-}
-
-
-# --------------------------------------------------------------------------- divergences
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """One way the two sides differ.
-
-    Attributes:
-        step: the step number (``None`` for how the whole run ended).
-        kind: one of :data:`DIVERGENCE_KINDS`, or ``"outcome"`` for how the run ended.
-        details: a human-readable sentence.
-        a, b: the differing things on each side, as plain data (``None`` when absent).
-        subgraph: the node path of the subgraph run where it happened (``""``: this graph).
-        rank: how much it matters, one of :data:`RANKS` (by default from ``kind``; the input's
-            own writes, and a task's retries or error text when it ended the same way, rank
-            lower than their kind).
-    """
-
-    step: int | None
-    kind: str
-    details: str
-    a: Any = None
-    b: Any = None
-    subgraph: str = ""
-    rank: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.rank:
-            object.__setattr__(self, "rank", _RANK_OF_KIND.get(self.kind, "tasks"))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data."""
-        return {
-            "step": self.step,
-            "kind": self.kind,
-            "details": self.details,
-            "a": self.a,
-            "b": self.b,
-            "subgraph": self.subgraph,
-            "rank": self.rank,
-        }
-
-
-@dataclass
-class StepRow:
-    """One aligned step: what each side did there, and how they differ.
-
-    ``step`` is side A's step number (B's where A has none); two branches of one thread are
-    aligned by lineage, so after a fork's own ``update_state`` B's numbers may run ahead of
-    A's (each side's number is in ``a["step"]`` and ``b["step"]``). ``fork_point`` marks the
-    fork's own checkpoint (its ``update_state`` or replay), which only the fork has and which
-    is not a difference.
-    """
-
-    step: int
-    a: dict[str, Any] | None
-    b: dict[str, Any] | None
-    differences: list[Divergence] = field(default_factory=list)
-    fork_point: bool = False
-
-    @property
-    def same(self) -> bool:
-        """Both sides did the same thing at this step."""
-        return not self.differences
-
-    @property
-    def kind(self) -> str | None:
-        """How much the step differs: the first of :data:`RANKS` among its differences
-        (``"tasks"``, ``"writes"`` or ``"values"``), or ``None`` where the sides agree."""
-        ranks = {d.rank for d in self.differences}
-        return next((r for r in RANKS if r in ranks), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data: ``{"step", "a", "b", "same", "kind", "fork_point", "differences"}``."""
-        return {
-            "step": self.step,
-            "a": self.a,
-            "b": self.b,
-            "same": self.same,
-            "kind": self.kind,
-            "fork_point": self.fork_point,
-            "differences": [d.to_dict() for d in self.differences],
-        }
-
-
-# --------------------------------------------------------------------------- the two sides
-
 
 @dataclass
 class ThreadPair:
@@ -158,15 +53,6 @@ class ThreadPair:
 
     thread_a: Thread
     thread_b: Thread
-
-
-_A = "\x00A\x00"  # stand-ins for the sides' labels in details, put in by relabel
-_B = "\x00B\x00"
-
-
-def relabel(d: Divergence, labels: tuple[str, str]) -> Divergence:
-    text = d.details.replace(_A, labels[0]).replace(_B, labels[1])
-    return replace(d, details=text)
 
 
 # --------------------------------------------------------------------------- step by step
@@ -319,6 +205,8 @@ def _compare_step(
     out.extend(outcome[:1])
     routes = [d for ta, tb in pairs if (d := _task_routes(n, ta, tb, where)) is not None]
     out.extend(routes[:1])
+    calls = [d for ta, tb in pairs if (d := calls_difference(n, ta, tb, where)) is not None]
+    out.extend(calls[:1])
     writes = [d for ta, tb in pairs if (d := _task_writes(n, ta, tb, where)) is not None]
     out.extend(writes[:1])
     out.extend(_values(n, sa, sb, where))
@@ -362,10 +250,12 @@ def pair_tasks(a: Sequence[Task], b: Sequence[Task]) -> list[tuple[Task, Task]]:
 
 
 def task_differs(ta: Task, tb: Task, ctx: ThreadPair, n: int) -> bool:
-    """A paired task ended otherwise, wrote otherwise or ran a subgraph that diverged."""
+    """A paired task ended otherwise, wrote otherwise, made other calls or ran a subgraph
+    that diverged."""
     return bool(
         task_result(ta) != task_result(tb)
         or writes_of(ta) != writes_of(tb)
+        or calls_difference(n, ta, tb, "") is not None
         or _subgraphs(ta, tb, ctx, "", n)
     )
 
@@ -424,10 +314,11 @@ def _route_text(routes: list[str]) -> str:
 
 
 def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
-    """How a paired task's writes differ, routes aside (see :func:`_task_routes`)."""
+    """How a paired task's writes differ, routes aside (see :func:`_task_routes`), unless
+    they differ only in the messages that differing calls made (told as those calls)."""
     wa = [w for w in writes_of(ta) if not _is_route(w[0])]
     wb = [w for w in writes_of(tb) if not _is_route(w[0])]
-    if wa == wb:
+    if wa == wb or calls_explain(ta, tb, wa, wb):
         return None
     ca, cb = by_channel(wa), by_channel(wb)
     parts: list[str] = []
@@ -473,7 +364,10 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
     parts: list[str] = []
     for k in state[:4]:
         va, vb = ca.get(k, _ABSENT), cb.get(k, _ABSENT)
-        parts.append(f"{k} is {_opt(va)} in {_A} but {_opt(vb)} in {_B}")
+        if _opt(va) == _opt(vb):  # e.g. messages whose tool calls differ
+            parts.append(f"{k} differs inside (it reads {_opt(va)} on both sides)")
+        else:
+            parts.append(f"{k} is {_opt(va)} in {_A} but {_opt(vb)} in {_B}")
     if len(state) > 4:
         parts.append(f"and {len(state) - 4} more state keys")
     lead = "after the step, "

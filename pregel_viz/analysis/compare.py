@@ -4,13 +4,15 @@ Supersteps are aligned by step number along each side's branch (the thread's mai
 unless one is chosen); two branches of one thread are aligned by lineage, so a fork's own
 ``update_state`` stands alone and is not a difference. Each differing step is ranked by what
 differs most (:data:`RANKS`): other tasks or routes (a different source, tasks, routing, a
-step one side lacks, a task that failed or paused on one side only), then other writes by the
-same tasks, then values only (the input, or what the same writes made). The first divergence
-is the first step of the highest rank found: where the runs first did different things. Ids,
-timings and checkpoint ids never count. ::
+step one side lacks, a task that failed or paused on one side only), then other writes or other
+calls by the same tasks (another model, other tool calls: see :mod:`._compare_calls`), then
+values only (the input, what the same writes made, a model's answer text or a tool's result
+alone). The first divergence is the first step of the highest rank found: where the runs first
+did different things. Ids, timings, token counts and checkpoint ids never count. ::
 
     result = pregel_viz.compare(run_a, run_b)
     result.identical, result.first        # Divergence(step=1, kind="routes", rank="tasks", ...)
+                                           # kinds: DIVERGENCE_KINDS ("calls": inside a task)
     result.first_row.kind                  # "tasks" | "writes" | "values"
     print(result)                          # a side-by-side table and every difference, ranked
 
@@ -158,7 +160,9 @@ class Comparison:
             lines.append(f"{r.step:>5}  {_cell(r.a)[:width]:<{width}}  {cell_b}{mark}")
         if not self.identical:
             lines.append("")
-            lines.append("differences (other tasks or routes first, then writes, then values):")
+            lines.append(
+                "differences (other tasks or routes first, then writes and calls, then values):"
+            )
             order = {k: i for i, k in enumerate(RANKS)}
             ranked = sorted(
                 self.differences,
@@ -171,7 +175,7 @@ class Comparison:
         c = self.counts()
         words = {
             "tasks": "with other tasks or routes",
-            "writes": "with other writes",
+            "writes": "with other writes or calls",
             "values": "with other values only",
         }
         parts = [f"{n} {words[k]}" for k, n in c.items() if n]
