@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model import UNKNOWN, Run, Superstep, Task, Thread
 from ..spans import Span
+from .usage import call_totals
 
 __all__ = [
     "EXPORT_VERSION",
@@ -174,7 +175,8 @@ def error_line(err: dict[str, Any]) -> str:
 
 
 def summary(run: Run) -> str:
-    """A few lines: graph, threads, supersteps, tasks, outcome, errors."""
+    """A few lines: graph, threads, supersteps, tasks, outcome, errors; and, for a thread with
+    calls inside its tasks, their totals per node and per model (calls, tokens, time)."""
     lines = [
         f"graph {run.meta.get('graph', '?')!r} recorded with langgraph "
         f"{run.meta.get('langgraph', '?')}, pregel-viz {run.meta.get('pregel_viz', '?')}",
@@ -200,5 +202,6 @@ def summary(run: Run) -> str:
                 f"  task {task.name} (step {task.step}, ns {task.ns or 'root'}) failed: "
                 f"{error_line(err)}"
             )
+        lines.extend(f"  {line}" for line in call_totals(thread).lines())
     lines.extend(f"warning: {w}" for w in run.warnings)
     return "\n".join(lines)
