@@ -31,7 +31,64 @@ LESSONS = [
     "08_errors_and_retries",
     "09_time_travel_and_forking",
     "10_comparing_two_runs",
+    "11_tool_calling_agent",
 ]
+
+# what a lesson's outputs must say besides what every lesson's do
+SAYS = {
+    "11_tool_calling_agent": [
+        # narration of the calls: the model, its tokens, the tools it called and their results
+        "agent asked careful-model (64 → 22 tokens, ",
+        "it called get_weather(city='Paris') and divide(a=84, b=2) in parallel.",
+        "tools ran get_weather(city='Paris') → 'sunny in Paris' and divide(a=84, b=2) → 42.0.",
+        "divide(a=84, b=0) failed with ZeroDivisionError: division by zero (tools returned the "
+        "error to the model).",
+        # task.calls read directly, and the token totals
+        "step 1 agent: careful-model {'input_tokens': 64, 'output_tokens': 22",
+        "careful: 2 model calls, 182 in, 37 out, 219 tokens",
+        "hasty: 3 model calls, 355 in, 43 out, 398 tokens",
+        "calls in tasks: 3 model calls (355 in, 43 out, 398 tokens",
+        # the comparison tells the calls
+        "step 1 (writes): agent asked careful-model in careful but hasty-model in hasty; agent's "
+        "model called divide(a=84, b=2) in careful but divide(a=84, b=0) in hasty.",
+        "step 2 (writes): tools called divide(a=84, b=2) in careful but divide(a=84, b=0) in "
+        "hasty.",
+    ],
+}
+
+# run first in each kernel: any connection or name lookup beyond this machine fails, so a
+# lesson that needed the network would fail here instead of quietly using it
+NO_NETWORK = """\
+import socket as _socket
+
+_LOCAL = {"localhost", "127.0.0.1", "::1", None}
+
+
+def _offline(what):
+    raise OSError(f"the examples run offline: no network ({what!r})")
+
+
+def _lookup(host, *args, _real=_socket.getaddrinfo, **kwargs):
+    if host not in _LOCAL and not str(host).startswith("127."):
+        _offline(host)
+    return _real(host, *args, **kwargs)
+
+
+def _checked(real):
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if self.family in (_socket.AF_INET, _socket.AF_INET6) and host not in _LOCAL:
+            if not str(host).startswith("127."):
+                _offline(address)
+        return real(self, address)
+
+    return connect
+
+
+_socket.getaddrinfo = _lookup
+_socket.socket.connect = _checked(_socket.socket.connect)
+_socket.socket.connect_ex = _checked(_socket.socket.connect_ex)
+"""
 
 
 def _script() -> ModuleType:
@@ -90,6 +147,7 @@ def _cell_seconds(cell: nbformat.NotebookNode) -> float:
 @pytest.mark.parametrize("name", LESSONS)
 def test_given_a_notebook_when_executed_offline_then_it_runs_clean_and_fast(name: str) -> None:
     book = nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4)
+    book.cells.insert(0, nbformat.v4.new_code_cell(NO_NETWORK))
     client = _client(book)
     secrets = [k for k in os.environ if k.endswith("_API_KEY")]
     saved = {k: os.environ.pop(k) for k in secrets}  # no API key reaches the kernel
@@ -112,6 +170,8 @@ def test_given_a_notebook_when_executed_offline_then_it_runs_clean_and_fast(name
     )
     assert "same as the run recorded above: True" in text
     assert " ran because " in text  # the narration reads without widgets
+    for said in SAYS.get(name, []):
+        assert said in text, said
     cells = sum(_cell_seconds(c) for c in book.cells if c.cell_type == "code")
     assert cells < 10, f"{name}: its cells took {cells:.1f} s"
     assert wall < 60, f"{name}: {wall:.1f} s with the kernel's start"
@@ -143,6 +203,29 @@ def test_given_a_shipped_log_when_re_recorded_then_compare_finds_it_identical(
             assert result.identical, (
                 f"{name} is stale (python scripts/record_examples.py):\n{result}"
             )
+
+
+def test_given_the_offline_guard_when_a_kernel_reaches_out_then_it_is_refused() -> None:
+    """The guard every lesson runs under does refuse the network (and leaves the kernel be)."""
+    book = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(NO_NETWORK),
+            nbformat.v4.new_code_cell(
+                "import socket, urllib.request\n"
+                "for reach in (lambda: socket.create_connection(('93.184.215.14', 80), 5),\n"
+                "              lambda: urllib.request.urlopen('https://example.com', timeout=5)):\n"
+                "    try:\n"
+                "        reach()\n"
+                "    except OSError as e:\n"
+                "        print('refused:', e)\n"
+                "print('kernel alive')"
+            ),
+        ]
+    )
+    _client(book).execute()
+    text = "".join(o.get("text", "") for o in book.cells[1].outputs)
+    assert text.count("refused:") == 2 and "the examples run offline" in text, text
+    assert "kernel alive" in text
 
 
 MAGICS = "notebook_magics_and_live_debugging"
