@@ -19,3 +19,7 @@ def _no_hook_left_installed() -> Iterator[None]:
     if left:
         auto.disable()
         pytest.fail("left installed after the test:\n  " + "\n  ".join(left), pytrace=False)
+
+
+# one `langgraph dev` per session, for every test file that asks for it
+from langgraph_server import langgraph_server  # noqa: E402, F401
