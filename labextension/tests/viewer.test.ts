@@ -158,9 +158,10 @@ describe("viewer", () => {
     expect(ch("topic").textContent).toContain("v2");
   });
 
-  it("next-step triggers are listed with their channel", async () => {
+  it("next-step triggers are listed in words, their channel in the details", async () => {
     const v = await open(undefined, { thread: "happy", step: 2 });
-    expect(v.root.querySelector(".pv-next-list .pv-section-body")!.textContent).toBe("review ← branch:to:review ∅ → v4");
+    expect(v.root.querySelector(".pv-next-list .pv-next-words")!.textContent).toBe("review after worker");
+    expect(v.root.querySelector(".pv-next-list .pv-internals-list")!.textContent).toBe("review ← branch:to:review ∅ → v4");
   });
 
   it("the side panel reads what changed first: step, tasks, state, then the task, the narration", async () => {

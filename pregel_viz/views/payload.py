@@ -28,6 +28,7 @@ HTML export, JupyterLab) renders the same document.
             "updated": [channel], "next": {node: [[channel, seen, current]]},
             "edges": [[source, target, kind]],               # taken in this step
             "narration": [sentence],                         # plain text (analysis.narrate)
+            "narration_details": [text],                     # the internals behind it
             "branch": 0, "fork_of": null | index,             # Namespace.branch_numbers
             "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
                        "writes", "error", "interrupts", "resumes", "attempts", "input",
@@ -41,7 +42,9 @@ HTML export, JupyterLab) renders the same document.
 Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
 are seconds since the recording started. ``attempts`` is ``null`` when the source never kept
 them (a run rebuilt from a checkpointer). ``narration`` tells the step in plain sentences (see
-:func:`pregel_viz.analysis.narrate.narrate_run`); the viewer shows it as text. ``branch``
+:func:`pregel_viz.analysis.narrate.narrate_run`); the viewer shows it as text, and
+``narration_details`` (``StepNarration.details``: channel names, namespaces, the Command sent)
+on demand. ``branch``
 numbers the branches of a forked thread (0: the first one recorded); ``fork_of`` is, on the
 first entry of a later branch, the index of the entry it was forked from (else null).
 Channel versions (``versions``, the ``next`` reasons, the task triggers) are the savers'
@@ -66,7 +69,7 @@ import zlib
 from typing import Any
 
 from ..analysis.export import json_safe, task_dict
-from ..analysis.narrate import narrate, narrate_run
+from ..analysis.narrate import narrate
 from ..model import EdgeTaken, Namespace, Run, Task, Thread, edges_of, spec_key
 from .dot import graph_view
 
@@ -119,9 +122,16 @@ def _task(task: Task) -> dict[str, Any]:
     return doc
 
 
-def _steps(space: Namespace, narration: list[list[str]], first: int = 0) -> list[dict[str, Any]]:
+def _steps(
+    space: Namespace,
+    narration: list[list[str]],
+    first: int = 0,
+    details: list[list[str]] | None = None,
+) -> list[dict[str, Any]]:
     """The entries of ``space`` from index ``first`` on (``narration[i]`` tells entry
-    ``first + i``); the first one's deltas are against entry ``first - 1``."""
+    ``first + i``, ``details[i]`` its internals); the first one's deltas are against entry
+    ``first - 1``."""
+    details = details or []
     out = []
     supersteps = space.supersteps
     branch = space.branch_numbers()
@@ -154,6 +164,7 @@ def _steps(space: Namespace, narration: list[list[str]], first: int = 0) -> list
                 "edges": [[e.source, e.target, e.kind] for e in edges_of([s])],
                 "tasks": [_task(t) for t in s.tasks],
                 "narration": list(narration[i - first]) if i - first < len(narration) else [],
+                "narration_details": list(details[i - first]) if i - first < len(details) else [],
                 "branch": branch[i][0],
                 "fork_of": branch[i][1],
             }
@@ -162,7 +173,11 @@ def _steps(space: Namespace, narration: list[list[str]], first: int = 0) -> list
     return out
 
 
-def _thread(thread: Thread, narration: dict[str, list[list[str]]]) -> dict[str, Any]:
+def _thread(
+    thread: Thread,
+    narration: dict[str, list[list[str]]],
+    details: dict[str, list[list[str]]] | None = None,
+) -> dict[str, Any]:
     return {
         "id": thread.thread_id,
         "outcome": thread.outcome,
@@ -185,7 +200,7 @@ def _thread(thread: Thread, narration: dict[str, list[list[str]]]) -> dict[str, 
                 "node": space.node,
                 "parent_ns": space.parent_ns,
                 "parent_task": space.parent_task_id,
-                "steps": _steps(space, narration.get(ns, [])),
+                "steps": _steps(space, narration.get(ns, []), 0, (details or {}).get(ns)),
             }
             for ns, space in thread.namespaces.items()
         ],
@@ -228,9 +243,26 @@ def _graphs(run: Run) -> dict[str, Any]:
     return out
 
 
+Told = dict[str, dict[str, list[list[str]]]]
+
+
+def _narrations(run: Run) -> tuple[Told, Told]:
+    """Every thread's and namespace's narration (as ``narrate_run`` tells it) and the details
+    behind each step's sentences: ``[thread][ns][i]``, in the order of the entries."""
+    sentences: Told = {}
+    details: Told = {}
+    for label, thread in run.threads.items():
+        sentences[label], details[label] = {}, {}
+        for ns in thread.namespaces:
+            told = narrate(run, thread=label, ns=ns).steps
+            sentences[label][ns] = [s.sentences for s in told]
+            details[label][ns] = [s.details for s in told]
+    return sentences, details
+
+
 def _document(run: Run) -> dict[str, Any]:
     """The viewer document, before bytes and non-finite floats are made JSON."""
-    narration = narrate_run(run)
+    narration, details = _narrations(run)
     notes = list(run.warnings)
     spaces = [space for t in run.threads.values() for space in t.namespaces.values()]
     if not any(space.supersteps for space in spaces):
@@ -239,7 +271,10 @@ def _document(run: Run) -> dict[str, Any]:
         "version": PAYLOAD_VERSION,
         "meta": run.meta,
         "graphs": _graphs(run),
-        "threads": [_thread(t, narration.get(label, {})) for label, t in run.threads.items()],
+        "threads": [
+            _thread(t, narration.get(label, {}), details.get(label, {}))
+            for label, t in run.threads.items()
+        ],
         "warnings": notes,
     }
 
@@ -250,7 +285,8 @@ def namespace_entries(run: Run, thread: str, ns: str, first: int) -> list[dict[s
     space = run.threads[thread].namespaces[ns]
     told = narrate(run, thread=thread, ns=ns, first=first)
     narration = [s.sentences for s in told.steps]
-    return json_safe(_steps(space, narration, first))  # type: ignore[no-any-return]
+    details = [s.details for s in told.steps]
+    return json_safe(_steps(space, narration, first, details))  # type: ignore[no-any-return]
 
 
 def namespace_head(thread: Thread, ns: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import { formatDuration, formatError, formatTime, formatVersion } from "./format";
 import type { NamespaceModel, ThreadModel } from "./model";
-import { groupTasks, nextTriggers, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
+import { nextLines } from "./next_words";
+import { groupTasks, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
 import type { GraphView, Json, StepDoc, TaskDoc } from "./types";
 import { appendedCount, renderAppended, renderValue } from "./values";
 
@@ -84,6 +85,15 @@ function muted(text: string): HTMLElement {
   return h("div", { class: "pv-muted" }, text);
 }
 
+/** A thread id pregel-viz made up for a run given none (pregel_viz/analysis/narrate/_words.py
+ *  AUTO_THREAD): it says nothing to the reader. */
+const MADE_UP_THREAD = /^pregel-viz-[0-9a-f]{8,}$/;
+
+/** The thread as the reader knows it: "Thread <id>" when they named it, else "This run". */
+export function threadLabel(id: string): string {
+  return !id || MADE_UP_THREAD.test(id) ? "This run" : `Thread ${id}`;
+}
+
 export class SidePanel {
   readonly el: HTMLElement;
   private readonly narration: Section;
@@ -95,6 +105,9 @@ export class SidePanel {
   private readonly channels: Section;
   /** per section, what it was last drawn from */
   private readonly keys = new Map<string, unknown[]>();
+  /** whether the internals behind the narration and the Next list are shown (the reader's
+   *  choice, kept from step to step) */
+  private readonly internalsOpen = { narration: false, next: false };
   /** the task whose row is marked selected */
   private selectedRow: string | null = null;
   /** the channel table on screen: its graph and row names, and its rows by name */
@@ -134,7 +147,7 @@ export class SidePanel {
     if (this.changed("tasks", [step])) this.renderTasks(ctx);
     else if ((selected?.id ?? null) !== this.selectedRow) this.markSelectedRow(selected?.id ?? null);
     if (this.changed("details", [thread, selected, selected ? 0 : step?.tasks?.length ? 1 : 0])) this.renderDetails(ctx);
-    if (this.changed("next", [step, index === space.length - 1])) this.renderNext(ctx);
+    if (this.changed("next", [step, index === space.length - 1, ctx.graph])) this.renderNext(ctx);
     if (this.changed("state", [space, index])) this.renderState(ctx);
     if (this.changed("channels", [space, index, step, ctx.graph])) this.renderChannels(ctx);
   }
@@ -174,7 +187,26 @@ export class SidePanel {
       fill(this.narration.body, muted(step ? "No narration recorded for this step." : "This namespace has no steps."));
       return;
     }
-    fill(this.narration.body, h("ul", { class: "pv-list pv-narration-list" }, sentences.map((x) => h("li", { class: "pv-narration-item" }, String(x)))));
+    const details = Array.isArray(step?.narration_details) ? step.narration_details : [];
+    fill(
+      this.narration.body,
+      h("ul", { class: "pv-list pv-narration-list" }, sentences.map((x) => h("li", { class: "pv-narration-item" }, String(x)))),
+      this.internals("narration", details, "LangGraph's channels and namespaces behind these sentences"),
+    );
+  }
+
+  /** A "details" toggle over the internals behind a section's words (none: nothing). */
+  private internals(which: "narration" | "next", lines: readonly unknown[], title: string): HTMLElement | null {
+    if (!lines.length) return null;
+    const box = h(
+      "details",
+      { class: `pv-internals pv-${which}-internals` },
+      h("summary", { title }, "details"),
+      h("ul", { class: "pv-list pv-internals-list" }, lines.map((x) => h("li", null, h("code", null, String(x))))),
+    );
+    box.open = this.internalsOpen[which];
+    box.addEventListener("toggle", () => (this.internalsOpen[which] = box.open));
+    return box;
   }
 
   private renderSummary(ctx: PanelContext): void {
@@ -192,7 +224,7 @@ export class SidePanel {
     }
     const o = thread.doc.outcome;
     if (o && ctx.space.ns === "" ) {
-      const line = h("div", { class: `pv-outcome pv-outcome-${String(o.status).replace(/[^a-z_-]/gi, "")}` }, h("span", null, `Thread ${thread.id}: `), statusChip(String(o.status)));
+      const line = h("div", { class: `pv-outcome pv-outcome-${String(o.status).replace(/[^a-z_-]/gi, "")}` }, h("span", null, `${threadLabel(thread.id)}: `), statusChip(String(o.status)));
       if (o.error) line.append(" ", h("span", { class: "pv-error-text" }, formatError(o.error)));
       parts.push(line);
       if (o.interrupts?.length) {
@@ -332,30 +364,28 @@ export class SidePanel {
     fill(this.details.body, out);
   }
 
+  /** What runs next, in words ("b after a", "d waits for b and c (b done)"); the channels and
+   *  versions that trigger it in a details toggle. */
   private renderNext(ctx: PanelContext): void {
-    const step = ctx.step;
-    const list = step ? nextTriggers(step) : [];
-    this.next.title.textContent = `Next (${new Set(list.map((x) => x.node)).size})`;
-    if (!list.length) {
+    const lines = ctx.step ? nextLines(ctx.space, ctx.index, Object.keys(ctx.graph?.channels ?? {})) : [];
+    const running = lines.filter((x) => !x.waiting);
+    this.next.title.textContent = `Next (${new Set(running.map((x) => x.node)).size})`;
+    const parts: (HTMLElement | null)[] = [];
+    if (!running.length) {
       const last = ctx.index === ctx.space.length - 1;
-      fill(this.next.body, muted(last ? "No pull task triggered: the run stops here (or waits)." : "No pull task triggered by this step."));
-      return;
+      parts.push(muted(last ? "Nothing runs next: the run stops here (or waits)." : "Nothing is triggered by this step."));
     }
-    fill(
-      this.next.body,
-      h(
-        "ul",
-        { class: "pv-list" },
-        list.map((n) =>
-          h(
-            "li",
-            null,
-            h("strong", null, n.node),
-            n.channel ? h("span", null, " ← ", h("code", null, n.channel), ` ${n.seen} → ${n.current}`) : null,
-          ),
+    if (lines.length) {
+      parts.push(
+        h(
+          "ul",
+          { class: "pv-list pv-next-words" },
+          lines.map((x) => h("li", { class: x.waiting ? "pv-next-waiting" : "pv-next-runs", "data-node": x.node }, h("strong", null, x.node), ` ${x.words}`)),
         ),
-      ),
-    );
+      );
+    }
+    parts.push(this.internals("next", lines.flatMap((x) => x.internals), "the channels and versions that trigger them"));
+    fill(this.next.body, parts);
   }
 
   private renderState(ctx: PanelContext): void {

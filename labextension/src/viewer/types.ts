@@ -108,6 +108,7 @@ export interface StepDoc {
   edges: EdgeTaken[];
   tasks: TaskDoc[];
   narration?: string[]; // the step told in plain sentences (pregel_viz.narrate); shown as text
+  narration_details?: string[]; // the internals behind the sentences (StepNarration.details)
   branch?: number; // which branch of a forked thread (0: the first one recorded)
   fork_of?: number | null; // on a branch's first entry: the index of the entry it forks
 }
