@@ -162,6 +162,7 @@ OWNERS = {  # third-party packages only these modules (or folders) may import
     "langgraph": ("recorder", "demo"),
     "langchain_core": ("recorder", "demo"),
     "ormsgpack": ("logfile",),
+    "psycopg": ("recorder",),
 }
 MAX_LINES = 600
 

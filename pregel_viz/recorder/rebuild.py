@@ -34,8 +34,14 @@ Writes of ``update_state`` are told apart from a task's (they become the checkpo
 writes), except when the updated node's task at that checkpoint had failed or was interrupted:
 they then show as that task's writes.
 
-Checkpoint files are untrusted input: LangGraph's default serializer imports and calls whatever
-a checkpoint names. Open files with :func:`open_sqlite`, which uses a strict serializer.
+Checkpoint files and databases are untrusted input: LangGraph's default serializer imports and
+calls whatever a checkpoint names. Open files with :func:`open_sqlite` and Postgres databases
+with :func:`open_postgres` (or rebuild a thread at once with :func:`from_postgres`), which use a
+strict serializer.
+
+An ``AsyncPostgresSaver`` (a graph compiled with one, or the saver itself) is read through a
+synchronous connection to the same database: its own synchronous methods fail in its event
+loop's thread (``InvalidStateError``), as in a notebook cell or an ``async def``.
 """
 
 from __future__ import annotations
@@ -56,11 +62,19 @@ from ..values import DEFAULT_LIMITS, Limits
 from ._history import Namer as _Namer
 from ._history import ns_of, oldest_first
 from ._lg import ERROR, INTERRUPT, NULL_TASK_ID, TASKS, task_path_str
+from ._postgres import open_postgres, sync_reader
 from ._session import Recorder
 from ._sqlite import open_sqlite, strict_serde
 from ._topology import explain
 
-__all__ = ["from_checkpointer", "open_sqlite", "strict_serde", "task_path_str"]
+__all__ = [
+    "from_checkpointer",
+    "from_postgres",
+    "open_postgres",
+    "open_sqlite",
+    "strict_serde",
+    "task_path_str",
+]
 
 _UNNAMED = ("?", "~?")
 
@@ -99,34 +113,91 @@ def from_checkpointer(
         stored), including what LangGraph stored late under ``durability="async"``: see the
         module docstring.
 
+    An ``AsyncPostgresSaver`` is read over a new synchronous, read-only connection to its
+    database (with its own serializer), so this works inside its event loop too (a notebook
+    cell, an ``async def``), where its synchronous methods raise ``InvalidStateError``.
+
     Raises:
         RecorderError: no ``thread_id`` in ``config``, a graph without a checkpointer, or a
-            thread without checkpoints.
+            thread without checkpoints; for an ``AsyncPostgresSaver``, its database cannot be
+            reached.
 
     Security: loading a checkpoint runs the saver's serializer. LangGraph's default
     ``JsonPlusSerializer`` is permissive: it imports and calls any class a checkpoint names.
-    For a file you did not write yourself, open it with :func:`open_sqlite`, or give your saver
+    For a file you did not write yourself, open it with :func:`open_sqlite` (a Postgres
+    database with :func:`open_postgres`), or give your saver
     ``serde=strict_serde()`` (or set ``LANGGRAPH_STRICT_MSGPACK=true`` before LangGraph is
     imported) -- in particular when passing a graph, whose saver is usually permissive: pass
     ``checkpointer=open_sqlite(path)`` alongside it.
     """
     graph, saver = _resolve(graph_or_saver, checkpointer)
     thread_id = _thread_id(config)
+    kind = type(saver).__name__
+    reader = sync_reader(saver)
+    if reader is None:
+        return _rebuild(graph, saver, kind, thread_id, limits)
+    try:  # an AsyncPostgresSaver: its rows, read over a synchronous connection
+        if graph is not None:
+            graph = graph.copy(update={"checkpointer": reader})
+        return _rebuild(graph, reader, kind, thread_id, limits)
+    finally:
+        reader.conn.close()  # type: ignore[attr-defined]
+
+
+def from_postgres(
+    dsn: str,
+    thread_id: str,
+    *,
+    graph: Any = None,
+    allowed_msgpack_modules: Iterable[tuple[str, ...] | type] = (),
+) -> Run:
+    """Rebuild a thread stored by a ``PostgresSaver`` (a deployment's database) as a Run.
+
+    :func:`open_postgres` (read-only, strict serializer, no ``setup()``), then
+    :func:`from_checkpointer` on the thread, then the connection is closed. Given the compiled
+    ``graph`` that ran (its own checkpointer is not used), the "why" of every step is exact and
+    every task is named, ``@task`` calls included; without it they are inferred from the
+    channel names, as from any bare saver. ``pregel-viz pull postgresql://... THREAD_ID -o
+    FILE`` calls this.
+
+    Args:
+        dsn: ``postgresql://user:password@host:port/dbname`` or any libpq connection string.
+        thread_id: the thread to rebuild.
+        graph: the compiled graph that ran, if you have it.
+        allowed_msgpack_modules: your own types to construct, as for :func:`open_postgres`.
+
+    Raises:
+        RecorderError: as :func:`open_postgres` (server down, login refused, no checkpoint
+            tables, a pickled value), or the thread has no checkpoints.
+    """
+    saver = open_postgres(dsn, allowed_msgpack_modules=allowed_msgpack_modules)
+    try:
+        config = {"configurable": {"thread_id": str(thread_id)}}
+        if graph is None:
+            return from_checkpointer(saver, config)
+        return from_checkpointer(graph, config, checkpointer=saver)
+    finally:
+        saver.conn.close()
+
+
+def _rebuild(
+    graph: Any, saver: BaseCheckpointSaver[Any], kind: str, thread_id: str, limits: Limits
+) -> Run:
     label = thread_id
     meta: dict[str, Any] = {
         "timings": "unknown",
-        "rebuilt_from": type(saver).__name__,
+        "rebuilt_from": kind,
         "thread_id": thread_id,
     }
     if graph is None:
-        meta["graph"] = f"({type(saver).__name__} thread {thread_id})"
+        meta["graph"] = f"({kind} thread {thread_id})"
     rec = _RebuildRecorder.for_rebuild(graph, meta, limits=limits)
     assert isinstance(rec, _RebuildRecorder)
     namer = _Namer(graph, saver, rec.specs, thread_id)
     by_ns = namer.collect()
     if not by_ns:
         raise RecorderError(
-            f"thread {thread_id!r} has no checkpoints in this {type(saver).__name__}; "
+            f"thread {thread_id!r} has no checkpoints in this {kind}; "
             "check the thread_id and that the graph ran with this checkpointer"
         )
 
@@ -160,7 +231,7 @@ def from_checkpointer(
     rec.close()
     return Run.from_bytes(
         rec.writer.getvalue(),
-        source=f"{type(saver).__name__}:{thread_id}",
+        source=f"{kind}:{thread_id}",
         limits=LoadLimits.unlimited(),  # written by this process: trusted
     )
 
