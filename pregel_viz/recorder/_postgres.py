@@ -26,7 +26,7 @@ __all__ = ["open_postgres", "sync_reader"]
 
 TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 _LOADABLE = frozenset({"null", "bytes", "bytearray", "json", "msgpack"})
-_INSTALL = "pip install langgraph-checkpoint-postgres 'psycopg[binary]'"
+_INSTALL = "pip install 'pregel-viz[postgres]'"
 
 
 class RefusingSerde(JsonPlusSerializer):
