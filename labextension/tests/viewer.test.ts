@@ -167,7 +167,7 @@ describe("viewer", () => {
   it("the side panel reads what changed first: step, tasks, state, then the task, the narration", async () => {
     const v = await open(undefined, { thread: "happy", step: 2 });
     const order = Array.from(v.root.querySelectorAll(".pv-side > .pv-section")).map((s) => s.classList[1]);
-    expect(order).toEqual(["pv-summary", "pv-tasks", "pv-state", "pv-details", "pv-narration", "pv-next-list", "pv-channels"]);
+    expect(order).toEqual(["pv-summary", "pv-tasks", "pv-state", "pv-details", "pv-tokens", "pv-narration", "pv-next-list", "pv-channels"]);
     v.setStep(-1);
     expect(v.root.querySelector(".pv-summary .pv-section-title")!.textContent).toBe("Input");
     expect(v.root.querySelector(".pv-step-label")!.textContent).toBe("input");

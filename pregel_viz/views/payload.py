@@ -32,7 +32,7 @@ HTML export, JupyterLab) renders the same document.
             "branch": 0, "fork_of": null | index,             # Namespace.branch_numbers
             "tasks": [{"id", "name", "kind", "status", "path", "triggers", "sent_by",
                        "writes", "error", "interrupts", "resumes", "attempts", "input",
-                       "subgraphs"}]
+                       "subgraphs", "calls"}]
           }]
         }]
       }],
@@ -41,7 +41,8 @@ HTML export, JupyterLab) renders the same document.
 
 Values are plain JSON (tagged maps for other objects, see :mod:`pregel_viz.values`). Times
 are seconds since the recording started. ``attempts`` is ``null`` when the source never kept
-them (a run rebuilt from a checkpointer). ``narration`` tells the step in plain sentences (see
+them (a run rebuilt from a checkpointer); so is a task's ``calls`` (the calls made inside it, as
+in the export, see :mod:`pregel_viz.spans`). ``narration`` tells the step in plain sentences (see
 :func:`pregel_viz.analysis.narrate.narrate_run`); the viewer shows it as text, and
 ``narration_details`` (``StepNarration.details``: channel names, namespaces, the Command sent)
 on demand. ``branch``

@@ -1,16 +1,18 @@
 // The side panel, in reading order: what changed first (the step summary, its tasks, the state
-// with its diff), then the selected task's details, the narration, next-step triggers and the
-// channels. The viewer scrolls it to the top when the step changes. Sections are built once; each step only refills their bodies, so a
+// with its diff), then the selected task's details (with the calls made inside it), the thread's
+// token totals per node and per model (when it made calls), the narration, next-step triggers
+// and the channels. The viewer scrolls it to the top when the step changes. Sections are built once; each step only refills their bodies, so a
 // section the user collapsed stays collapsed. A section is refilled only when what it shows
 // changed (keyed by the model objects it reads: they are immutable for a payload), and the
 // channel table is updated in place. Everything user-provided goes in as text.
 
+import { renderRunTokens, renderTaskCalls, runTokensTitle, threadHasCalls } from "./calls";
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import { formatDuration, formatError, formatTime, formatVersion } from "./format";
 import type { NamespaceModel, ThreadModel } from "./model";
 import { nextLines } from "./next_words";
-import { groupTasks, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
+import { groupTasks, stepCallsText, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
 import type { GraphView, Json, StepDoc, TaskDoc } from "./types";
 import { appendedCount, renderAppended, renderValue } from "./values";
 
@@ -103,6 +105,8 @@ export class SidePanel {
   private readonly next: Section;
   private readonly state: Section;
   private readonly channels: Section;
+  /** the thread's calls: tokens, model time and tool calls per node and per model (calls.ts) */
+  private readonly tokens: Section;
   /** per section, what it was last drawn from */
   private readonly keys = new Map<string, unknown[]>();
   /** whether the internals behind the narration and the Next list are shown (the reader's
@@ -121,10 +125,12 @@ export class SidePanel {
     this.next = section("pv-next-list", "Next");
     this.state = section("pv-state", "State");
     this.channels = section("pv-channels", "Channels", false);
+    this.tokens = section("pv-tokens", "Tokens");
+    this.tokens.root.hidden = true;
     this.el = h(
       "div",
       { class: "pv-side" },
-      [this.summary, this.tasks, this.state, this.details, this.narration, this.next, this.channels].map((x) => x.root),
+      [this.summary, this.tasks, this.state, this.details, this.tokens, this.narration, this.next, this.channels].map((x) => x.root),
     );
     this.tasks.body.addEventListener("click", (ev) => {
       const row = (ev.target as Element | null)?.closest?.("tr[data-task]");
@@ -144,6 +150,12 @@ export class SidePanel {
     const { thread, space, index, step, selected } = ctx;
     if (this.changed("narration", [step])) this.renderNarration(ctx);
     if (this.changed("summary", [thread, space, step, ctx.warnings.length ? ctx.warnings : 0])) this.renderSummary(ctx);
+    if (this.changed("tokens", [thread])) {
+      const body = renderRunTokens(thread);
+      this.tokens.root.hidden = !body;
+      this.tokens.title.textContent = runTokensTitle(thread);
+      fill(this.tokens.body, body);
+    }
     if (this.changed("tasks", [step])) this.renderTasks(ctx);
     else if ((selected?.id ?? null) !== this.selectedRow) this.markSelectedRow(selected?.id ?? null);
     if (this.changed("details", [thread, selected, selected ? 0 : step?.tasks?.length ? 1 : 0])) this.renderDetails(ctx);
@@ -214,6 +226,8 @@ export class SidePanel {
     this.summary.title.textContent = !step ? "Step" : step.step === -1 ? "Input" : `Step ${step.step}`;
     const parts: HTMLElement[] = [];
     parts.push(h("p", { class: "pv-sentence" }, step ? summarizeStep(step) : "This namespace has no steps."));
+    const calls = step ? stepCallsText(step) : "";
+    if (calls) parts.push(h("p", { class: "pv-step-calls" }, calls));
     if (step) {
       const meta: string[] = [];
       if (step.source && step.source !== "loop") meta.push(`source: ${step.source}`);
@@ -317,6 +331,7 @@ export class SidePanel {
     if (t.error) out.push(h("div", { class: "pv-sub pv-error-box" }, h("h4", null, "Error"), h("div", { class: "pv-error-text" }, formatError(t.error))));
     if (t.interrupts?.length) out.push(h("div", { class: "pv-sub" }, h("h4", null, "Interrupts"), t.interrupts.map((v) => h("div", { class: "pv-vrow" }, renderValue(v, { open: true })))));
     if (t.resumes?.length) out.push(h("div", { class: "pv-sub" }, h("h4", null, "Resumed with"), t.resumes.map((v) => h("div", { class: "pv-vrow" }, renderValue(v, { open: true })))));
+    out.push(renderTaskCalls(t, { steps: ctx.space.steps, index: ctx.index, threadHasCalls: threadHasCalls(ctx.thread) }));
     // writes
     out.push(
       h(

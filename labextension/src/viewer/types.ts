@@ -142,6 +142,44 @@ export interface TaskDoc {
   attempts: Attempt[] | null;
   input: Json;
   subgraphs: string[];
+  /** the calls made inside the task (LangChain runs at any depth), in the order they started;
+   *  null when unknown (a run rebuilt from a checkpointer); absent in older payloads */
+  calls?: SpanDoc[] | null;
+}
+
+/** A tool call an AI message asked for. */
+export interface ToolCallDoc {
+  name: string;
+  args: Json;
+  id: string | null;
+}
+
+/** Token usage of a model call (usage_metadata). */
+export interface UsageDoc {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  total_tokens?: number | null;
+}
+
+/** One call inside a task (pregel_viz/spans.py Span): a chat model, LLM, tool, retriever or a
+ *  chain leading to them. `parent` is the enclosing call's id (null: directly under the task). */
+export interface SpanDoc {
+  id: number | string;
+  parent: number | string | null;
+  kind: "chat_model" | "llm" | "tool" | "retriever" | "chain" | string;
+  name: string;
+  model: string | null;
+  start: number | null;
+  end: number | null;
+  status: string; // ok | error | running
+  error: ErrorInfo | null;
+  input: Json;
+  output: Json;
+  tool_calls: ToolCallDoc[] | null;
+  tool_call_id: string | null;
+  usage: UsageDoc | null;
+  first_token: number | null;
+  chunks: number | null;
 }
 
 /** Where the viewer is: what the host syncs (widget traits step / thread / ns). */
