@@ -124,3 +124,26 @@ def test_the_cli_diffs_two_traces(tmp_path: Any, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert out.startswith("first divergence at [root] step")
     assert f"--- {big}" in out and f"+++ {small}" in out
+
+
+@pytest.mark.parametrize("name", ["send_map_reduce", "conditional_path_map", "subgraph_node"])
+def test_invoke_stream_batch_and_durability_give_the_same_trace(name: str) -> None:
+    """The parity trace: where LangGraph promises the same behaviour, the trace is the same.
+    (durability="exit" saves only the last checkpoint, so its history is not the same.)"""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    case = CASES[name]
+    base = trace(_sync(case))
+    graph = case.build(None)
+    with pregel_viz.recording(graph) as rec:
+        list(graph.stream(case.input))
+    assert trace(rec.run) == base
+    graph = case.build(None)
+    with pregel_viz.recording(graph) as rec:
+        graph.batch([case.input])
+    assert trace(rec.run) == base
+    for durability in ("sync", "async"):
+        graph = case.build(InMemorySaver())
+        with pregel_viz.recording(graph) as rec:
+            graph.invoke(case.input, {"configurable": {"thread_id": "t"}}, durability=durability)
+        assert trace(rec.run) == base.replace("thread 1\n", "thread 1 t\n", 1)
