@@ -72,9 +72,11 @@ def _drive(graph: Any, case: Case, config: dict[str, Any]) -> Any:
     return result
 
 
-def _local(case: Case, thread_id: str) -> pregel_viz.Run:
+def _local(case: Case, thread_id: str, name: str | None = None) -> pregel_viz.Run:
     resume = [None if r is CONTINUE else r for r in case.resume]
     graph = case.build(None)
+    if name is not None and graph.name == "LangGraph":  # a server names it after its id
+        graph = graph.copy(update={"name": name})
     config = _config(case, thread_id)
     if case.is_async:
         return asyncio.run(pregel_viz.arecord(graph, case.input, config, resume=resume))
@@ -336,3 +338,103 @@ def test_given_an_instrumented_graph_used_as_a_subgraph_then_only_the_parent_rec
     assert sorted(p for p in os.listdir(tmp_path) if p.endswith(".pregel")) == ["p.pregel"]
     run = pregel_viz.load(log_path(tmp_path, "p"))
     assert len(run.thread.namespaces) > 2  # the parent, the wrapped graph and its child
+
+
+# --- inside a real server ------------------------------------------------------------------------
+
+SERVED = {  # graph id in server_app/langgraph.json -> (builder, input, resume rounds)
+    "instrumented_routing": ("conditional_path_map", None),
+    "instrumented_send": ("send_map_reduce", None),
+    "instrumented_subgraph": ("subgraph_node", None),
+    "instrumented_interrupt": ("interrupt", ["yes", "because", "ok"]),
+    "instrumented_error": ("parallel_error", None),
+    "instrumented_retry": ("retry_policy", None),
+}
+
+
+def _served_case(graph_id: str) -> Case:
+    name, resume = SERVED[graph_id]
+    if name == "interrupt":
+        from server_app.fixture_graphs import build_interrupt
+
+        return Case(
+            "interrupt", build_interrupt, {"draft": "d", "answers": [], "log": []}, tuple(resume)
+        )
+    return CASES[name]
+
+
+def _same_writes(trace: str) -> str:
+    """``trace`` with each task's writes sorted: a node's edges live in a set, so the order in
+    which it writes its ``branch:to:*`` channels follows the process's string hash seed, which
+    differs between the server and this process."""
+    out: list[str] = []
+    block: list[str] = []
+    for line in [*trace.splitlines(), ""]:
+        if line.startswith("    write "):
+            block.append(line)
+            continue
+        out.extend(sorted(block))
+        block = []
+        out.append(line)
+    return "\n".join(out)
+
+
+def _serve(client: Any, graph_id: str, case: Case) -> tuple[str, Any]:
+    """One thread of ``graph_id``: the input, then each resume, one run each."""
+    thread = client.threads.create()["thread_id"]
+    result: Any = None
+    for i, payload in enumerate([case.input, *case.resume]):
+        kwargs = {"input": payload} if i == 0 else {"command": {"resume": payload}}
+        result = client.runs.wait(thread, graph_id, raise_error=False, **kwargs)
+    return thread, result
+
+
+@pytest.mark.parametrize("graph_id", sorted(SERVED))
+def test_given_a_served_instrumented_graph_when_a_thread_runs_then_its_log_traces_like_local(
+    graph_id: str, langgraph_server: Any
+) -> None:
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=langgraph_server.url)
+    case = _served_case(graph_id)
+    thread, _ = _serve(client, graph_id, case)
+    path = log_path(langgraph_server.app_dir / "pregel-runs", thread)
+    got = pregel_viz.load(path)
+    want = _local(case, thread, graph_id)
+    assert _same_writes(pregel_viz.trace(got)) == _same_writes(pregel_viz.trace(want))
+    assert [c.status for c in got.thread.calls] == [c.status for c in want.thread.calls]
+    assert got.outcome == want.outcome
+    if graph_id == "instrumented_retry":
+        (flaky,) = [t for t in got.thread.tasks() if t.name == "flaky"]
+        assert [a.status for a in flaky.attempts] == ["error", "error", "ok"]
+    assert "could not record" not in langgraph_server.log()
+    assert "Blocking call" not in langgraph_server.log()
+
+
+def test_given_runs_on_several_threads_at_once_in_the_server_then_no_log_mixes_them(
+    langgraph_server: Any,
+) -> None:
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=langgraph_server.url)
+    inputs = {}
+    for i in range(6):
+        thread = client.threads.create()["thread_id"]
+        inputs[thread] = {"items": [f"t{i}-{j}" for j in range(i + 1)]}
+    runs = [
+        (thread, client.runs.create(thread, "instrumented_send", input=payload))
+        for thread, payload in inputs.items()
+    ]  # all queued before any is waited for
+    for thread, run in runs:
+        client.runs.join(thread, run["run_id"])
+    case = CASES["send_map_reduce"]
+    for thread, payload in inputs.items():
+        got = pregel_viz.load(log_path(langgraph_server.app_dir / "pregel-runs", thread))
+        assert list(got.threads) == [thread]
+        assert [c.input for c in got.thread.calls] == [payload]
+        local = pregel_viz.record(
+            case.build(None).copy(update={"name": "instrumented_send"}),
+            payload,
+            {"configurable": {"thread_id": thread}},
+        )
+        assert _same_writes(pregel_viz.trace(got)) == _same_writes(pregel_viz.trace(local))

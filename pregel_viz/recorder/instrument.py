@@ -43,6 +43,7 @@ recorded.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -70,7 +71,6 @@ from . import (
     delegating,
     effective_configurable,
     lend_saver,
-    relaying,
     saver_would_change,
     with_callback,
 )
@@ -139,7 +139,7 @@ def _subclass(base: Any, settings: _Settings) -> type:
         "_pregel_viz_base": base,
         "_pregel_viz_settings": settings,
         "stream": functools.wraps(base.stream)(delegating(_preparer(base, "stream", settings))),
-        "astream": functools.wraps(base.astream)(relaying(_preparer(base, "astream", settings))),
+        "astream": functools.wraps(base.astream)(_async_stream(base, settings)),
         "__module__": base.__module__,
         "__qualname__": base.__qualname__,
     }
@@ -174,6 +174,58 @@ def _preparer(base: Any, name: str, settings: _Settings) -> Any:
         return orig(self, input, call.config, **kwargs), call.end
 
     return prepare
+
+
+_DONE: Any = object()
+
+
+def _async_stream(base: Any, settings: _Settings) -> Any:
+    """``astream``: as :func:`pregel_viz.recorder.relaying` relays it, with the log opened and
+    closed off the event loop (a server's loop must not wait for the disk; ``langgraph dev``
+    refuses blocking calls there)."""
+
+    async def astream(self: Any, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        orig = base.astream  # looked up now: automatic recording may have patched it
+        try:
+            call = await asyncio.to_thread(_start, self, settings, "astream", input, config, kwargs)
+        except Exception as exc:  # a recorder bug: the call runs unrecorded
+            logger.warning("pregel-viz could not record an astream call: %r", exc)
+            call = None
+        agen = orig(self, input, config if call is None else call.config, **kwargs)
+        try:
+            item = await _next(agen, None)
+            while item is not _DONE:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    await agen.aclose()
+                    raise
+                except BaseException as thrown:
+                    item = await _throw(agen, thrown)
+                else:
+                    item = await _next(agen, sent)
+        except BaseException as exc:
+            if call is not None:
+                await asyncio.to_thread(call.end, exc)  # never raises
+            raise
+        if call is not None:
+            await asyncio.to_thread(call.end, None)
+
+    return astream
+
+
+async def _next(agen: Any, sent: Any) -> Any:
+    try:
+        return await (agen.__anext__() if sent is None else agen.asend(sent))
+    except StopAsyncIteration:
+        return _DONE
+
+
+async def _throw(agen: Any, thrown: BaseException) -> Any:
+    try:
+        return await agen.athrow(thrown)
+    except StopAsyncIteration:
+        return _DONE
 
 
 def _start(
