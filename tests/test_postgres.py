@@ -346,8 +346,10 @@ def test_open_postgres_is_read_only_and_never_sets_up(pg_server: Any, dsn: str) 
 
 
 def test_unknown_thread(dsn: str) -> None:
-    with pytest.raises(RecorderError, match="has no checkpoints in this PostgresSaver"):
-        from_postgres(dsn, "no-such-thread")
+    # SQLAlchemy's spelling of the URL is accepted too
+    for url in (dsn, dsn.replace("postgresql://", "postgresql+psycopg://")):
+        with pytest.raises(RecorderError, match="has no checkpoints in this PostgresSaver"):
+            from_postgres(url, "no-such-thread")
 
 
 def test_database_down_is_a_clear_error() -> None:

@@ -10,6 +10,7 @@ Both are public as :mod:`pregel_viz.recorder.rebuild`'s. psycopg is imported on 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ __all__ = ["open_postgres", "sync_reader"]
 
 TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 _LOADABLE = frozenset({"null", "bytes", "bytearray", "json", "msgpack"})
+_DRIVER = re.compile(r"\A(postgres(?:ql)?)\+\w+://")
 _INSTALL = "pip install 'pregel-viz[postgres]'"
 
 
@@ -106,6 +108,7 @@ def connect(conninfo: str, **kwargs: Any) -> Any:
         from psycopg.rows import dict_row
     except ImportError:
         raise RecorderError(f"reading Postgres needs psycopg: {_INSTALL}") from None
+    conninfo = _DRIVER.sub(r"\1://", conninfo)  # SQLAlchemy's postgresql+psycopg://
     try:
         params = conninfo_to_dict(conninfo, **kwargs)
     except psycopg.ProgrammingError as exc:
