@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatDuration, formatVersion } from "../src/viewer/format";
 import { PayloadModel } from "../src/viewer/model";
 import { groupTasks, nextTriggers, summarizeStep, whyText } from "../src/viewer/summary";
+import type { StepDoc } from "../src/viewer/types";
 import { loadSample } from "./fixture";
 
 const model = new PayloadModel(loadSample());
@@ -53,6 +54,32 @@ describe("summary sentence", () => {
     const base = at("happy", 1);
     const tasks = Array.from({ length: 60 }, (_, i) => ({ ...base.tasks[0], id: `t${i}`, name: `worker_${String(59 - i).padStart(2, "0")}` }));
     expect(summarizeStep({ ...base, tasks })).toBe("Step 1: 60 tasks (worker_00 … worker_59) ran in parallel");
+  });
+
+  it("an update_state step says what it wrote and where it sent the run, not its channels", () => {
+    const update = (updated: string[], next: StepDoc["next"]) =>
+      summarizeStep({ ...at("happy", 2), source: "update", tasks: [], edges: [], updated, next });
+    // as recorded for update_state(..., as_node="classify") on a past checkpoint: the versions of
+    // both routes differ from the entry before, the next step names the one it took
+    const routed = { handle_small: [["branch:to:handle_small", null, 4]] } as StepDoc["next"];
+    expect(update(["branch:to:handle_big", "branch:to:handle_small", "value"], routed)).toBe(
+      "Step 2: update_state wrote value and sent the run to handle_small",
+    );
+    expect(update(["route", "branch:to:handle_big"], { handle_big: [["branch:to:handle_big", 3, 4]] })).toBe(
+      "Step 2: update_state wrote route and sent the run to handle_big",
+    );
+    expect(update(["a", "b", "join:a+b:c"], { c: [["join:a+b:c", null, 2]], d: [["join:x+y:d", 1, 2]] })).toBe(
+      "Step 2: update_state wrote a and b, and sent the run to c",
+    );
+    expect(update(["value"], {})).toBe("Step 2: update_state wrote value");
+    expect(update(["branch:to:c2", "__pregel_tasks"], { c2: [["branch:to:c2", null, 4]] })).toBe(
+      "Step 2: update_state sent the run to c2",
+    );
+    expect(update(["k1", "k2", "k3", "k4", "k5", "k6"], {})).toBe("Step 2: update_state wrote k1, k2, k3 and 3 more keys");
+    expect(update([], {})).toBe("Step 2: the state was updated by update_state");
+    for (const text of [update(["route", "branch:to:x", "join:a+b:x", "start:x"], { x: [["branch:to:x", null, 1]] })]) {
+      expect(text).not.toMatch(/branch:|join:|start:/);
+    }
   });
 
   it("groups Sends by node", () => {

@@ -75,7 +75,7 @@ export function summarizeStep(step: StepDoc): string {
   if (!tasks.length) {
     const updated = (step.updated ?? []).filter((c) => c && !c.startsWith("__"));
     if (step.source === "input") return `${head} arrived${updated.length ? ` (${joinList(updated)})` : ""}`;
-    if (step.source === "update") return `${head}: the state was updated by update_state${updated.length ? ` (${joinList(updated)})` : ""}`;
+    if (step.source === "update") return `${head}: ${updateText(step)}`;
     if (step.source === "fork") return `${head}: a fork of the run`;
     return `${head}: no task ran`;
   }
@@ -89,6 +89,32 @@ export function summarizeStep(step: StepDoc): string {
   }
   const clauses = outcomeClauses(groups);
   return `${head}: ${namesOf(groups)} ran in parallel${clauses.length ? `; ${clauses.join("; ")}` : ""}`;
+}
+
+/** LangGraph's own channels (branch:to:X, join:a+b:X, start:X, __pregel_tasks): not state keys. */
+function isInternal(channel: string): boolean {
+  return channel.startsWith("__") || /^(branch|join|start):/.test(channel);
+}
+
+/** More state keys than this are named by the first ones and a count. */
+const KEYS = 4;
+
+/** An update_state step in words: "update_state wrote route and sent the run to handle_big".
+ *  The nodes it sent the run to are the next ones a channel it wrote triggers (the routes it took
+ *  as its node's output); its channels (branch:to:X) are in the narration's details. */
+function updateText(step: StepDoc): string {
+  const updated = (step.updated ?? []).filter(Boolean);
+  const keys = updated.filter((c) => !isInternal(c));
+  const wrote = new Set(updated);
+  const sent = Object.entries(step.next ?? {})
+    .filter(([, reasons]) => Array.isArray(reasons) && reasons.some((r) => wrote.has(String(r?.[0] ?? ""))))
+    .map(([node]) => node);
+  const named = keys.length > KEYS ? [...keys.slice(0, KEYS - 1), `${keys.length - KEYS + 1} more keys`] : keys;
+  const wroteText = named.length ? `wrote ${joinList(named)}` : "";
+  const sentText = sent.length ? `sent the run to ${joinList(sent)}` : "";
+  if (wroteText && sentText) return `update_state ${wroteText}${named.length > 1 ? "," : ""} and ${sentText}`;
+  if (wroteText || sentText) return `update_state ${wroteText || sentText}`;
+  return "the state was updated by update_state";
 }
 
 /** More groups than this are named by their ends and a count (a wide fan-out). */
