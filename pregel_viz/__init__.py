@@ -10,7 +10,8 @@ Record a run, read it back, step through its supersteps::
 The public API, by stage:
 
 * record: :func:`record`, :func:`arecord`, :func:`recording` (:class:`Recording`),
-  :func:`from_checkpointer`, ``pregel_viz.auto`` (every call of every graph);
+  :func:`from_checkpointer`, :func:`from_server` (a thread of a LangGraph server),
+  ``pregel_viz.auto`` (every call of every graph);
 * read: :func:`load`, :class:`Run`, :class:`LoadLimits`, the errors (:class:`PregelVizError`);
 * look: :func:`show` (:class:`Debugger`), :func:`to_html`, :func:`summary`, :func:`narrate`
   (:class:`Narration`);
@@ -39,6 +40,7 @@ from .errors import (
     NotALogError,
     PregelVizError,
     RecorderError,
+    ServerError,
     TruncatedLogWarning,
 )
 from .logfile import LoadLimits
@@ -58,6 +60,8 @@ _LAZY = {
     "record": ".recorder",
     "recording": ".recorder",
     "from_checkpointer": ".recorder.rebuild",
+    "from_server": ".recorder.pull",
+    "instrument": ".recorder.instrument",
     # look
     "Debugger": ".views.widget",
     "show": ".views.widget",
@@ -73,6 +77,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from .notebook import debug
     from .recorder import Recording, arecord, record, recording
+    from .recorder.instrument import instrument
+    from .recorder.pull import from_server
     from .recorder.rebuild import from_checkpointer
     from .views.compare_view import CompareDebugger, compare_view, fork_view
     from .views.live_widget import LiveDebugger
@@ -136,6 +142,7 @@ __all__ = [
     "RecorderError",
     "Recording",
     "Run",
+    "ServerError",
     "TruncatedLogWarning",
     "__version__",
     "arecord",
@@ -146,6 +153,8 @@ __all__ = [
     "debug",
     "fork_view",
     "from_checkpointer",
+    "from_server",
+    "instrument",
     "load",
     "load_ipython_extension",
     "narrate",

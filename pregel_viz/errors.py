@@ -18,6 +18,7 @@ __all__ = [
     "PregelVizError",
     "PregelVizWarning",
     "RecorderError",
+    "ServerError",
     "TruncatedLogWarning",
     "UsageError",
 ]
@@ -57,6 +58,11 @@ class LogTooLargeError(LogFormatError):
 
 class RecorderError(PregelVizError):
     """Recording could not be set up (not a LangGraph graph, bad arguments...)."""
+
+
+class ServerError(RecorderError):
+    """A LangGraph server could not be read: it is down, it does not answer as a LangGraph
+    server, it refuses the API key, or it has no such thread."""
 
 
 class GraphLoadError(PregelVizError):

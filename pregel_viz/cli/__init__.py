@@ -1,4 +1,4 @@
-"""The ``pregel-viz`` command: record, info, export, html, narrate, diff, demo.
+"""The ``pregel-viz`` command: record, pull, info, export, html, narrate, diff, demo.
 
 The only place that prints or chooses exit codes. User mistakes get one line that names the
 problem and the fix, and exit code 2; a failing graph is a recorded outcome, not a crash.
@@ -27,6 +27,8 @@ from ..errors import (
     UsageError,
 )
 from .arguments import config_arg, json_arg, load_graph, one_line
+from .pull import add_parser as add_pull_parser
+from .pull import cmd_pull
 
 __all__ = ["load_graph", "main"]
 
@@ -167,6 +169,19 @@ def _stdout_errors() -> Iterator[None]:
         raise
     except OSError as exc:
         raise _file_error("write", "to standard output", exc) from None
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    writes = bool(args.output) and not args.list
+    if writes:
+        _refuse_overwriting_non_log(args.output)
+    with _writing(args.output) if writes else contextlib.nullcontext():
+        run = cmd_pull(args, _out)
+        if run is not None:
+            run.save(args.output)
+    if run is not None:
+        _out(f"wrote {args.output}")
+    return 0
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -355,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="the run's config, as a JSON object")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .pregel log to write")
     p.set_defaults(func=_cmd_record)
+
+    add_pull_parser(sub, _cmd_pull)
 
     p = sub.add_parser("info", help="summarize a .pregel log")
     p.add_argument("file")
