@@ -124,8 +124,9 @@ def check_the_last_step(pg: Any, viewer: ViewerDriver) -> None:
 
 
 def check_the_agent_task(pg: Any, viewer: ViewerDriver) -> None:
-    """Selecting the agent task shows its chat model call with its tokens: the answer at the
-    last step, the two tool calls it asked for (57 → 18 tokens) at step 1."""
+    """Selecting the agent task shows its chat model call with its tokens, where the reader
+    looks: the answer at the last step, the two tool calls it asked for (57 → 18 tokens) at
+    step 1."""
     root = viewer.root
     for step, usage in ((LAST, agents.SECOND_USAGE), (1, agents.FIRST_USAGE)):
         if step != LAST:
@@ -141,7 +142,9 @@ def check_the_agent_task(pg: Any, viewer: ViewerDriver) -> None:
         head = model.locator(".pv-call-head")
         expect(head).to_contain_text(agents.MODEL)
         expect(head.locator(".pv-call-tokens")).to_have_text(f" {tokens(usage)}")
-        expect(head).to_be_visible()
+        # the click brings the task's section into view: a long conversation above it (the
+        # State section comes first) does not hide it below the panel's fold
+        expect(head).to_be_in_viewport()
     expect(model.locator(".pv-call-toolcalls li")).to_have_text(
         ['get_weather(city="Paris") call_weather', "add(a=2, b=40) call_add"]
     )

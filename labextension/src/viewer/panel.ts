@@ -114,6 +114,8 @@ export class SidePanel {
   private readonly internalsOpen = { narration: false, next: false };
   /** the task whose row is marked selected */
   private selectedRow: string | null = null;
+  /** the task whose section was last brought into view */
+  private revealed: string | null = null;
   /** the channel table on screen: its graph and row names, and its rows by name */
   private channelTable: { graph: GraphView | undefined; names: string[]; rows: Map<string, ChannelRow> } | null = null;
 
@@ -159,6 +161,10 @@ export class SidePanel {
     if (this.changed("tasks", [step])) this.renderTasks(ctx);
     else if ((selected?.id ?? null) !== this.selectedRow) this.markSelectedRow(selected?.id ?? null);
     if (this.changed("details", [thread, selected, selected ? 0 : step?.tasks?.length ? 1 : 0])) this.renderDetails(ctx);
+    if ((selected?.id ?? null) !== this.revealed) {
+      this.revealed = selected?.id ?? null;
+      if (selected) this.revealDetails();
+    }
     if (this.changed("next", [step, index === space.length - 1, ctx.graph])) this.renderNext(ctx);
     if (this.changed("state", [space, index])) this.renderState(ctx);
     if (this.changed("channels", [space, index, step, ctx.graph])) this.renderChannels(ctx);
@@ -177,6 +183,17 @@ export class SidePanel {
     if (prev && sameList(prev, key)) return false;
     this.keys.set(name, key);
     return true;
+  }
+
+  /** A task just selected: its section comes after the State (a conversation can be long), so
+   *  when its head is not in the panel's view, the panel scrolls to it (the panel alone, never
+   *  the page or notebook around the viewer). Read from the layout once per selection. */
+  private revealDetails(): void {
+    const box = this.el.getBoundingClientRect();
+    if (box.height <= 0) return; // not laid out (a hidden tab)
+    const top = this.details.root.getBoundingClientRect().top;
+    if (top >= box.top && top <= box.bottom - Math.min(160, box.height / 3)) return;
+    this.el.scrollTop += top - box.top;
   }
 
   private markSelectedRow(id: string | null): void {
