@@ -11,6 +11,7 @@ The public API, by stage:
 
 * record: :func:`record`, :func:`arecord`, :func:`recording` (:class:`Recording`),
   :func:`from_checkpointer`, :func:`from_server` (a thread of a LangGraph server),
+  :func:`record_server` (a run a LangGraph server makes, recorded as it runs),
   ``pregel_viz.auto`` (every call of every graph);
 * read: :func:`load`, :class:`Run`, :class:`LoadLimits`, the errors (:class:`PregelVizError`);
 * look: :func:`show` (:class:`Debugger`), :func:`to_html`, :func:`summary`, :func:`narrate`
@@ -61,6 +62,7 @@ _LAZY = {
     "recording": ".recorder",
     "from_checkpointer": ".recorder.rebuild",
     "from_server": ".recorder.pull",
+    "record_server": ".recorder.record_server",
     "instrument": ".recorder.instrument",
     # look
     "Debugger": ".views.widget",
@@ -80,6 +82,7 @@ if TYPE_CHECKING:
     from .recorder.instrument import instrument
     from .recorder.pull import from_server
     from .recorder.rebuild import from_checkpointer
+    from .recorder.record_server import record_server
     from .views.compare_view import CompareDebugger, compare_view, fork_view
     from .views.live_widget import LiveDebugger
     from .views.widget import Debugger, show
@@ -159,6 +162,7 @@ __all__ = [
     "load_ipython_extension",
     "narrate",
     "record",
+    "record_server",
     "recording",
     "show",
     "summary",
