@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RecorderError, ServerError
-from ..events import CALL, CALL_END, CHECKPOINT, ERROR, INTERRUPT, ROOT, WRITES
+from ..events import CALL, CALL_END, CHECKPOINT, ERROR, INTERRUPT, NO_WRITES, ROOT, WRITES
 from ..load_limits import LoadLimits
 from ..model import Run
 from ..values import DEFAULT_LIMITS, Limits
@@ -325,7 +325,10 @@ def _emit_checkpoints(
                     "cp": this,
                     "task": str(task.get("id")),
                     "path": task_path_str(path) if path else f"~{_UNKNOWN_TASK}",
-                    "writes": writes or [],
+                    # a task that ran (a checkpoint followed) but whose writes the server did
+                    # not keep (routing, Sends): finished, as LangGraph marks a task that wrote
+                    # nothing, rather than shown as never done
+                    "writes": writes or [[NO_WRITES, None]],
                     "name": str(task.get("name") or _UNKNOWN_TASK),
                     "t": t,
                 },
@@ -341,7 +344,7 @@ def _emit_checkpoints(
                     "cp": this,
                     "task": f"unknown:{this}",
                     "path": f"~{_UNKNOWN_TASK}",
-                    "writes": [],
+                    "writes": [[NO_WRITES, None]],  # finished; what it wrote is unknown
                     "name": _UNKNOWN_TASK,
                     "t": t,
                 },
