@@ -163,6 +163,7 @@ OWNERS = {  # third-party packages only these modules (or folders) may import
     "langchain_core": ("recorder", "demo"),
     "ormsgpack": ("logfile",),
     "psycopg": ("recorder",),
+    "langgraph_sdk": ("recorder",),
 }
 MAX_LINES = 600
 
