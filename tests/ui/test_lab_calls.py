@@ -113,6 +113,7 @@ def check_the_last_step(pg: Any, viewer: ViewerDriver) -> None:
     expect(timeline.locator(".pv-tl-call-model")).to_have_count(2)
     expect(timeline.locator(".pv-tl-call-tool")).to_have_count(2)
     expect(timeline.locator(".pv-tl-call").first).to_be_visible()
+    expect(timeline.locator(".pv-tl-step").first).to_have_text("input")
 
     # the step's line and the thread's Tokens section total them
     expect(root.locator(".pv-summary .pv-step-calls")).to_contain_text(
@@ -148,6 +149,13 @@ def check_the_agent_task(pg: Any, viewer: ViewerDriver) -> None:
     expect(model.locator(".pv-call-toolcalls li")).to_have_text(
         ['get_weather(city="Paris") call_weather', "add(a=2, b=40) call_add"]
     )
+    # why it ran, in words before LangGraph's channel
+    expect(details.locator(".pv-why-words")).to_have_text("after __start__ ")
+    # in the narrow bubble of the task's writes, a call's signature stays on one line (its
+    # state and id wrap instead)
+    for sig in details.locator(".pv-writes .pv-msg-callsig").all():
+        height = sig.evaluate("e => e.getClientRects().length")
+        assert height == 1, f"{sig.inner_text()!r} breaks over {height} lines"
 
 
 def test_the_pregel_document_shows_inside_the_nodes(

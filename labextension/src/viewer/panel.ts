@@ -333,13 +333,22 @@ export class SidePanel {
     const why: HTMLElement[] = [];
     if (t.sent_by) why.push(h("li", null, "sent by ", h("strong", null, t.sent_by), t.path ? h("span", { class: "pv-muted" }, ` (${t.path})`) : null));
     for (const tr of t.triggers ?? []) {
+      // in words first ("after agent"), LangGraph's channel and versions behind it
+      const words = whyText({ ...t, sent_by: null, kind: "pull", triggers: [tr] });
       why.push(
         h(
           "li",
           null,
-          h("code", null, tr.channel),
-          ` ${formatVersion(tr.seen)} → ${formatVersion(tr.current)}`,
-          tr.written_by?.length ? h("span", null, ", written by ", h("strong", null, tr.written_by.join(", "))) : null,
+          words ? h("span", { class: "pv-why-words" }, words, " ") : null,
+          h(
+            "span",
+            { class: "pv-muted" },
+            "(",
+            h("code", null, tr.channel),
+            ` ${formatVersion(tr.seen)} → ${formatVersion(tr.current)}`,
+            tr.written_by?.length ? h("span", null, ", written by ", h("strong", null, tr.written_by.join(", "))) : null,
+            ")",
+          ),
         ),
       );
     }
