@@ -61,15 +61,12 @@ def test_debugger_widget_syncs_both_ways(lab: Any, lab_page: Any) -> None:
     nb.run(0)
     viewer = ViewerDriver(nb.output(0).locator(".pregel-viewer"), timeout=30_000)
     viewer.wait_ready()
-    # the widget opens on the thread asked for, at its last superstep
+    # the widget opens on the thread asked for, at its input (as every host opens a finished run)
     viewer.expect(thread="happy", ns="")
-    viewer.expect_entry(entries, len(entries) - 1)
-    viewer.assert_hostile_strings_are_text()
+    viewer.expect_entry(entries, 0)
     assert nb.panel.locator(".jp-OutputArea img").count() == 0
 
     # browser → Python
-    viewer.first()
-    viewer.expect_entry(entries, 0)
     viewer.next()
     viewer.expect_entry(entries, 1)
     viewer.next()
@@ -88,6 +85,7 @@ def test_debugger_widget_syncs_both_ways(lab: Any, lab_page: Any) -> None:
     assert _where(nb, 1) == "happy root 2"
     nb.run(3)
     viewer.expect_entry(entries, len(entries) - 1)
+    viewer.assert_hostile_strings_are_text()  # the hostile values are in the last step
     last = entries[-1].step
     assert nb.run_until(1, f"happy root {last}") == f"happy root {last}"
 
@@ -151,9 +149,8 @@ def test_display_run_renders_the_viewer(lab: Any, lab_page: Any) -> None:
         viewer = ViewerDriver(nb.output(cell).locator(".pregel-viewer"), timeout=30_000)
         viewer.wait_ready()
         viewer.expect(thread=thread, ns="")
-        # Debugger's default position: the last superstep
-        viewer.expect_entry(entries, len(entries) - 1)
-        viewer.first()
+        # Debugger's default position: the input, as the HTML page and the document open
+        viewer.expect_entry(entries, 0)
         for i in range(1, len(entries)):
             viewer.next()
             viewer.expect_entry(entries, i)
