@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 import time
 from typing import Any
 
 import pytest
 from lab_driver import Notebook, write_notebook
+from live_driver import click, probe, write_graphs
 from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
@@ -22,123 +22,13 @@ from pregel_viz.views.assets import MIME
 
 pytestmark = pytest.mark.ui
 
-GRAPHS = textwrap.dedent(
-    '''
-    """Graphs for the live-debugging browser test."""
-    import json
-    import operator
-    from typing import Annotated, TypedDict
-
-    from langgraph.graph import END, START, StateGraph
-    from langgraph.types import interrupt
-
-
-    class FlagState(TypedDict, total=False):
-        log: Annotated[list[str], operator.add]
-        flag: bool
-
-
-    def linear():
-        """x -> y -> z; only y writes flag."""
-        g = StateGraph(FlagState)
-        g.add_node("x", lambda s: {"log": ["x"]})
-        g.add_node("y", lambda s: {"log": ["y"], "flag": True})
-        g.add_node("z", lambda s: {"log": ["z"]})
-        g.add_edge(START, "x")
-        g.add_edge("x", "y")
-        g.add_edge("y", "z")
-        g.add_edge("z", END)
-        return g.compile()
-
-
-    class AskState(TypedDict, total=False):
-        colour: str
-        log: Annotated[list[str], operator.add]
-
-
-    def asking():
-        """ask (interrupt) -> done."""
-        def ask(s):
-            return {"colour": interrupt({"question": "favourite colour?"}), "log": ["ask"]}
-
-        g = StateGraph(AskState)
-        g.add_node("ask", ask)
-        g.add_node("done", lambda s: {"log": ["done:" + s["colour"]]})
-        g.add_edge(START, "ask")
-        g.add_edge("ask", "done")
-        g.add_edge("done", END)
-        return g.compile()
-
-
-    class LoopState(TypedDict):
-        i: int
-
-
-    def slow_loop(delay, target):
-        """tick sleeps ``delay`` s and counts to ``target``."""
-        import time
-
-        def tick(s):
-            time.sleep(delay)
-            return {"i": s["i"] + 1}
-
-        g = StateGraph(LoopState)
-        g.add_node("tick", tick)
-        g.add_edge(START, "tick")
-        g.add_conditional_edges("tick", lambda s: "tick" if s["i"] < target else END)
-        return g.compile()
-
-
-    def probe(w):
-        """The session and LangGraph's own history of its thread, as one JSON line."""
-        s = w.session
-        s.wait(30)
-        history = [
-            {
-                "step": h.metadata["step"],
-                "source": h.metadata["source"],
-                "id": h.config["configurable"]["checkpoint_id"],
-                "parent": (h.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
-                "values": h.values,
-                "next": list(h.next),
-            }
-            for h in reversed(list(s.history()))
-        ]
-        state = s.state
-        print(json.dumps({
-            "status": s.status,
-            "message": s.message,
-            "breakpoints": s.breakpoints,
-            "next": list(state.next),
-            "values": state.values,
-            "step": (state.metadata or {}).get("step"),
-            "interrupts": [i.value for i in state.interrupts],
-            "history": history,
-        }))
-    '''
-)
-
-
-def _probe(nb: Notebook, cell: int) -> dict[str, Any]:
-    return dict(json.loads(nb.run_and_read(cell)))
-
-
-def _live(root: Any) -> Any:
-    return root.locator(".pv-live")
-
-
-def _click(root: Any, cls: str) -> None:
-    button = root.locator(f".pv-live-bar button.{cls}")
-    expect(button).to_be_enabled()
-    button.click()
-
 
 def _wait_message(root: Any, text: str) -> None:
     expect(root.locator(".pv-live-message")).to_contain_text(text)
 
 
 def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
-    (lab.root / "live_graphs.py").write_text(GRAPHS)
+    write_graphs(lab.root)
     write_notebook(
         lab.root / "live.ipynb",
         [
@@ -160,7 +50,7 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     viewer = ViewerDriver(root, timeout=30_000)
     viewer.wait_ready()
     expect(root).to_have_attribute("data-live-status", "paused")
-    assert _probe(nb, 2)["history"] == []  # nothing runs before a control
+    assert probe(nb, 2)["history"] == []  # nothing runs before a control
 
     # --- a breakpoint set by clicking a node of the graph
     root.locator('svg g.pv-node[data-name="y"]').click()
@@ -171,26 +61,26 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     expect(root.locator('.pv-bp-chip[data-where="before"][data-name="y"]')).to_be_visible()
     node_y = root.locator('svg g.pv-node[data-name="y"]')
     expect(node_y).to_have_class(re.compile(r"\bpv-bp-before\b"))
-    assert _probe(nb, 2)["breakpoints"] == {"before": ["y"], "after": [], "write": []}
+    assert probe(nb, 2)["breakpoints"] == {"before": ["y"], "after": [], "write": []}
 
     # --- Continue: runs x, then stops before y (the breakpoint); the view follows the run
-    _click(root, "pv-live-continue")
+    click(root, "pv-live-continue")
     _wait_message(root, "breakpoint before y")
-    p = _probe(nb, 2)
+    p = probe(nb, 2)
     assert p["status"] == "paused" and p["next"] == ["y"]
     assert p["values"] == {"log": ["x"]}
     assert [h["source"] for h in p["history"]] == ["input", "loop", "loop"]
     viewer.expect(step=p["step"])
 
     # --- Step runs exactly one superstep (y only); Continue runs to the end
-    _click(root, "pv-live-step")
+    click(root, "pv-live-step")
     _wait_message(root, "stepped one superstep")
-    p = _probe(nb, 2)
+    p = probe(nb, 2)
     assert p["values"] == {"log": ["x", "y"], "flag": True} and p["next"] == ["z"]
     viewer.expect(step=p["step"])
-    _click(root, "pv-live-continue")
+    click(root, "pv-live-continue")
     expect(root).to_have_attribute("data-live-status", "completed")
-    done = _probe(nb, 2)
+    done = probe(nb, 2)
     assert done["status"] == "completed" and done["values"]["log"] == ["x", "y", "z"]
     assert [h["step"] for h in done["history"]] == [-1, 0, 1, 2, 3]
     viewer.expect(step=3)
@@ -200,7 +90,7 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     viewer.first()
     while viewer.attr("data-step") != "1":
         viewer.next()
-    _click(root, "pv-live-edit")
+    click(root, "pv-live-edit")
     editor = root.locator(".pv-editor")
     expect(editor).to_be_visible()
     # the step in words; its checkpoint id one hover away
@@ -218,7 +108,7 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     fork_col = root.locator(".pv-timeline .pv-tl-col.pv-fork")
     expect(fork_col).to_have_count(1)
     expect(root).to_have_attribute("data-live-status", "completed")
-    forked = _probe(nb, 2)
+    forked = probe(nb, 2)
     update = next(h for h in forked["history"] if h["source"] == "update")
     assert update["parent"] == x_step["id"] and update["values"] == {"log": ["EDIT"]}
     assert forked["values"]["log"] == ["EDIT", "y", "z"]
@@ -267,14 +157,14 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     root2.focus()
     page.keyboard.press("F8")  # Continue, the browsers' debugger key
     expect(root2).to_have_attribute("data-live-status", "interrupted")
-    waiting = _probe(nb, 4)
+    waiting = probe(nb, 4)
     assert waiting["interrupts"] == [{"question": "favourite colour?"}]
     shown = root2.locator(".pv-interrupt .pv-interrupt-value")
     assert json.loads(shown.inner_text()) == waiting["interrupts"][0]
     root2.locator(".pv-interrupt textarea.pv-answer-text").fill("blue")
     root2.locator(".pv-interrupt button.pv-answer-submit").click()
     expect(root2).to_have_attribute("data-live-status", "completed")
-    answered = _probe(nb, 4)
+    answered = probe(nb, 4)
     assert answered["values"] == {"colour": "blue", "log": ["ask", "done:blue"]}
     assert answered["history"][-1]["values"] == answered["values"]
     expect(root2.locator(".pv-interrupt")).to_be_hidden()
@@ -284,23 +174,23 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     root3 = nb.output(6).locator(".pregel-viewer")
     viewer3 = ViewerDriver(root3, timeout=30_000)
     viewer3.wait_ready()
-    _click(root3, "pv-live-continue")
+    click(root3, "pv-live-continue")
     expect(root3).to_have_attribute("data-live-status", "running")
     assert nb.run_and_read(7) == "kernel free while running"
     expect(root3.locator(".pv-timeline .pv-tl-col")).not_to_have_count(0)  # steps land live
-    _click(root3, "pv-live-pause")
+    click(root3, "pv-live-pause")
     expect(root3).to_have_attribute("data-live-status", "paused")
     _wait_message(root3, "paused")
-    paused = _probe(nb, 8)
+    paused = probe(nb, 8)
     assert paused["status"] == "paused" and 0 < paused["values"]["i"] < 200
     loops = [h for h in paused["history"] if h["source"] == "loop"]
     assert loops[-1]["values"] == paused["values"] and paused["next"] == ["tick"]
     viewer3.expect(step=paused["step"])
-    _click(root3, "pv-live-continue")
+    click(root3, "pv-live-continue")
     expect(root3).to_have_attribute("data-live-status", "running")
-    _click(root3, "pv-live-stop")
+    click(root3, "pv-live-stop")
     expect(root3).to_have_attribute("data-live-status", "stopped")
-    stopped = _probe(nb, 8)
+    stopped = probe(nb, 8)
     assert stopped["status"] == "stopped" and stopped["values"]["i"] < 200
     for b in ("step", "continue", "pause", "stop"):
         expect(root3.locator(f".pv-live-bar button.pv-live-{b}")).to_be_disabled()

@@ -10,99 +10,18 @@ the kernel. Set ``PREGEL_VIZ_SHOTS`` to a folder to keep the screenshots the tes
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lab_driver import PANEL, Notebook, guarded, write_notebook
+from live_driver import click, probe, write_graphs
 from playwright.sync_api import expect
 from viewer_driver import ViewerDriver
 
 pytestmark = pytest.mark.ui
-
-GRAPHS = textwrap.dedent(
-    '''
-    """Graphs for the live sessions of both front-ends."""
-    import json
-    import operator
-    from typing import Annotated, TypedDict
-
-    from langgraph.graph import END, START, StateGraph
-    from langgraph.types import interrupt
-
-
-    class FlagState(TypedDict, total=False):
-        log: Annotated[list[str], operator.add]
-        flag: bool
-
-
-    def linear():
-        """x -> y -> z."""
-        g = StateGraph(FlagState)
-        g.add_node("x", lambda s: {"log": ["x"]})
-        g.add_node("y", lambda s: {"log": ["y"], "flag": True})
-        g.add_node("z", lambda s: {"log": ["z"]})
-        g.add_edge(START, "x")
-        g.add_edge("x", "y")
-        g.add_edge("y", "z")
-        g.add_edge("z", END)
-        return g.compile()
-
-
-    class AskState(TypedDict, total=False):
-        colour: str
-        log: Annotated[list[str], operator.add]
-
-
-    def asking():
-        """ask (interrupt) -> done."""
-        def ask(s):
-            return {"colour": interrupt({"question": "favourite colour?"}), "log": ["ask"]}
-
-        g = StateGraph(AskState)
-        g.add_node("ask", ask)
-        g.add_node("done", lambda s: {"log": ["done:" + s["colour"]]})
-        g.add_edge(START, "ask")
-        g.add_edge("ask", "done")
-        g.add_edge("done", END)
-        return g.compile()
-
-
-    class LoopState(TypedDict):
-        i: int
-
-
-    def loop(target):
-        """tick counts to ``target``, one superstep each."""
-        g = StateGraph(LoopState)
-        g.add_node("tick", lambda s: {"i": s["i"] + 1})
-        g.add_edge(START, "tick")
-        g.add_conditional_edges("tick", lambda s: "tick" if s["i"] < target else END)
-        return g.compile()
-
-
-    def probe(w):
-        """The session and LangGraph's own history of its thread, as one JSON line."""
-        s = w.session
-        s.wait(60)
-        history = [
-            {"step": h.metadata["step"], "source": h.metadata["source"], "values": h.values}
-            for h in reversed(list(s.history()))
-        ]
-        print(json.dumps({
-            "status": s.status,
-            "next": list(s.state.next),
-            "values": s.state.values,
-            "history": history,
-            "whole_documents": w.live["payload_seq"],
-            "changes": w.live["seq"],
-        }))
-    '''
-)
 
 
 class Notebook7(Notebook):
@@ -124,16 +43,6 @@ class Notebook7(Notebook):
         )
 
 
-def _probe(nb: Notebook, cell: int) -> dict[str, Any]:
-    return dict(json.loads(nb.run_and_read(cell)))
-
-
-def _click(root: Any, cls: str) -> None:
-    button = root.locator(f".pv-live-bar button.{cls}")
-    expect(button).to_be_enabled()
-    button.click()
-
-
 def _shot(page: Any, root: Any, tmp_path: Path, name: str) -> None:
     folder = Path(os.environ.get("PREGEL_VIZ_SHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,11 +53,11 @@ def _shot(page: Any, root: Any, tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("host", ["lab", "notebook7"])
 def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, host: str) -> None:
     name = f"live_{host}.ipynb"
-    (lab.root / "live_hosts_graphs.py").write_text(GRAPHS)
+    write_graphs(lab.root)
     write_notebook(
         lab.root / name,
         [
-            "import pregel_viz\nfrom live_hosts_graphs import asking, linear, loop, probe",  # 0
+            "import pregel_viz\nfrom live_graphs import asking, linear, loop, probe",  # 0
             'w1 = pregel_viz.debug(linear(), {"log": []})\nw1',  # 1
             "probe(w1)",  # 2
             'w2 = pregel_viz.debug(asking(), {"log": []})\nw2',  # 3
@@ -176,9 +85,9 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         expect(node_y).to_have_class(re.compile(r"\bpv-bp-before\b"))
 
         # Continue stops before y: the live bar and the toolbar say the same word
-        _click(root, "pv-live-continue")
+        click(root, "pv-live-continue")
         expect(root.locator(".pv-live-message")).to_contain_text("breakpoint before y")
-        p = _probe(nb, 2)
+        p = probe(nb, 2)
         assert p["status"] == "paused" and p["next"] == ["y"] and p["values"] == {"log": ["x"]}
         expect(root.locator(".pv-live-status")).to_have_text("paused")
         expect(root.locator(".pv-outcome-chip")).to_have_text("paused")
@@ -192,9 +101,9 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         _shot(page, root, tmp_path, f"{host}-live-at-breakpoint")
 
         # Step runs y alone, told as a pause (not a breakpoint), with no call numbers
-        _click(root, "pv-live-step")
+        click(root, "pv-live-step")
         expect(root.locator(".pv-live-message")).to_contain_text("stepped one superstep")
-        p = _probe(nb, 2)
+        p = probe(nb, 2)
         assert p["values"] == {"log": ["x", "y"], "flag": True} and p["next"] == ["z"]
         viewer.expect(step=2)
         told = " ".join(root.locator(".pv-narration-item").all_inner_texts())
@@ -203,20 +112,20 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         places["after a step"] = edit.bounding_box()["x"]
 
         # Continue to the end: nothing left to stop, and the buttons never moved
-        _click(root, "pv-live-continue")
+        click(root, "pv-live-continue")
         expect(root).to_have_attribute("data-live-status", "completed")
         expect(root.locator(".pv-outcome-chip")).to_have_text("completed")
         expect(root.locator(".pv-live-bar button.pv-live-stop")).to_be_disabled()
         places["completed"] = edit.bounding_box()["x"]
         assert len(set(places.values())) == 1, places
-        assert _probe(nb, 2)["values"]["log"] == ["x", "y", "z"]
+        assert probe(nb, 2)["values"]["log"] == ["x", "y", "z"]
 
         # interrupt(): both bars say "interrupted"; the answer shows where it was given
         nb.run(3)
         root2 = nb.output(3).locator(".pregel-viewer")
         viewer2 = ViewerDriver(root2, timeout=30_000)
         viewer2.wait_ready()
-        _click(root2, "pv-live-continue")
+        click(root2, "pv-live-continue")
         expect(root2).to_have_attribute("data-live-status", "interrupted")
         expect(root2.locator(".pv-live-status")).to_have_text("interrupted")
         expect(root2.locator(".pv-outcome-chip")).to_contain_text("interrupted")
@@ -225,7 +134,7 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         root2.locator(".pv-interrupt textarea.pv-answer-text").fill("blue")
         root2.locator(".pv-interrupt button.pv-answer-submit").click()
         expect(root2).to_have_attribute("data-live-status", "completed")
-        assert _probe(nb, 4)["values"] == {"colour": "blue", "log": ["ask", "done:blue"]}
+        assert probe(nb, 4)["values"] == {"colour": "blue", "log": ["ask", "done:blue"]}
         viewer2.first()
         while viewer2.attr("data-step") != "1":
             viewer2.next()
@@ -240,9 +149,9 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         nb.run(5)
         root3 = nb.output(5).locator(".pregel-viewer")
         ViewerDriver(root3, timeout=30_000).wait_ready()
-        _click(root3, "pv-live-continue")
+        click(root3, "pv-live-continue")
         expect(root3).to_have_attribute("data-live-status", "completed", timeout=120_000)
-        p = _probe(nb, 6)
+        p = probe(nb, 6)
         assert p["values"] == {"i": 300} and len(p["history"]) == 302
         expect(root3.locator(".pv-step-label")).to_contain_text("of 300")
         ViewerDriver(root3, timeout=30_000).expect(step=300)
