@@ -499,7 +499,8 @@ class _Builder:
         for task in s.tasks:
             if task.kind == "pull":
                 reasons = start.why.get(task.name)
-                if reasons is None:
+                if reasons is None or (not reasons and start.why_inferred):
+                    # an inferred why names a node but not its channels: unknown
                     task.triggers = None if start.why_inferred else []
                     continue
                 task.triggers = [

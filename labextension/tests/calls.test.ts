@@ -244,7 +244,7 @@ describe("the side panel", () => {
     expect(cells(".pv-tokens-models")).toEqual([["scripted-model-1", "2", "147 → 30", "100%", "1.20 s"]]);
     expect(runTokensTitle(thread)).toBe("Tokens: 147 → 30 in 2 model calls");
     const rebuilt = new PayloadModel(payload([step(1, [task("a", "agent", null)])]));
-    expect(renderRunTokens(rebuilt.thread("th")!)!.textContent).toBe("calls not recorded (run rebuilt from a checkpointer)");
+    expect(renderRunTokens(rebuilt.thread("th")!)!.textContent).toBe("calls not recorded (run rebuilt from saved checkpoints)");
     const plain = new PayloadModel(payload([step(1, [task("a", "agent", [])])]));
     expect(renderRunTokens(plain.thread("th")!)).toBeNull();
   });

@@ -304,7 +304,8 @@ def _emit_checkpoints(
                 "removed": [],
                 "seen": {},
                 "updated": updated,
-                "why": {},  # unknown: the server keeps no channel versions
+                # what runs next, as the server lists it; why (channels, versions) is unknown
+                "why": {str(n): [] for n in entry.get("next") or () if isinstance(n, str)},
                 "why_inferred": True,
                 "t": t,
             },

@@ -430,7 +430,7 @@ function callRow(n: CallNode, task: TaskDoc, ctx: CallsContext): HTMLElement {
  *  a thread that made none (nothing to say). */
 export function renderTaskCalls(task: TaskDoc, ctx: CallsContext): HTMLElement | null {
   const calls = task.calls;
-  if (calls === null) return h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls"), h("div", { class: "pv-muted" }, "calls not recorded (run rebuilt from a checkpointer)"));
+  if (calls === null) return h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls"), h("div", { class: "pv-muted" }, "calls not recorded (run rebuilt from saved checkpoints)"));
   if (!calls?.length) return ctx.threadHasCalls ? h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls (0)"), h("div", { class: "pv-muted" }, "none")) : null;
   const sum = addCalls(calls);
   const totals = sum.modelCalls ? totalsText(sum) : "";
@@ -478,7 +478,7 @@ export function runTokensTitle(thread: ThreadModel): string {
 /** The thread's totals, per node and per model; null when the thread made no call at all. */
 export function renderRunTokens(thread: ThreadModel): HTMLElement | null {
   const b = threadBreakdown(thread);
-  if (b.tasks && b.unknown === b.tasks) return h("div", { class: "pv-muted" }, "calls not recorded (run rebuilt from a checkpointer)");
+  if (b.tasks && b.unknown === b.tasks) return h("div", { class: "pv-muted" }, "calls not recorded (run rebuilt from saved checkpoints)");
   if (!b.nodes.length) return null;
   const out: HTMLElement[] = [h("div", { class: "pv-muted pv-tokens-all" }, `in all: ${totalsText(b.all)}`)];
   out.push(h("h4", null, "Per node"), totalsTable("node", b.nodes, "pv-tokens-nodes", true));

@@ -380,7 +380,7 @@ export class SidePanel {
         { class: "pv-sub" },
         h("h4", null, `Attempts${t.attempts ? ` (${t.attempts.length})` : ""}`),
         t.attempts === null
-          ? muted("not recorded (run rebuilt from a checkpointer)")
+          ? muted("not recorded (run rebuilt from saved checkpoints)")
           : t.attempts.length
             ? table(
                 ["#", "start", "end", "time", "status", "error"],
