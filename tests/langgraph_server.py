@@ -102,6 +102,7 @@ def start_server(
     env.update(
         {
             "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+            "LANGGRAPH_NO_VERSION_CHECK": "1",  # no look-up of newer versions on PyPI
             "LANGSMITH_TRACING": "false",
             "LANGCHAIN_TRACING_V2": "false",
             "NO_COLOR": "1",
