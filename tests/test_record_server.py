@@ -11,60 +11,27 @@ writes (routing, Sends), failed retries, calls inside tasks, the resume value ea
 
 from __future__ import annotations
 
-import http.server
-import socket
-import sys
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from graphs import (
-    build_conditional_path_map,
-    build_fanout_fanin,
-    build_parallel_error,
-    build_retry_policy,
-    build_send_map_reduce,
-    build_subgraph_node,
+from langgraph_server import Server
+from server_compare import (
+    CASES,
+    CannedServers,
+    all_tasks,
+    closed_port,
+    paired_steps,
+    paired_tasks,
+    steps_and_values,
 )
-from langgraph_server import APP, Server
 
 import pregel_viz
 from pregel_viz import ServerError
-from pregel_viz.model import UNKNOWN, Run, Task, spec_key
+from pregel_viz.model import UNKNOWN, Run, Task
 
 pytest.importorskip("langgraph_sdk", reason="langgraph-sdk is not installed")
 
 from pregel_viz.recorder.record_server import UNKNOWN_FROM_STREAM
-
-sys.path.insert(0, str(APP))
-from fixture_graphs import build_interrupt
-
-
-@dataclass(frozen=True)
-class Case:
-    graph: str  # the graph's name in server_app/langgraph.json
-    build: Any
-    input: Any
-    resume: tuple[Any, ...] = ()
-
-
-CASES = {
-    "routing": Case("routing", build_conditional_path_map, {"value": 42, "log": []}),
-    "fanout": Case("fanout", build_fanout_fanin, {"log": []}),
-    "send": Case("send", build_send_map_reduce, {"items": ["x", "y", "z"], "results": []}),
-    "subgraph": Case("subgraph", build_subgraph_node, {"path": []}),
-    "interrupt": Case(
-        "interrupt",
-        build_interrupt,
-        {"draft": "notes", "answers": [], "log": []},
-        resume=("yes", "no", "ok"),
-    ),
-    "error": Case("error", build_parallel_error, {"log": []}),
-    "retry": Case("retry", build_retry_policy, {"log": []}),
-}
 
 
 @pytest.fixture(scope="module")
@@ -80,22 +47,6 @@ def recorded(langgraph_server: Server) -> dict[str, tuple[Run, Run]]:
     return out
 
 
-def _key(task: Task) -> tuple[str, str]:
-    return (task.name, task.path)
-
-
-def _spaces(run: Run) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for ns, space in run.thread.namespaces.items():
-        assert spec_key(ns) not in out, "one run per subgraph in these cases"
-        out[spec_key(ns)] = space
-    return out
-
-
-def _tasks(run: Run) -> list[Task]:
-    return [t for sp in run.thread.namespaces.values() for s in sp.supersteps for t in s.tasks]
-
-
 def _started(task: Task) -> bool:
     """Did the task run (the input's __start__ task has no attempt, here or locally)?"""
     return task.name != "__start__"
@@ -106,32 +57,20 @@ def test_given_a_served_graph_when_recorded_then_it_matches_a_local_recording_wh
     recorded: dict[str, tuple[Run, Run]], name: str
 ) -> None:
     run, local = recorded[name]
-    got, want = _spaces(run), _spaces(local)
-    assert sorted(got) == sorted(want)
-    for key, w_space in want.items():
-        g_space = got[key]
-        assert [(s.step, s.source) for s in g_space.supersteps] == [
-            (s.step, s.source) for s in w_space.supersteps
-        ], key
-        for g_step, w_step in zip(g_space.supersteps, w_space.supersteps, strict=True):
-            where = (name, key, w_step.step)
-            assert g_step.values == w_step.values, where
-            g_tasks = sorted(g_step.tasks, key=_key)
-            w_tasks = sorted(w_step.tasks, key=_key)
-            assert [_key(t) for t in g_tasks] == [_key(t) for t in w_tasks], where
-            for g, w in zip(g_tasks, w_tasks, strict=True):
-                at = (*where, w.name)
-                assert (g.kind, g.status) == (w.kind, w.status), at
-                assert g.state_writes == w.state_writes, at
-                assert g.error == w.error, at
-                assert g.interrupts == w.interrupts, at  # every one, not only the last
-                if not _started(w):
-                    continue
-                assert g.input == w.input, at
-                # one attempt per round; a retried task's failed attempts are not streamed
-                assert [a.status for a in g.attempts] == [
-                    a.status for a in w.attempts if a.status != "error" or a is w.attempts[-1]
-                ], at
+    for _, where, g_step, w_step in paired_steps(run, local, name):
+        for g, w in paired_tasks(g_step, w_step, where):
+            at = (*where, w.name)
+            assert (g.kind, g.status) == (w.kind, w.status), at
+            assert g.state_writes == w.state_writes, at
+            assert g.error == w.error, at
+            assert g.interrupts == w.interrupts, at  # every one, not only the last
+            if not _started(w):
+                continue
+            assert g.input == w.input, at
+            # one attempt per round; a retried task's failed attempts are not streamed
+            assert [a.status for a in g.attempts] == [
+                a.status for a in w.attempts if a.status != "error" or a is w.attempts[-1]
+            ], at
     assert run.outcome == local.outcome
     g_calls, w_calls = run.thread.calls, local.thread.calls
     assert len(g_calls) == len(w_calls) == 1 + len(CASES[name].resume)
@@ -195,7 +134,7 @@ def test_given_a_recorded_run_then_what_the_server_does_not_give_is_named_and_un
     for space in run.thread.namespaces.values():
         for cp in space.checkpoints.values():
             assert cp.versions == {} and cp.why == {} and cp.why_inferred
-    tasks = _tasks(run)
+    tasks = all_tasks(run)
     assert tasks
     for task in tasks:
         assert task.triggers is None  # why it ran
@@ -206,7 +145,7 @@ def test_given_a_recorded_run_then_what_the_server_does_not_give_is_named_and_un
         if not _started(task):
             assert task.attempts is UNKNOWN and task.input is UNKNOWN
     # a local recording knows them
-    local_tasks = _tasks(local)
+    local_tasks = all_tasks(local)
     assert any(t.triggers for t in local_tasks)
     assert all(isinstance(t.calls, list) for t in local_tasks)
 
@@ -276,9 +215,7 @@ def test_given_a_path_and_a_thread_id_when_recorded_then_the_log_is_that_run_on_
     )
     loaded = pregel_viz.load(out)
     assert loaded.meta["thread_id"] == run.meta["thread_id"] == thread_id
-    assert [(s.step, s.values) for s in loaded.supersteps] == [
-        (s.step, s.values) for s in run.supersteps
-    ]
+    assert steps_and_values(loaded) == steps_and_values(run)
     assert sorted(loaded.thread.namespaces) == sorted(run.thread.namespaces)
     assert loaded.outcome == run.outcome == {"status": "completed", "interrupts": [], "error": None}
 
@@ -286,46 +223,17 @@ def test_given_a_path_and_a_thread_id_when_recorded_then_the_log_is_that_run_on_
 # --------------------------------------------------------------------------- errors
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def nonsense() -> Iterator[str]:
-    """A local HTTP server answering every request with a web page."""
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            body = b"<html>not an API</html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def test_given_no_server_when_recorded_then_it_says_it_cannot_reach_one() -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{closed_port()}"
     with pytest.raises(ServerError, match=r"cannot reach a LangGraph server at .*is it running"):
         pregel_viz.record_server(url, "routing", {"value": 1, "log": []})
 
 
-def test_given_a_server_answering_nonsense_when_recorded_then_it_says_so(nonsense: str) -> None:
-    with pytest.raises(ServerError, match=r"did not answer .* as a LangGraph server does"):
-        pregel_viz.record_server(nonsense, "routing", {"value": 1, "log": []})
+def test_given_a_server_answering_nonsense_when_recorded_then_it_says_so() -> None:
+    with CannedServers() as canned:
+        nonsense = canned(200, b"<html>not an API</html>", "text/html")
+        with pytest.raises(ServerError, match=r"did not answer .* as a LangGraph server does"):
+            pregel_viz.record_server(nonsense, "routing", {"value": 1, "log": []})
 
 
 @pytest.mark.parametrize("assistant", ["no_such_graph", "00000000-0000-4000-8000-000000000000"])

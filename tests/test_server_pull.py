@@ -9,65 +9,34 @@ unknown, and the join gap must show as a task named "?".
 
 from __future__ import annotations
 
-import http.server
 import json
-import socket
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from graphs import (
-    build_conditional_path_map,
-    build_fanout_fanin,
-    build_parallel_error,
-    build_retry_policy,
-    build_send_map_reduce,
-    build_subgraph_node,
+from langgraph_server import Server
+from server_compare import (
+    CASES,
+    CannedServers,
+    Case,
+    all_tasks,
+    closed_port,
+    paired_steps,
+    paired_tasks,
+    steps_and_values,
 )
-from langgraph_server import APP, Server
 
 import pregel_viz
 from pregel_viz import ServerError
 from pregel_viz.cli import main
-from pregel_viz.model import UNKNOWN, Run, Task, spec_key
+from pregel_viz.model import UNKNOWN, Run
 
 sdk = pytest.importorskip("langgraph_sdk", reason="langgraph-sdk is not installed")
 
-sys.path.insert(0, str(APP))
-from fixture_graphs import build_interrupt  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Served:
-    graph: str  # the graph's name in server_app/langgraph.json
-    build: Any
-    input: Any
-    resume: tuple[Any, ...] = ()
-    join_steps: tuple[int, ...] = ()  # root steps whose task the server does not list
-
-
-SERVED = {
-    "routing": Served("routing", build_conditional_path_map, {"value": 42, "log": []}),
-    "fanout": Served("fanout", build_fanout_fanin, {"log": []}, join_steps=(3,)),
-    "send": Served("send", build_send_map_reduce, {"items": ["x", "y", "z"], "results": []}),
-    "subgraph": Served("subgraph", build_subgraph_node, {"path": []}),
-    "interrupt": Served(
-        "interrupt",
-        build_interrupt,
-        {"draft": "notes", "answers": [], "log": []},
-        resume=("yes", "no", "ok"),
-    ),
-    "error": Served("error", build_parallel_error, {"log": []}),
-    "retry": Served("retry", build_retry_policy, {"log": []}),
-}
-
-
-def _run_on_server(server: Server, case: Served) -> str:
+def _run_on_server(server: Server, case: Case) -> str:
     client = sdk.get_sync_client(url=server.url, api_key="")
     thread_id = client.threads.create()["thread_id"]
     client.runs.wait(thread_id, case.graph, input=case.input, raise_error=False)
@@ -80,7 +49,7 @@ def _run_on_server(server: Server, case: Served) -> str:
 def pulled(langgraph_server: Server) -> dict[str, tuple[str, Run, Run]]:
     """Every served case run once on the server: (thread id, pulled run, local recording)."""
     out = {}
-    for name, case in SERVED.items():
+    for name, case in CASES.items():
         thread_id = _run_on_server(langgraph_server, case)
         run = pregel_viz.from_server(langgraph_server.url, thread_id)
         local = pregel_viz.record(case.build(None), case.input, resume=list(case.resume))
@@ -88,62 +57,38 @@ def pulled(langgraph_server: Server) -> dict[str, tuple[str, Run, Run]]:
     return out
 
 
-def _key(task: Task) -> tuple[str, str]:
-    return (task.name, task.path)
-
-
-def _spaces(run: Run) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for ns, space in run.thread.namespaces.items():
-        assert spec_key(ns) not in out, "one run per subgraph in these cases"
-        out[spec_key(ns)] = space
-    return out
-
-
 def _last(values: list[Any]) -> Any:
     return values[-1] if values else None
 
 
-@pytest.mark.parametrize("name", list(SERVED))
+@pytest.mark.parametrize("name", list(CASES))
 def test_given_a_server_thread_when_pulled_then_it_matches_a_local_recording_where_kept(
     pulled: dict[str, tuple[str, Run, Run]], name: str
 ) -> None:
     _, run, local = pulled[name]
-    case = SERVED[name]
-    got, want = _spaces(run), _spaces(local)
-    assert sorted(got) == sorted(want)
-    for key, w_space in want.items():
-        g_space = got[key]
-        assert [(s.step, s.source) for s in g_space.supersteps] == [
-            (s.step, s.source) for s in w_space.supersteps
-        ], key
-        for g_step, w_step in zip(g_space.supersteps, w_space.supersteps, strict=True):
-            where = (name, key, w_step.step)
-            assert g_step.values == w_step.values, where
-            if key == "" and w_step.step in case.join_steps:
-                # the server lists no task for a join: one unknown task stands for it
-                assert [t.name for t in g_step.tasks] == ["?"], where
-                assert [t.name for t in w_step.tasks] != ["?"], where
-                continue
-            g_tasks = sorted(g_step.tasks, key=_key)
-            w_tasks = sorted(w_step.tasks, key=_key)
-            assert [_key(t) for t in g_tasks] == [_key(t) for t in w_tasks], where
-            for g, w in zip(g_tasks, w_tasks, strict=True):
-                assert g.kind == w.kind, where
-                assert g.state_writes == w.state_writes, (where, w.name)
-                assert g.error == w.error, (where, w.name)
-                assert _last(g.interrupts) == _last(w.interrupts), (where, w.name)
-                assert g.status == w.status, (where, w.name)
-                if not (w.state_writes or w.error or w.interrupts):
-                    # it wrote only LangGraph's channels (a Send, a route): not kept, but it
-                    # finished (a checkpoint followed), so it is not shown as pending
-                    assert [str(ch) for ch, _ in g.writes] == ["__no_writes__"], (where, w.name)
+    case = CASES[name]
+    for key, where, g_step, w_step in paired_steps(run, local, name):
+        if key == "" and w_step.step in case.join_steps:
+            # the server lists no task for a join: one unknown task stands for it
+            assert [t.name for t in g_step.tasks] == ["?"], where
+            assert [t.name for t in w_step.tasks] != ["?"], where
+            continue
+        for g, w in paired_tasks(g_step, w_step, where):
+            assert g.kind == w.kind, where
+            assert g.state_writes == w.state_writes, (where, w.name)
+            assert g.error == w.error, (where, w.name)
+            assert _last(g.interrupts) == _last(w.interrupts), (where, w.name)
+            assert g.status == w.status, (where, w.name)
+            if not (w.state_writes or w.error or w.interrupts):
+                # it wrote only LangGraph's channels (a Send, a route): not kept, but it
+                # finished (a checkpoint followed), so it is not shown as pending
+                assert [str(ch) for ch, _ in g.writes] == ["__no_writes__"], (where, w.name)
     assert run.outcome == local.outcome
     assert len(run.thread.calls) == len(local.thread.calls) == 1 + len(case.resume)
     assert [c.status for c in run.thread.calls] == [c.status for c in local.thread.calls]
 
 
-@pytest.mark.parametrize("name", list(SERVED))
+@pytest.mark.parametrize("name", list(CASES))
 def test_given_a_pulled_thread_when_read_then_what_the_server_does_not_keep_is_unknown(
     pulled: dict[str, tuple[str, Run, Run]], name: str
 ) -> None:
@@ -151,11 +96,9 @@ def test_given_a_pulled_thread_when_read_then_what_the_server_does_not_keep_is_u
     assert run.meta["timings"] == "unknown"
     assert run.meta["rebuilt_from"] == "langgraph-server"
     assert run.meta["thread_id"] == thread_id
-    assert run.meta["graph"] == SERVED[name].graph
+    assert run.meta["graph"] == CASES[name].graph
     assert run.thread.thread_id == thread_id
-    tasks = [
-        t for space in run.thread.namespaces.values() for s in space.supersteps for t in s.tasks
-    ]
+    tasks = all_tasks(run)
     assert tasks
     for task in tasks:
         assert task.attempts is UNKNOWN and task.calls is UNKNOWN
@@ -186,7 +129,7 @@ def test_given_resumed_interrupts_when_pulled_then_each_call_has_its_resume_valu
 ) -> None:
     _, run, _ = pulled["interrupt"]
     calls = run.thread.calls
-    assert calls[0].input == SERVED["interrupt"].input
+    assert calls[0].input == CASES["interrupt"].input
     assert [c.input["$fields"]["resume"] for c in calls[1:]] == ["yes", "no", "ok"]
     assert [c.status for c in calls] == ["interrupted"] * 3 + ["completed"]
 
@@ -205,10 +148,10 @@ def test_given_a_send_fan_out_when_pulled_then_the_sends_are_push_tasks_from_an_
 def test_given_an_interrupted_thread_when_pulled_then_its_outcome_is_the_pending_interrupt(
     langgraph_server: Server,
 ) -> None:
-    case = SERVED["interrupt"]
-    thread_id = _run_on_server(langgraph_server, Served("interrupt", build_interrupt, case.input))
+    case = CASES["interrupt"]
+    thread_id = _run_on_server(langgraph_server, Case(case.graph, case.build, case.input))
     run = pregel_viz.from_server(langgraph_server.url, thread_id)
-    local = pregel_viz.record(build_interrupt(None), case.input)
+    local = pregel_viz.record(case.build(None), case.input)
     assert (
         run.outcome
         == local.outcome
@@ -227,79 +170,25 @@ def test_given_a_deep_history_when_pulled_then_every_page_is_read(
 ) -> None:
     from pregel_viz.recorder import _server_api
 
-    thread_id = _run_on_server(langgraph_server, SERVED["send"])
+    thread_id = _run_on_server(langgraph_server, CASES["send"])
     whole = pregel_viz.from_server(langgraph_server.url, thread_id)
     monkeypatch.setattr(_server_api, "PAGE", 2)  # 5 checkpoints: three pages
     paged = pregel_viz.from_server(langgraph_server.url, thread_id)
-    assert [(s.step, s.values) for s in paged.supersteps] == [
-        (s.step, s.values) for s in whole.supersteps
-    ]
+    assert steps_and_values(paged) == steps_and_values(whole)
     assert len(whole.supersteps) == 5
 
 
 # --------------------------------------------------------------------------- errors
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Canned(http.server.BaseHTTPRequestHandler):
-    status = 200
-    body = b"<html>not an API</html>"
-    content_type = "text/html"
-    seen: list[dict[str, str]] = []
-
-    def _answer(self) -> None:
-        type(self).seen.append({k.lower(): v for k, v in self.headers.items()})
-        self.send_response(self.status)
-        self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class _CannedServers:
-    """Tiny local HTTP servers, each answering every request the same way."""
-
-    def __init__(self) -> None:
-        self.handlers: list[Any] = []
-        self.servers: list[http.server.ThreadingHTTPServer] = []
-
-    def __call__(self, status: int, body: bytes, content_type: str = "application/json") -> str:
-        handler = type(
-            "Handler",
-            (_Canned,),
-            {"status": status, "body": body, "content_type": content_type, "seen": []},
-        )
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        self.handlers.append(handler)
-        self.servers.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_address[1]}"
-
-    def close(self) -> None:
-        for httpd in self.servers:
-            httpd.shutdown()
-            httpd.server_close()
-
-
 @pytest.fixture
-def canned() -> Iterator[_CannedServers]:
-    servers = _CannedServers()
-    yield servers
-    servers.close()
+def canned() -> Iterator[CannedServers]:
+    with CannedServers() as servers:
+        yield servers
 
 
 def test_given_no_server_when_pulled_then_it_says_it_cannot_reach_one() -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{closed_port()}"
     with pytest.raises(ServerError, match=r"cannot reach a LangGraph server at .*is it running"):
         pregel_viz.from_server(url, "some-thread")
 
@@ -382,9 +271,7 @@ def test_given_a_thread_when_pulled_with_the_cli_then_the_log_reads_as_from_serv
     said = capsys.readouterr().out
     assert f"wrote {out}" in said and "unknown" in said
     loaded = pregel_viz.load(out)
-    assert [(s.step, s.values) for s in loaded.supersteps] == [
-        (s.step, s.values) for s in run.supersteps
-    ]
+    assert steps_and_values(loaded) == steps_and_values(run)
     assert sorted(loaded.thread.namespaces) == sorted(run.thread.namespaces)
 
 
@@ -393,7 +280,7 @@ def test_given_a_server_when_listed_with_the_cli_then_recent_threads_show_first(
     langgraph_server: Server,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    thread_id = _run_on_server(langgraph_server, SERVED["error"])
+    thread_id = _run_on_server(langgraph_server, CASES["error"])
     assert main(["pull", langgraph_server.url, "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["THREAD", "GRAPH", "STATUS", "UPDATED"]
@@ -406,7 +293,7 @@ def test_given_a_server_when_listed_with_the_cli_then_recent_threads_show_first(
 def test_given_the_cli_when_the_server_is_down_then_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{closed_port()}"
     assert main(["pull", url, "t", "-o", str(tmp_path / "x.pregel")]) == 2
     err = capsys.readouterr().err
     assert (
@@ -429,7 +316,7 @@ def test_given_a_postgres_url_when_pulled_with_the_cli_then_postgres_is_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("langgraph.checkpoint.postgres", reason="langgraph-checkpoint-postgres")
-    dsn = f"postgresql://nobody@127.0.0.1:{_closed_port()}/none"
+    dsn = f"postgresql://nobody@127.0.0.1:{closed_port()}/none"
     assert main(["pull", dsn, "t", "-o", str(tmp_path / "x.pregel")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pregel-viz: error: cannot connect to PostgreSQL at 127.0.0.1")
