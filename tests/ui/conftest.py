@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from helpers import stop_server
+from viewer_driver import WINDOW
 
 CHROMIUM = os.environ.get("PREGEL_VIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,6 +85,18 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
             print(f"screenshot of the failed page: {shot}")
         if errors:
             print("page errors:", *errors, sep="\n  ")
+    context.close()
+
+
+@pytest.fixture()
+def window(browser: Any) -> Iterator[Any]:
+    """A fresh page in a 1500x1000 window; the test fails on an uncaught page error."""
+    context = browser.new_context(viewport=WINDOW)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    assert errors == []
     context.close()
 
 

@@ -10,7 +10,6 @@ chain inside a node, recorded with ``pregel_viz.record``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,13 @@ import agents
 import pytest
 from langchain_core.messages import HumanMessage
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
+from viewer_driver import ViewerDriver, open_page
 
 import pregel_viz
 from pregel_viz.spans import total_usage
 
 pytestmark = pytest.mark.ui
 
-WINDOW = {"width": 1500, "height": 1000}
 QUESTION = {"messages": [HumanMessage("weather in Paris? and 2+40")]}
 FIRST, SECOND = agents.FIRST_USAGE, agents.SECOND_USAGE
 NESTED = "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"  # a call bar's tip: task NESTED call
@@ -40,24 +38,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     agent.to_html(pages["agent"])
     chain.to_html(pages["chain"])
     return {"agent": agent, "chain": chain, "pages": pages, "out": out}
-
-
-@pytest.fixture()
-def window(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=WINDOW)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    assert errors == []
-    context.close()
-
-
-def load(pg: Any, path: Path) -> ViewerDriver:
-    pg.goto(path.as_uri())
-    viewer = ViewerDriver(pg.locator(".pregel-viewer"))
-    viewer.wait_ready()
-    return viewer
 
 
 def go_to(pg: Any, viewer: ViewerDriver, step: int) -> None:
@@ -81,7 +61,7 @@ def tokens(usage: dict[str, int]) -> str:
 def test_the_agent_task_shows_its_model_call_with_tokens_and_tool_calls(
     window: Any, runs: dict[str, Any]
 ) -> None:
-    viewer = load(window, runs["pages"]["agent"])
+    viewer = open_page(window, runs["pages"]["agent"])
     go_to(window, viewer, 1)
     calls = select(window, "agent")
     expect(calls.locator("h4")).to_have_text("Calls (1)")
@@ -115,7 +95,7 @@ def _duration(pg: Any, call: Any) -> str:
 def test_the_tools_task_shows_both_tool_calls_with_arguments_and_results(
     window: Any, runs: dict[str, Any]
 ) -> None:
-    viewer = load(window, runs["pages"]["agent"])
+    viewer = open_page(window, runs["pages"]["agent"])
     go_to(window, viewer, 2)
     calls = select(window, "tools")
     rows = calls.locator("li.pv-call")
@@ -152,7 +132,7 @@ def test_the_thread_totals_per_node_and_per_model_equal_the_scripted_usage(
     ]
     usage = total_usage(spans)
     assert (usage.input_tokens, usage.output_tokens) == (57 + 90, 18 + 12)
-    viewer = load(window, runs["pages"]["agent"])
+    viewer = open_page(window, runs["pages"]["agent"])
     go_to(window, viewer, 3)
     expect(window.locator(".pv-summary .pv-step-calls")).to_contain_text(
         f"1 model call, {tokens(SECOND)}"
@@ -176,7 +156,7 @@ def test_the_thread_totals_per_node_and_per_model_equal_the_scripted_usage(
 def test_the_prompt_chain_nests_the_chat_model_under_the_chain(
     window: Any, runs: dict[str, Any]
 ) -> None:
-    viewer = load(window, runs["pages"]["chain"])
+    viewer = open_page(window, runs["pages"]["chain"])
     go_to(window, viewer, 1)
     calls = select(window, "answer")
     chain = calls.locator(".pv-call-tree > li.pv-call")
@@ -192,7 +172,7 @@ def test_the_prompt_chain_nests_the_chat_model_under_the_chain(
 
 
 def test_the_timeline_nests_call_bars_in_the_task_bars(window: Any, runs: dict[str, Any]) -> None:
-    viewer = load(window, runs["pages"]["agent"])
+    viewer = open_page(window, runs["pages"]["agent"])
     go_to(window, viewer, 2)
     timeline = window.locator(".pv-timeline")
     by_step = {}
@@ -247,13 +227,13 @@ def test_a_run_rebuilt_from_a_checkpointer_says_calls_not_recorded(
     run = pregel_viz.from_checkpointer(graph, config)
     page = tmp_path / "rebuilt.html"
     run.to_html(page)
-    viewer = load(window, page)
+    viewer = open_page(window, page)
     go_to(window, viewer, 1)
     calls = select(window, "agent")
     expect(calls.locator(".pv-muted")).to_have_text(
-        "calls not recorded (run rebuilt from a checkpointer)"
+        "calls not recorded (run rebuilt from saved checkpoints)"
     )
     expect(window.locator(".pv-tokens .pv-section-body")).to_have_text(
-        "calls not recorded (run rebuilt from a checkpointer)"
+        "calls not recorded (run rebuilt from saved checkpoints)"
     )
     expect(window.locator(".pv-summary .pv-step-calls")).to_have_count(0)

@@ -12,7 +12,6 @@ test's temporary folder (the paths are printed).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,12 @@ from agents import ANSWER, ScriptedChat, tool_agent
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
 from langgraph.graph import END, START, MessagesState, StateGraph
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
+from viewer_driver import open_page
 
 import pregel_viz
 
 pytestmark = pytest.mark.ui
 
-WINDOW = {"width": 1500, "height": 1000}
 QUESTION = "What is the weather in Paris, and what is 2 + 40?"
 
 
@@ -78,24 +76,6 @@ def build_editor() -> Any:
     return g.compile()
 
 
-@pytest.fixture()
-def window(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=WINDOW)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    assert errors == []
-    context.close()
-
-
-def load(pg: Any, path: Path) -> ViewerDriver:
-    pg.goto(path.as_uri())
-    viewer = ViewerDriver(pg.locator(".pregel-viewer"))
-    viewer.wait_ready()
-    return viewer
-
-
 def messages_row(pg: Any) -> Any:
     return pg.locator('.pv-state-table tr[data-key="messages"]')
 
@@ -107,7 +87,7 @@ def shoot(pg: Any, tmp_path: Path, name: str) -> None:
 
 
 def test_the_last_step_reads_as_a_chat(window: Any, pages: dict[str, Path], tmp_path: Path) -> None:
-    viewer = load(window, pages["weather"])
+    viewer = open_page(window, pages["weather"])
     window.keyboard.press("End")
     viewer.expect(step=3)
     row = messages_row(window)
@@ -160,7 +140,7 @@ def test_the_last_step_reads_as_a_chat(window: Any, pages: dict[str, Path], tmp_
 def test_the_step_that_appends_the_tool_results(
     window: Any, pages: dict[str, Path], tmp_path: Path
 ) -> None:
-    viewer = load(window, pages["weather"])
+    viewer = open_page(window, pages["weather"])
     for _ in range(3):
         window.keyboard.press("ArrowRight")
     viewer.expect(step=2)
@@ -178,7 +158,7 @@ def test_the_step_that_appends_the_tool_results(
 
 
 def test_a_tool_error_is_marked(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["failing"])
+    viewer = open_page(window, pages["failing"])
     window.keyboard.press("End")
     viewer.expect(step=3)
     row = messages_row(window)
@@ -192,7 +172,7 @@ def test_a_tool_error_is_marked(window: Any, pages: dict[str, Path]) -> None:
 
 
 def test_replaced_and_removed_messages(window: Any, pages: dict[str, Path], tmp_path: Path) -> None:
-    viewer = load(window, pages["edited"])
+    viewer = open_page(window, pages["edited"])
     window.keyboard.press("End")
     viewer.expect(step=2)
     # the conversation now (the panel keeps the list it was under "was")

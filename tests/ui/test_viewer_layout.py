@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import operator
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -21,13 +20,12 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMes
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from playwright.sync_api import expect
-from viewer_driver import SAMPLE, ViewerDriver
+from viewer_driver import SAMPLE, WINDOW, ViewerDriver, open_page
 
 import pregel_viz
 
 pytestmark = pytest.mark.ui
 
-WINDOW = {"width": 1500, "height": 1000}
 LOOP_STEPS = 300
 
 
@@ -94,31 +92,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-@pytest.fixture()
-def window(browser: Any) -> Iterator[Any]:
-    """A page in a 1500x1000 window."""
-    context = browser.new_context(viewport=WINDOW)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    assert errors == []
-    context.close()
-
-
-def load(pg: Any, path: Path) -> ViewerDriver:
-    pg.goto(path.as_uri())
-    viewer = ViewerDriver(pg.locator(".pregel-viewer"))
-    viewer.wait_ready()
-    return viewer
-
-
 def box(pg: Any, selector: str) -> dict[str, float]:
     return dict(pg.locator(selector).first.bounding_box())
 
 
 def test_the_page_uses_the_window(window: Any, pages: dict[str, Path]) -> None:
-    load(window, pages["loop"])
+    open_page(window, pages["loop"])
     root, main = box(window, ".pregel-viewer"), box(window, ".pv-main")
     assert root["height"] >= 0.85 * WINDOW["height"], root
     assert root["y"] + root["height"] <= WINDOW["height"] + 0.5  # and no page scroll
@@ -136,7 +115,7 @@ def test_the_page_uses_the_window(window: Any, pages: dict[str, Path]) -> None:
 def test_a_notebook_viewer_has_a_default_height_and_a_resize_handle(
     window: Any, pages: dict[str, Path]
 ) -> None:
-    load(window, pages["loop"])
+    open_page(window, pages["loop"])
     # the same viewer outside a page (as in a notebook output): 600 px, resizable
     window.evaluate(
         """() => {
@@ -161,7 +140,7 @@ def test_a_notebook_viewer_has_a_default_height_and_a_resize_handle(
 
 
 def test_arrow_keys_work_with_no_click(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["loop"])
+    viewer = open_page(window, pages["loop"])
     viewer.expect(step=-1)
     assert window.evaluate("document.activeElement.classList.contains('pregel-viewer')")
     window.keyboard.press("ArrowRight")
@@ -171,7 +150,7 @@ def test_arrow_keys_work_with_no_click(window: Any, pages: dict[str, Path]) -> N
 
 
 def test_keys_still_work_at_the_last_step(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["loop"])
+    viewer = open_page(window, pages["loop"])
     viewer.last()  # a mouse click: "next" and "last" disable under the pointer
     viewer.expect(step=LOOP_STEPS)
     expect(window.locator(".pv-next-btn")).to_be_disabled()
@@ -190,7 +169,7 @@ def test_keys_still_work_at_the_last_step(window: Any, pages: dict[str, Path]) -
 
 
 def test_keys_work_in_and_after_a_subgraph(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["sample"])
+    viewer = open_page(window, pages["sample"])
     viewer.select_thread("happy")
     window.keyboard.press("End")  # the select had the focus: the viewer's keys are not its
     window.locator(".pregel-viewer").focus()
@@ -220,7 +199,7 @@ def test_keys_work_in_and_after_a_subgraph(window: Any, pages: dict[str, Path]) 
 def test_each_step_is_read_from_the_top_of_the_side_panel(
     window: Any, pages: dict[str, Path]
 ) -> None:
-    viewer = load(window, pages["agent"])
+    viewer = open_page(window, pages["agent"])
     order = window.locator(".pv-side > .pv-section").evaluate_all(
         "els => els.filter(e => !e.hidden).map(e => e.classList[1])"
     )
@@ -246,7 +225,7 @@ def test_each_step_is_read_from_the_top_of_the_side_panel(
 
 
 def test_a_list_append_shows_its_new_items(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["agent"])
+    viewer = open_page(window, pages["agent"])
     for _ in range(3):
         window.keyboard.press("ArrowRight")
     viewer.expect(step=2)  # tools ran: a ToolMessage appended, and two sections
@@ -266,7 +245,7 @@ def test_a_list_append_shows_its_new_items(window: Any, pages: dict[str, Path]) 
 
 
 def test_state_keys_never_wrap_mid_word(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["agent"])
+    viewer = open_page(window, pages["agent"])
     window.keyboard.press("End")
     viewer.expect(step=7)
     names = window.locator(".pv-state-table td.pv-name .pv-name-text")
@@ -286,7 +265,7 @@ def test_state_keys_never_wrap_mid_word(window: Any, pages: dict[str, Path]) -> 
 
 
 def test_play_goes_past_ten_steps_a_second(window: Any, pages: dict[str, Path]) -> None:
-    viewer = load(window, pages["loop"])
+    viewer = open_page(window, pages["loop"])
     speed = window.locator(".pv-speed")
     fastest = max(
         float(v) for v in speed.locator("option").evaluate_all("os => os.map(o => o.value)")

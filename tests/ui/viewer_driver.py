@@ -19,6 +19,7 @@ import pregel_viz
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.pregel"
 HOSTILE = (HOSTILE_IMG, HOSTILE_SCRIPT, HOSTILE_TEXTAREA)
+WINDOW = {"width": 1500, "height": 1000}  # the ``window`` fixture's page (tests/ui/conftest.py)
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,11 @@ class ViewerDriver:
                           .map(a => e.tagName + ' ' + a.name))"""
         )
         assert handlers == [], handlers
+
+
+def open_page(pg: Any, path: Path) -> ViewerDriver:
+    """Open a standalone HTML page and wait until its viewer is ready."""
+    pg.goto(path.as_uri())
+    viewer = ViewerDriver(pg.locator(".pregel-viewer"))
+    viewer.wait_ready()
+    return viewer
