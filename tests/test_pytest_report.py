@@ -8,15 +8,13 @@ name escaped, every link resolving inside the report) and ``report.json``.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from report_suite import TOOL_ERROR, run_with_report, suite
 
 import pregel_viz
 from pregel_viz.views.report import describe_run, index_html, safe_stem
@@ -25,36 +23,7 @@ pytest_plugins = ["pytester"]
 
 HOSTILE = "<script>alert('graph')</script>"
 
-SUITE = """
-import operator
-from typing import Annotated, TypedDict
-
-import pytest
-from langgraph.graph import END, START, StateGraph
-
-
-class State(TypedDict):
-    log: Annotated[list, operator.add]
-
-
-def build(name, fail=False):
-    def plan(state):
-        return {"log": ["plan"]}
-
-    def act(state):
-        if fail:
-            raise ValueError("<script>alert('error')</script> the tool is down")
-        return {"log": ["act"]}
-
-    g = StateGraph(State)
-    g.add_node("plan", plan)
-    g.add_node("act", act)
-    g.add_edge(START, "plan")
-    g.add_edge("plan", "act")
-    g.add_edge("act", END)
-    return g.compile(name=name)
-
-
+SUITE_TESTS = """
 def test_passes():
     assert build("support_agent").invoke({"log": []}) == {"log": ["plan", "act"]}
 
@@ -89,6 +58,7 @@ def test_skipped():
 def test_no_graph():
     pass
 """
+SUITE = suite(SUITE_TESTS, HOSTILE=HOSTILE)
 
 
 class _Links(HTMLParser):
@@ -126,7 +96,7 @@ def _no_inherited_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> Any:
-    pytester.makepyfile(test_suite=f"HOSTILE = {HOSTILE!r}\n{SUITE}")
+    pytester.makepyfile(test_suite=SUITE)
     return pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-p", "pregel_viz.pytest_plugin", *args
     )
@@ -137,19 +107,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The suite run once with a report, shared by the tests that read it: (the report
     directory, pytest's output)."""
     root = tmp_path_factory.mktemp("suite")
-    (root / "test_suite.py").write_text(f"HOSTILE = {HOSTILE!r}\n{SUITE}")
+    (root / "test_suite.py").write_text(SUITE)
     out = root / "report"
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-p", "pregel_viz.pytest_plugin", f"--pregel-viz-report={out}", "test_suite.py"),
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PREGEL_VIZ")},
-    )
+    proc = run_with_report(root, out, "test_suite.py")
     assert proc.returncode == 1, proc.stdout + proc.stderr  # test_fails fails
     return out, proc.stdout
 
@@ -181,9 +141,7 @@ def test_every_test_that_ran_a_graph_has_its_runs_written(report: tuple[Path, st
         (HOSTILE, "completed", 3),
         ("tool_agent", "error", 3),
     ]
-    assert fails["runs"][1]["error"] == (
-        "ValueError: <script>alert('error')</script> the tool is down"
-    )
+    assert fails["runs"][1]["error"] == f"ValueError: {TOOL_ERROR}"
     for test in data["tests"]:
         for run in test["runs"]:
             log, page = out / run["log"], out / run["page"]
@@ -218,7 +176,7 @@ def test_the_index_lists_failures_first_escapes_names_and_links_resolve(
     shown = "".join(parsed.text)
     for value in (HOSTILE, "<img src=x onerror=alert(1)>", "the <b>agent</b> took the wrong route"):
         assert value in shown  # ... and shows as the text it is
-    assert "<script>alert('error')</script> the tool is down" in shown
+    assert TOOL_ERROR in shown
     assert "5 tests recorded 6 graph runs (1 failed, 1 error, 3 passed)." in shown
     assert "2 other tests ran no graph." in shown
     # failures first: the failed test, the setup error, then the passing ones

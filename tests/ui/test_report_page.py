@@ -8,62 +8,31 @@ where the viewer steps to the node that raised.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_driver import XSS_FLAG_SCRIPT
 from playwright.sync_api import expect
+from report_suite import TOOL_ERROR, run_with_report, suite
 from viewer_driver import ViewerDriver
 
 pytestmark = pytest.mark.ui
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
-SUITE = f"""
-import operator
-from typing import Annotated, TypedDict
-
-from langgraph.graph import END, START, StateGraph
-
-
-class State(TypedDict):
-    log: Annotated[list, operator.add]
-
-
-def build(name, fail=False):
-    def plan(state):
-        return {{"log": ["plan"]}}
-
-    def act(state):
-        if fail:
-            raise ValueError("<script>alert(2)</script> the tool is down")
-        return {{"log": ["act"]}}
-
-    g = StateGraph(State)
-    g.add_node("plan", plan)
-    g.add_node("act", act)
-    g.add_edge(START, "plan")
-    g.add_edge("plan", "act")
-    g.add_edge("act", END)
-    return g.compile(name=name)
-
-
+SUITE = suite(
+    """
 def test_refund_route():
-    assert build("support_agent").invoke({{"log": []}}) == {{"log": ["plan", "act"]}}
+    assert build("support_agent").invoke({"log": []}) == {"log": ["plan", "act"]}
 
 
 def test_tool_route():
-    build({HOSTILE!r}).invoke({{"log": []}})
-    assert build("tool_agent", fail=True).invoke({{"log": []}})
-"""
-
-XSS_FLAG_SCRIPT = """
-window.__xss = 0;
-window.alert = () => { window.__xss = 1; };
-"""
+    build(HOSTILE).invoke({"log": []})
+    assert build("tool_agent", fail=True).invoke({"log": []})
+""",
+    HOSTILE=HOSTILE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +40,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("suite")
     (root / "test_agents.py").write_text(SUITE)
     out = root / "ci-report"
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            *("-p", "pregel_viz.pytest_plugin", f"--pregel-viz-report={out}"),
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PREGEL_VIZ")},
-    )
+    proc = run_with_report(root, out)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # test_tool_route fails
     return out / "index.html"
 
@@ -101,7 +60,7 @@ def test_index_opens_offline_and_leads_to_the_failing_run(page: Any, index: Path
     expect(rows.nth(1)).to_contain_text("test_agents.py::test_refund_route")
     assert page.locator("img").count() == 0
     failing = page.locator("tr", has_text="tool_agent")
-    expect(failing).to_contain_text("ValueError: <script>alert(2)</script> the tool is down")
+    expect(failing).to_contain_text(f"ValueError: {TOOL_ERROR}")
     expect(failing.locator(".s-error")).to_have_text("error")
     page.screenshot(path=str(index.parent / "index.png"))  # kept beside the report, in tmp
 
