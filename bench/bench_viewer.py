@@ -645,24 +645,8 @@ def measure_output_size(page: Page) -> OutputSize:
 # --- document open time -----------------------------------------------------------------------
 
 # Times (ms since navigation start) of the document, its head shown, its first graph node, and
-# the whole payload shown.
-_OPEN_JS = r"""
-(() => {
-  const m = (window.__pvd = {});
-  const DOC = ".jp-PregelViz-document";
-  const first = (name, selector) => {
-    if (m[name] === undefined && document.querySelector(selector)) m[name] = performance.now();
-  };
-  const check = () => {
-    first("doc", DOC);
-    first("partial", `${DOC}[data-state="partial"]`);
-    first("node", `${DOC} svg g.pv-node`);
-    first("ready", `${DOC}[data-state="ready"]`);
-  };
-  new MutationObserver(check)
-    .observe(document, { subtree: true, childList: true, attributes: true });
-})();
-"""
+# the whole payload shown; the same marks as the JupyterLab scale test's.
+_OPEN_JS = (Path(__file__).resolve().parent / "open_marks.js").read_text(encoding="utf-8")
 
 
 @contextlib.contextmanager
@@ -745,12 +729,12 @@ def _open_document(browser: Any, lab: str, name: str) -> dict[str, float]:
         page.add_init_script(_OPEN_JS)
         page.goto(f"{url}/lab/tree/{name}?reset&token={token}", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_function(
-            "() => window.__pvd.node !== undefined && window.__pvd.ready !== undefined",
+            "() => window.__pvOpen.node !== undefined && window.__pvOpen.ready !== undefined",
             timeout=LOAD_TIMEOUT_MS,
         )
         if errors:
             raise RuntimeError(f"{name}: page errors: {errors}")
-        marks: dict[str, float] = page.evaluate("() => ({ ...window.__pvd })")
+        marks: dict[str, float] = page.evaluate("() => ({ ...window.__pvOpen })")
         return marks
     finally:
         context.close()
