@@ -257,6 +257,42 @@ def _values(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {} if values is None else {ROOT: values}
 
 
+def _checkpoint_event(
+    label: str,
+    ns: str,
+    cp: str,
+    parent: str | None,
+    meta: Mapping[str, Any],
+    values: dict[str, Any],
+    updated: list[str] | None,
+    why: dict[str, list[Any]],
+    t: float | None,
+) -> dict[str, Any]:
+    """The ``checkpoint`` event of a checkpoint a LangGraph server gave (pulled from its history
+    or streamed): its step, source, parents and values, with no channel versions (a server gives
+    none), so ``why`` names at most what runs next and is always inferred."""
+    step, source = meta.get("step"), meta.get("source")
+    return {
+        "k": CHECKPOINT,
+        "thread": label,
+        "ns": ns,
+        "id": cp,
+        "parent": parent,
+        "step": step if isinstance(step, int) and not isinstance(step, bool) else None,
+        "source": str(source) if source is not None else None,
+        "parents": dict(meta.get("parents") or {}),
+        "full": True,
+        "versions": {},
+        "values": values,
+        "removed": [],
+        "seen": {},
+        "updated": updated,
+        "why": why,
+        "why_inferred": True,
+        "t": t,
+    }
+
+
 def _emit_checkpoints(
     rec: Recorder,
     label: str,
@@ -272,7 +308,6 @@ def _emit_checkpoints(
     for ns, entry in entries:
         this = str(cp_id(entry))
         meta = _meta(entry)
-        step = meta.get("step")
         source = meta.get("source")
         parent = parent_id(entry)
         values = _values(entry)
@@ -288,27 +323,12 @@ def _emit_checkpoints(
                     for k in task["result"]
                 }
                 updated = sorted(written)
+        # what runs next, as the server lists it; why (channels, versions) is unknown
+        why: dict[str, list[Any]] = {
+            str(n): [] for n in entry.get("next") or () if isinstance(n, str)
+        }
         rec.writer.append(
-            {
-                "k": CHECKPOINT,
-                "thread": label,
-                "ns": ns,
-                "id": this,
-                "parent": parent,
-                "step": step if isinstance(step, int) and not isinstance(step, bool) else None,
-                "source": str(source) if source is not None else None,
-                "parents": dict(meta.get("parents") or {}),
-                "full": True,
-                "versions": {},
-                "values": values,
-                "removed": [],
-                "seen": {},
-                "updated": updated,
-                # what runs next, as the server lists it; why (channels, versions) is unknown
-                "why": {str(n): [] for n in entry.get("next") or () if isinstance(n, str)},
-                "why_inferred": True,
-                "t": t,
-            },
+            _checkpoint_event(label, ns, this, parent, meta, values, updated, why, t),
             rec.limits,
         )
         ran = [e for e in children.get((ns, this), ()) if _meta(e).get("source") == "loop"]

@@ -35,7 +35,6 @@ from ..errors import RecorderError, ServerError
 from ..events import (
     CALL,
     CALL_END,
-    CHECKPOINT,
     ERROR,
     INTERRUPT,
     PULL,
@@ -50,7 +49,7 @@ from ..values import DEFAULT_LIMITS, Limits
 from ._lg import task_path_str
 from ._server_api import Api, cp_id, histories, structure
 from ._session import Recorder
-from .pull import _command, _interrupt, _task_writes, _time, _values
+from .pull import _checkpoint_event, _command, _interrupt, _task_writes, _time, _values
 
 __all__ = ["UNKNOWN_FROM_STREAM", "record_server"]
 
@@ -360,30 +359,14 @@ class _Feed:
         meta = meta if isinstance(meta, Mapping) else {}
         parent = _conf(payload.get("parent_config")).get("checkpoint_id")
         parent = parent if isinstance(parent, str) and parent else None
-        step, source = meta.get("step"), meta.get("source")
         updated = None
-        if source == "loop" and parent is not None:
+        if meta.get("source") == "loop" and parent is not None:
             updated = sorted(self.wrote.get(parent, ()))
+        # why is unknown: the server gives no channel versions
         self.append(
-            {
-                "k": CHECKPOINT,
-                "thread": self.label,
-                "ns": ns,
-                "id": cp,
-                "parent": parent,
-                "step": step if isinstance(step, int) and not isinstance(step, bool) else None,
-                "source": str(source) if source is not None else None,
-                "parents": dict(meta.get("parents") or {}),
-                "full": True,
-                "versions": {},
-                "values": _values(payload),
-                "removed": [],
-                "seen": {},
-                "updated": updated,
-                "why": {},  # unknown: the server gives no channel versions
-                "why_inferred": True,
-                "t": self.t(data),
-            }
+            _checkpoint_event(
+                self.label, ns, cp, parent, meta, _values(payload), updated, {}, self.t(data)
+            )
         )
         for task in self.listed.get(cp, ()):
             # not streamed: the input's own task (__start__), which the server only keeps
