@@ -5,13 +5,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BranchPath, PayloadModel } from "../src/viewer/model";
 import type { Payload } from "../src/viewer/types";
-import { createViewer, type Viewer } from "../src/viewer/viewer";
-import { bigPayload, fakeLayout } from "./fixture";
+import type { Viewer } from "../src/viewer/viewer";
+import { bigPayload } from "./fixture";
+import { closeViewers, openViewer as open, pressKey as key } from "./viewers";
 
-const viewers: Viewer[] = [];
 afterEach(() => {
-  while (viewers.length) viewers.pop()!.destroy();
-  document.body.replaceChildren();
+  closeViewers();
   vi.useRealTimers();
 });
 
@@ -31,16 +30,6 @@ function forkedPayload(): Payload {
 const FIRST_BRANCH = [0, 1, 2, 3, 4, 5, 6, 7];
 const FORK = [0, 1, 2, 3, 8, 9, 10, 11];
 
-async function open(payload: Payload, opts: { step?: number; playInterval?: number } = {}): Promise<Viewer> {
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const v = createViewer(host, payload, { layout: fakeLayout(payload), ...opts });
-  viewers.push(v);
-  await v.whenReady();
-  return v;
-}
-
-const key = (v: Viewer, k: string) => v.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
 const index = (v: Viewer) => Number(v.root.getAttribute("data-index"));
 const columns = (v: Viewer) => Array.from(v.root.querySelectorAll(".pv-tl-col")).map((c) => Number(c.getAttribute("data-index")));
 const button = (v: Viewer, cls: string) => v.root.querySelector<HTMLButtonElement>(`.pv-toolbar .${cls}`)!;

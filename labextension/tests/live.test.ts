@@ -11,28 +11,22 @@ import {
   validateEdit,
 } from "../src/viewer/live";
 import type { Payload, StepDoc } from "../src/viewer/types";
-import { createViewer, type Viewer } from "../src/viewer/viewer";
-import { fakeLayout, loadSample, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
+import type { Viewer } from "../src/viewer/viewer";
+import { loadSample, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
+import { closeViewers, openViewer } from "./viewers";
 
-const viewers: Viewer[] = [];
 afterEach(() => {
-  while (viewers.length) viewers.pop()!.destroy();
-  document.body.replaceChildren();
+  closeViewers();
 });
 
 const mounted: { el: HTMLElement; doc: unknown; destroyed: boolean }[] = [];
 
 async function setup(state: Partial<LiveState> = {}, payload: Payload = loadSample()) {
-  const host = document.createElement("div");
-  document.body.appendChild(host);
   let controls: LiveControls | null = null;
-  const v = createViewer(host, payload, {
-    layout: fakeLayout(payload),
+  const v = await openViewer(payload, {
     thread: "happy",
     onNodeClick: (name, ev) => controls?.nodeClicked(name, ev),
   });
-  viewers.push(v);
-  await v.whenReady();
   const sent: LiveAction[] = [];
   controls = new LiveControls(v, {
     send: (a) => sent.push(a),

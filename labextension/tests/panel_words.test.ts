@@ -5,26 +5,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { threadLabel } from "../src/viewer/panel";
 import type { Payload, StepDoc } from "../src/viewer/types";
-import { createViewer, type Viewer } from "../src/viewer/viewer";
-import { bigPayload, fakeLayout, loadSample } from "./fixture";
+import type { Viewer } from "../src/viewer/viewer";
+import { bigPayload, loadSample } from "./fixture";
+import { closeViewers, openViewer as open, pressKey as key } from "./viewers";
 
-const viewers: Viewer[] = [];
 afterEach(() => {
-  while (viewers.length) viewers.pop()!.destroy();
-  document.body.replaceChildren();
+  closeViewers();
 });
 
-async function open(payload: Payload, opts: { thread?: string; step?: number } = {}): Promise<Viewer> {
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const v = createViewer(host, payload, { layout: fakeLayout(payload), ...opts });
-  viewers.push(v);
-  await v.whenReady();
-  return v;
-}
-
 const q = (v: Viewer, sel: string) => v.root.querySelector<HTMLElement>(sel);
-const key = (v: Viewer, k: string) => v.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
 /** The Next list's lines, as shown (the details toggle aside). */
 const nextWords = (v: Viewer) => Array.from(v.root.querySelectorAll(".pv-next-words li")).map((li) => li.textContent);
 

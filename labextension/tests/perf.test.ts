@@ -7,28 +7,17 @@ import { PayloadModel } from "../src/viewer/model";
 import { type PanelContext, SidePanel } from "../src/viewer/panel";
 import { Timeline } from "../src/viewer/timeline";
 import type { Payload, StepDoc, TaskDoc } from "../src/viewer/types";
-import { createViewer, type Viewer } from "../src/viewer/viewer";
-import { bigPayload, fakeLayout, loadSample } from "./fixture";
+import type { Viewer } from "../src/viewer/viewer";
+import { bigPayload, loadSample } from "./fixture";
+import { closeViewers, openViewer as open, pressKey as key } from "./viewers";
 
-const viewers: Viewer[] = [];
 const restore: (() => void)[] = [];
 afterEach(() => {
-  while (viewers.length) viewers.pop()!.destroy();
+  closeViewers();
   while (restore.length) restore.pop()!();
   vi.unstubAllGlobals();
-  document.body.replaceChildren();
 });
 
-async function open(payload: Payload, opts: { thread?: string; step?: number } = {}): Promise<Viewer> {
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const v = createViewer(host, payload, { layout: fakeLayout(payload), ...opts });
-  viewers.push(v);
-  await v.whenReady();
-  return v;
-}
-
-const key = (v: Viewer, k: string) => v.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
 
 /** Steps with 0..8 tasks (the lane cap is 6), some with retries. */
 function varied(n: number): StepDoc[] {
@@ -226,11 +215,7 @@ describe("viewer step switches", () => {
       restore.push(() => Object.defineProperty(owner, prop, d));
     }
 
-    const host = document.createElement("div");
-    document.body.appendChild(host);
-    const v = createViewer(host, payload, { layout, step: 0 });
-    viewers.push(v);
-    await v.whenReady();
+    const v = await open(payload, { layout, step: 0 });
     // the pane's viewport (the holder the graph is drawn and scrolled in): 600 × 400 px, then
     // smaller; its scroll position as the browser keeps it (clamped to the drawing)
     const pane = v.root.querySelector<HTMLElement>(".pv-graph")!;

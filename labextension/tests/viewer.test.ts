@@ -2,29 +2,20 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { graphvizLayout } from "../src/layout";
 import { nodeCorner, sanitizeSvg } from "../src/viewer/graph";
 import type { Payload } from "../src/viewer/types";
-import { createViewer, type Viewer, type ViewerOptions } from "../src/viewer/viewer";
+import type { Viewer, ViewerOptions } from "../src/viewer/viewer";
 import { bigPayload, fakeLayout, loadSample, XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
+import { closeViewers, mountViewer, openViewer, pressKey as key } from "./viewers";
 
-const viewers: Viewer[] = [];
 afterEach(() => {
-  while (viewers.length) viewers.pop()!.destroy();
-  document.body.replaceChildren();
+  closeViewers();
 });
 
-async function open(payload: Payload = loadSample(), opts: Partial<ViewerOptions> = {}): Promise<Viewer> {
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const v = createViewer(host, payload, { layout: fakeLayout(payload), ...opts });
-  viewers.push(v);
-  await v.whenReady();
-  return v;
-}
+const open = (payload: Payload = loadSample(), opts: Partial<ViewerOptions> = {}) => openViewer(payload, opts);
 
 const attr = (v: Viewer, name: string) => v.root.getAttribute(`data-${name}`);
 const active = (v: Viewer) => JSON.parse(attr(v, "active") ?? "[]") as string[];
 const node = (v: Viewer, name: string) =>
   Array.from(v.root.querySelectorAll("g[data-name]")).find((g) => g.getAttribute("data-name") === name)!;
-const key = (v: Viewer, k: string) => v.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
 
 function noMarkup(root: Element): void {
   expect(root.querySelectorAll("img, script, textarea, iframe, foreignObject").length).toBe(0);
@@ -273,11 +264,7 @@ describe("viewer", () => {
   it("plays at the chosen speed and stops at the end", async () => {
     vi.useFakeTimers();
     try {
-      const host = document.createElement("div");
-      document.body.appendChild(host);
-      const payload = loadSample();
-      const v = createViewer(host, payload, { layout: fakeLayout(payload), thread: "happy", step: -1, playInterval: 800 });
-      viewers.push(v);
+      const v = mountViewer(loadSample(), { thread: "happy", step: -1, playInterval: 800 });
       const speed = v.root.querySelector<HTMLSelectElement>(".pv-speed")!;
       speed.value = "4";
       speed.dispatchEvent(new Event("change"));

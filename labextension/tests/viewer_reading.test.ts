@@ -5,23 +5,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Payload } from "../src/viewer/types";
 import { appendedCount, renderAppended, sameValue } from "../src/viewer/values";
-import { createViewer, type Viewer, type ViewerOptions } from "../src/viewer/viewer";
-import { fakeLayout, loadSample } from "./fixture";
+import type { ViewerOptions } from "../src/viewer/viewer";
+import { loadSample } from "./fixture";
+import { closeViewers, openViewer } from "./viewers";
 
-const viewers: Viewer[] = [];
 afterEach(() => {
-  while (viewers.length) viewers.pop()!.destroy();
-  document.body.replaceChildren();
+  closeViewers();
 });
 
-async function open(opts: Partial<ViewerOptions> = {}, payload: Payload = loadSample()): Promise<Viewer> {
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const v = createViewer(host, payload, { layout: fakeLayout(payload), ...opts });
-  viewers.push(v);
-  await v.whenReady();
-  return v;
-}
+const open = (opts: Partial<ViewerOptions> = {}, payload: Payload = loadSample()) => openViewer(payload, opts);
 
 const press = (target: Element, key: string) =>
   target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
