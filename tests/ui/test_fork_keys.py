@@ -10,18 +10,9 @@ from typing import Any
 import pytest
 from helpers import forked_run
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
+from viewer_driver import WINDOW, open_page
 
 pytestmark = pytest.mark.ui
-
-
-def _cols(page: Any) -> list[int]:
-    return [
-        int(x)
-        for x in page.locator(".pv-timeline .pv-tl-col").evaluate_all(
-            "els => els.map(e => e.getAttribute('data-index'))"
-        )
-    ]
 
 
 def test_keys_follow_the_branch_shown(page: Any, tmp_path: Path) -> None:
@@ -36,11 +27,8 @@ def test_keys_follow_the_branch_shown(page: Any, tmp_path: Path) -> None:
     assert parent[-1] == fork_first - 1
     path = tmp_path / "fork.html"
     run.to_html(path)
-    page.set_viewport_size({"width": 1500, "height": 1000})
-    page.goto(path.as_uri())
-    root = page.locator(".pregel-viewer")
-    viewer = ViewerDriver(root)
-    viewer.wait_ready()
+    viewer = open_page(page, path, WINDOW)
+    root = viewer.root
     root.focus()
 
     def press(key: str, index: int) -> None:
@@ -50,12 +38,12 @@ def test_keys_follow_the_branch_shown(page: Any, tmp_path: Path) -> None:
     press("Home", 0)
     press("End", parent[-1])  # the parent branch's end
     press("ArrowRight", parent[-1])  # → stays: the fork is another branch
-    assert _cols(page) == parent
+    assert viewer.columns() == parent
     expect(root.locator(".pv-toolbar .pv-next-btn")).to_be_disabled()
     # the switch goes to the fork; ← and → then pass its fork point along the fork
     root.locator(".pv-tl-switch button").last.click()
     viewer.expect(index=fork_first)
-    assert _cols(page) == fork
+    assert viewer.columns() == fork
     root.focus()
     press("ArrowLeft", point)
     press("ArrowLeft", point - 1)
@@ -64,7 +52,7 @@ def test_keys_follow_the_branch_shown(page: Any, tmp_path: Path) -> None:
     press("End", fork[-1])
     press("Home", 0)
     press("End", fork[-1])
-    assert _cols(page) == fork
+    assert viewer.columns() == fork
     expect(root.locator(".pv-step-label")).to_contain_text("branch 1")
     page.screenshot(path=str(tmp_path / "fork-keys.png"))
     assert page.errors == []

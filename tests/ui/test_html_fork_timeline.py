@@ -11,20 +11,11 @@ import pytest
 from graphs import build_wide_fanout
 from helpers import forked_run
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
+from viewer_driver import WINDOW, open_page
 
 import pregel_viz
 
 pytestmark = pytest.mark.ui
-
-
-def _cols(page: Any) -> list[int]:
-    return [
-        int(x)
-        for x in page.locator(".pv-timeline .pv-tl-col").evaluate_all(
-            "els => els.map(e => e.getAttribute('data-index'))"
-        )
-    ]
 
 
 def test_a_fork_is_a_branch_at_its_parent_checkpoint_with_a_working_switch(
@@ -41,15 +32,12 @@ def test_a_fork_is_a_branch_at_its_parent_checkpoint_with_a_working_switch(
     fork_path = [*range(branch_point + 1), *range(fork_first, len(steps))]
     path = tmp_path / "fork.html"
     run.to_html(path)
-    page.set_viewport_size({"width": 1500, "height": 1000})
-    page.goto(path.as_uri())
-    viewer = ViewerDriver(page.locator(".pregel-viewer"))
-    viewer.wait_ready()
+    viewer = open_page(page, path, WINDOW)
     page.locator(".pregel-viewer").focus()
     page.keyboard.press("End")
     viewer.expect(index=len(steps) - 1)
     # the fork's path: the shared steps, then the fork's own, leaving at step 1's checkpoint
-    assert _cols(page) == fork_path
+    assert viewer.columns() == fork_path
     point = page.locator(f'.pv-tl-col[data-index="{branch_point}"]')
     expect(point).to_have_class(_has("pv-tl-branch-point"))
     switch = page.locator(".pv-tl-switch")
@@ -61,13 +49,13 @@ def test_a_fork_is_a_branch_at_its_parent_checkpoint_with_a_working_switch(
     # the left arrow goes to the other branch: its first step after the checkpoint, and its path
     switch.locator("button").first.click()
     viewer.expect(index=branch_point + 1, step=2)
-    assert _cols(page) == parent_path
+    assert viewer.columns() == parent_path
     expect(page.locator(".pv-tl-switch")).to_have_attribute("data-branches", "1/2")
     expect(page.locator(".pv-tl-switch button").first).to_be_disabled()
     # and the right arrow back
     page.locator(".pv-tl-switch button").nth(1).click()
     viewer.expect(index=fork_first)
-    assert _cols(page) == fork_path
+    assert viewer.columns() == fork_path
     page.screenshot(path=str(tmp_path / "fork-branch-1.png"))
     assert page.errors == []
 
@@ -79,10 +67,7 @@ def test_a_60_task_step_is_one_band_with_a_count_and_a_column_click_selects_no_t
     index = next(i for i, s in enumerate(run.thread.root.supersteps) if len(s.tasks) == 60)
     path = tmp_path / "wide.html"
     run.to_html(path)
-    page.set_viewport_size({"width": 1500, "height": 1000})
-    page.goto(path.as_uri())
-    viewer = ViewerDriver(page.locator(".pregel-viewer"))
-    viewer.wait_ready()
+    viewer = open_page(page, path, WINDOW)
     col = page.locator(f'.pv-tl-col[data-index="{index}"]')
     lanes = col.locator(".pv-tl-lane")
     expect(lanes).to_have_count(60)

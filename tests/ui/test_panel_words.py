@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 from langgraph.graph import END, START, StateGraph
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
+from viewer_driver import WINDOW, open_page
 
 import pregel_viz
 
@@ -46,11 +46,8 @@ def test_the_next_list_and_the_narration_in_words_with_details_on_demand(
     at = next(i for i, s in enumerate(steps) if sorted(t.name for t in s.tasks) == ["b", "c"])
     path = tmp_path / "join.html"
     run.to_html(path)
-    page.set_viewport_size({"width": 1500, "height": 1000})
-    page.goto(path.as_uri())
-    root = page.locator(".pregel-viewer")
-    viewer = ViewerDriver(root)
-    viewer.wait_ready()
+    viewer = open_page(page, path, WINDOW)
+    root = viewer.root
     root.focus()
     page.keyboard.press("Home")
     for _ in range(at):
@@ -98,7 +95,6 @@ def test_a_named_thread_is_named(page: Any, tmp_path: Path) -> None:
     )
     path = tmp_path / "named.html"
     run.to_html(path)
-    page.goto(path.as_uri())
-    ViewerDriver(page.locator(".pregel-viewer")).wait_ready()
+    open_page(page, path)
     expect(page.locator(".pv-summary .pv-outcome")).to_have_text("Thread support-42: completed")
     assert page.errors == []

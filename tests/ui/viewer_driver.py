@@ -71,6 +71,15 @@ class ViewerDriver:
             )
         ]
 
+    def columns(self) -> list[int]:
+        """The entry index of each column the timeline draws, in order."""
+        return [
+            int(x)
+            for x in self.root.locator(".pv-timeline .pv-tl-col").evaluate_all(
+                "els => els.map(e => e.getAttribute('data-index'))"
+            )
+        ]
+
     def highlighted(self) -> set[str]:
         return set(
             self.root.locator("svg.pv-svg g.pv-node.pv-active").evaluate_all(
@@ -151,8 +160,11 @@ class ViewerDriver:
         assert handlers == [], handlers
 
 
-def open_page(pg: Any, path: Path) -> ViewerDriver:
-    """Open a standalone HTML page and wait until its viewer is ready."""
+def open_page(pg: Any, path: Path, size: dict[str, int] | None = None) -> ViewerDriver:
+    """Open a standalone HTML page (in a window of ``size``, when given) and wait until its
+    viewer is ready."""
+    if size is not None:
+        pg.set_viewport_size(size)
     pg.goto(path.as_uri())
     viewer = ViewerDriver(pg.locator(".pregel-viewer"))
     viewer.wait_ready()
