@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 from lab_driver import Notebook, write_notebook
-from live_driver import click, probe, write_graphs
+from live_driver import click, probe, show, write_graphs
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
 
 from pregel_viz.views.assets import MIME
 
@@ -45,10 +44,8 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     )
     nb = Notebook(page, lab, "live.ipynb")
     nb.run(0)
-    nb.run(1)
-    root = nb.output(1).locator(".pregel-viewer")
-    viewer = ViewerDriver(root, timeout=30_000)
-    viewer.wait_ready()
+    viewer = show(nb, 1)
+    root = viewer.root
     expect(root).to_have_attribute("data-live-status", "paused")
     assert probe(nb, 2)["history"] == []  # nothing runs before a control
 
@@ -130,7 +127,8 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     # branch up to step 1, then its own), so the old branch's last step is not on screen: the
     # branch switch on the fork's first column goes to the old branch, End to its last step
     cols = root.locator(".pv-timeline .pv-tl-col")
-    assert cols.evaluate_all("els => els.map(e => e.dataset.branch)") == ["0", "0", "0", "1", "1", "1"]
+    branches = cols.evaluate_all("els => els.map(e => e.dataset.branch)")
+    assert branches == ["0", "0", "0", "1", "1", "1"]
     switch = root.locator(".pv-tl-col.pv-fork .pv-tl-switch")
     expect(switch).to_have_attribute("data-branches", "2/2")
     switch.locator("button").first.click()
@@ -151,9 +149,7 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     assert nb.run_until(5, "3") == "3"  # the widget's step follows the view
 
     # --- interrupts: the value is shown, the answer resumes the graph
-    nb.run(3)
-    root2 = nb.output(3).locator(".pregel-viewer")
-    ViewerDriver(root2, timeout=30_000).wait_ready()
+    root2 = show(nb, 3).root
     root2.focus()
     page.keyboard.press("F8")  # Continue, the browsers' debugger key
     expect(root2).to_have_attribute("data-live-status", "interrupted")
@@ -170,10 +166,8 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     expect(root2.locator(".pv-interrupt")).to_be_hidden()
 
     # --- the kernel stays free while the graph runs; Pause stops it before a superstep
-    nb.run(6)
-    root3 = nb.output(6).locator(".pregel-viewer")
-    viewer3 = ViewerDriver(root3, timeout=30_000)
-    viewer3.wait_ready()
+    viewer3 = show(nb, 6)
+    root3 = viewer3.root
     click(root3, "pv-live-continue")
     expect(root3).to_have_attribute("data-live-status", "running")
     assert nb.run_and_read(7) == "kernel free while running"
