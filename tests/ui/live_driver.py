@@ -14,6 +14,7 @@ from typing import Any
 
 from lab_driver import Notebook
 from playwright.sync_api import expect
+from viewer_driver import ViewerDriver
 
 MODULE = "live_graphs"
 
@@ -136,3 +137,11 @@ def click(root: Any, cls: str) -> None:
     button = root.locator(f".pv-live-bar button.{cls}")
     expect(button).to_be_enabled()
     button.click()
+
+
+def show(nb: Notebook, cell: int) -> ViewerDriver:
+    """Run the cell that shows a debug widget; its viewer, once ready."""
+    nb.run(cell)
+    viewer = ViewerDriver(nb.output(cell).locator(".pregel-viewer"), timeout=30_000)
+    viewer.wait_ready()
+    return viewer

@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 from lab_driver import PANEL, Notebook, guarded, write_notebook
-from live_driver import click, probe, write_graphs
+from live_driver import click, probe, show, write_graphs
 from playwright.sync_api import expect
-from viewer_driver import ViewerDriver
 
 pytestmark = pytest.mark.ui
 
@@ -70,10 +69,8 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
     with guarded(page):
         nb = (Notebook7 if host == "notebook7" else Notebook)(page, lab, name)
         nb.run(0)
-        nb.run(1)
-        root = nb.output(1).locator(".pregel-viewer")
-        viewer = ViewerDriver(root, timeout=30_000)
-        viewer.wait_ready()
+        viewer = show(nb, 1)
+        root = viewer.root
         expect(root).to_have_attribute("data-live-status", "paused")
         edit = root.locator(".pv-live-bar button.pv-live-edit")
         places = {"before": edit.bounding_box()["x"]}
@@ -121,10 +118,8 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         assert probe(nb, 2)["values"]["log"] == ["x", "y", "z"]
 
         # interrupt(): both bars say "interrupted"; the answer shows where it was given
-        nb.run(3)
-        root2 = nb.output(3).locator(".pregel-viewer")
-        viewer2 = ViewerDriver(root2, timeout=30_000)
-        viewer2.wait_ready()
+        viewer2 = show(nb, 3)
+        root2 = viewer2.root
         click(root2, "pv-live-continue")
         expect(root2).to_have_attribute("data-live-status", "interrupted")
         expect(root2.locator(".pv-live-status")).to_have_text("interrupted")
@@ -146,13 +141,12 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         _shot(page, root2, tmp_path, f"{host}-live-answer-shown")
 
         # a long run: 300 supersteps reach the view as appends, not as whole documents
-        nb.run(5)
-        root3 = nb.output(5).locator(".pregel-viewer")
-        ViewerDriver(root3, timeout=30_000).wait_ready()
+        viewer3 = show(nb, 5)
+        root3 = viewer3.root
         click(root3, "pv-live-continue")
         expect(root3).to_have_attribute("data-live-status", "completed", timeout=120_000)
         p = probe(nb, 6)
         assert p["values"] == {"i": 300} and len(p["history"]) == 302
         expect(root3.locator(".pv-step-label")).to_contain_text("of 300")
-        ViewerDriver(root3, timeout=30_000).expect(step=300)
+        viewer3.expect(step=300)
         assert p["whole_documents"] == 1 < p["changes"]  # the first document, then appends
