@@ -8,6 +8,7 @@ button that waits for it to be enabled.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,12 @@ def write_graphs(folder: Path) -> None:
 
 
 def probe(nb: Notebook, cell: int) -> dict[str, Any]:
-    """Run the notebook's ``probe(w)`` cell and read what it printed."""
-    return dict(json.loads(nb.run_and_read(cell)))
+    """Run the notebook's ``probe(w)`` cell and read what it printed, once the whole line is
+    shown (a long run's history is a long line, rendered after the output is attached)."""
+    nb.run(cell)
+    out = nb.output(cell).locator(".jp-OutputArea-output").first
+    expect(out).to_have_text(re.compile(r"^\s*\{.*\}\s*$", re.DOTALL), timeout=nb.timeout)
+    return dict(json.loads(out.inner_text()))
 
 
 def click(root: Any, cls: str) -> None:
