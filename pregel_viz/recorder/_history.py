@@ -14,8 +14,8 @@ import contextlib
 import functools
 import itertools
 import types
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -37,7 +37,9 @@ from ._lg import (
 )
 from ._topology import GraphSpec, explain
 
-__all__ = ["Namer", "ns_of", "oldest_first"]
+__all__ = ["Namer", "ns_of", "oldest_first", "parents_first"]
+
+C = TypeVar("C")
 
 # versions_seen keys that are LangGraph bookkeeping, not node names
 _SEEN_RESERVED = frozenset({INPUT, INTERRUPT, SNAPSHOT_BUMPS})
@@ -50,23 +52,38 @@ def ns_of(tup: CheckpointTuple) -> str:
     return str((tup.config.get("configurable") or {}).get("checkpoint_ns") or "")
 
 
-def oldest_first(by_ns: Mapping[str, list[CheckpointTuple]]) -> list[CheckpointTuple]:
-    """Every checkpoint by id (uuid6: creation order), each after its parent in its namespace."""
-    index = {(ns, str(t.checkpoint["id"])): t for ns, tups in by_ns.items() for t in tups}
-    out: list[CheckpointTuple] = []
+def parents_first(
+    by_ns: Mapping[str, list[C]],
+    ident: Callable[[C], str],
+    parent: Callable[[C], str | None],
+) -> list[tuple[str, C]]:
+    """Every checkpoint by id (uuid6: creation order), each after its parent in its namespace,
+    as (namespace, checkpoint); ``ident`` and ``parent`` read a checkpoint's id and its
+    parent's (saver tuples and a server's history entries alike)."""
+    index = {(ns, ident(c)): c for ns, cps in by_ns.items() for c in cps}
+    out: list[tuple[str, C]] = []
     done: set[tuple[str, str]] = set()
     for key in sorted(index, key=lambda k: k[1]):
         chain: list[tuple[str, str]] = []
         cur: tuple[str, str] | None = key
         while cur is not None and cur in index and cur not in done and cur not in chain:
             chain.append(cur)
-            parent = (index[cur].parent_config or {}).get("configurable") or {}
-            pid = parent.get("checkpoint_id")
-            cur = (cur[0], str(pid)) if pid else None
+            pid = parent(index[cur])
+            cur = (cur[0], pid) if pid else None
         for k in reversed(chain):
             done.add(k)
-            out.append(index[k])
+            out.append((k[0], index[k]))
     return out
+
+
+def _parent_of(t: CheckpointTuple) -> str | None:
+    pid = ((t.parent_config or {}).get("configurable") or {}).get("checkpoint_id")
+    return str(pid) if pid else None
+
+
+def oldest_first(by_ns: Mapping[str, list[CheckpointTuple]]) -> list[CheckpointTuple]:
+    """Every checkpoint by id (uuid6: creation order), each after its parent in its namespace."""
+    return [t for _, t in parents_first(by_ns, lambda t: str(t.checkpoint["id"]), _parent_of)]
 
 
 class Namer:

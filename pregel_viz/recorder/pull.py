@@ -38,6 +38,7 @@ from ..events import CALL, CALL_END, CHECKPOINT, ERROR, INTERRUPT, NO_WRITES, RO
 from ..load_limits import LoadLimits
 from ..model import Run
 from ..values import DEFAULT_LIMITS, Limits
+from ._history import parents_first
 from ._lg import task_path_str
 from ._server_api import Api, cp_id, histories, list_runs, parent_id, structure
 from ._session import Recorder
@@ -119,7 +120,7 @@ def from_server(
         "unknown": list(UNKNOWN_FROM_SERVER),
     }
     rec = Recorder.for_rebuild(None, meta, limits=limits)
-    entries = _oldest_first(by_ns)
+    entries = parents_first(by_ns, lambda e: str(cp_id(e)), parent_id)
     t0 = _first_time(
         [e.get("created_at") for _, e in entries] + [r.get("created_at") for r in runs]
     )
@@ -184,24 +185,6 @@ def _meta(entry: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _first_meta(entries: list[dict[str, Any]], key: str) -> Any:
     return next((_meta(e).get(key) for e in entries if _meta(e).get(key)), None)
-
-
-def _oldest_first(by_ns: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Every checkpoint by id (uuid6: creation order), each after its parent."""
-    index = {(ns, str(cp_id(e))): e for ns, entries in by_ns.items() for e in entries}
-    out: list[tuple[str, dict[str, Any]]] = []
-    done: set[tuple[str, str]] = set()
-    for key in sorted(index, key=lambda k: k[1]):
-        chain: list[tuple[str, str]] = []
-        cur: tuple[str, str] | None = key
-        while cur is not None and cur in index and cur not in done and cur not in chain:
-            chain.append(cur)
-            pid = parent_id(index[cur])
-            cur = (cur[0], pid) if pid else None
-        for k in reversed(chain):
-            done.add(k)
-            out.append((k[0], index[k]))
-    return out
 
 
 def _time(stamp: Any) -> float | None:
