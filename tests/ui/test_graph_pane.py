@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -75,19 +74,6 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-@pytest.fixture()
-def big(browser: Any) -> Iterator[Any]:
-    """A page in a 1500x1000 window; ``errors`` collects uncaught page errors."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.errors = errors  # type: ignore[attr-defined]
-    yield pg
-    assert errors == []
-    context.close()
-
-
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("graph-pane-shots")
@@ -124,9 +110,9 @@ def _step(pg: Any, root: Any, n: int) -> None:
 
 
 def test_a_60_wide_fan_out_is_readable_and_its_group_expands(
-    big: Any, pages: dict[str, Path], shots: Path
+    window: Any, pages: dict[str, Path], shots: Path
 ) -> None:
-    root = _open(big, pages["fan60"])
+    root = _open(window, pages["fan60"])
     heights = _node_heights(root)
     assert heights and min(heights) >= MIN_NODE_PX, heights
     group = root.locator("svg g.pv-node.pv-group")
@@ -140,18 +126,18 @@ def test_a_60_wide_fan_out_is_readable_and_its_group_expands(
         assert pane["left"] <= r["left"] and r["right"] <= pane["right"] + 0.5
         assert pane["top"] <= r["top"] and r["bottom"] <= pane["bottom"] + 0.5
     # the step where the 60 workers ran: the group lights up and says how many ran
-    _step(big, root, 2)
+    _step(window, root, 2)
     expect(group).to_have_class(re.compile(r"\bpv-active\b"))
     assert group.locator(".pv-badge-text").text_content() == "60/60 ran"
     assert "worker_00" in (group.get_attribute("aria-label") or "")
-    big.screenshot(path=str(shots / "fan60-folded.png"))
+    window.screenshot(path=str(shots / "fan60-folded.png"))
     # a click expands it: every worker drawn, still readable, the ones that ran lit
     group.click()
     workers = root.locator('svg g.pv-node[data-name^="worker_"]')
     expect(workers).to_have_count(60)
     assert min(_node_heights(root)) >= MIN_NODE_PX
     expect(root.locator('svg g.pv-node.pv-active[data-name^="worker_"]')).to_have_count(60)
-    big.screenshot(path=str(shots / "fan60-expanded.png"))
+    window.screenshot(path=str(shots / "fan60-expanded.png"))
     root.locator(".pv-zoom-fold").click()
     expect(root.locator("svg g.pv-node.pv-group")).to_have_count(1)
     # the long name: shortened in the middle, whole in the tooltip and the accessible name
@@ -165,9 +151,11 @@ def test_a_60_wide_fan_out_is_readable_and_its_group_expands(
     assert shape_box["left"] <= text_box["left"] and text_box["right"] <= shape_box["right"]
 
 
-def test_a_14_node_chain_is_fitted_at_load(big: Any, pages: dict[str, Path], shots: Path) -> None:
-    root = _open(big, pages["chain14"])
-    big.screenshot(path=str(shots / "chain14.png"))
+def test_a_14_node_chain_is_fitted_at_load(
+    window: Any, pages: dict[str, Path], shots: Path
+) -> None:
+    root = _open(window, pages["chain14"])
+    window.screenshot(path=str(shots / "chain14.png"))
     pane = _rect(root.locator(".pv-graph-holder"))
     boxes = root.locator("svg g.pv-node").evaluate_all(
         "els => els.map(e => e.getBoundingClientRect().toJSON())"
@@ -179,8 +167,8 @@ def test_a_14_node_chain_is_fitted_at_load(big: Any, pages: dict[str, Path], sho
     assert min(_node_heights(root)) >= MIN_NODE_PX
 
 
-def test_zoom_pan_and_fit(big: Any, pages: dict[str, Path]) -> None:
-    root = _open(big, pages["chain14"])
+def test_zoom_pan_and_fit(window: Any, pages: dict[str, Path]) -> None:
+    root = _open(window, pages["chain14"])
     node = root.locator('svg g.pv-node[data-name="step_03"]')
     k0, h0 = _zoom(root), _rect(node)["height"]
     root.locator(".pv-zoom-in").click()
@@ -188,22 +176,22 @@ def test_zoom_pan_and_fit(big: Any, pages: dict[str, Path]) -> None:
     assert _rect(node)["height"] == pytest.approx(h0 * 1.25, rel=0.02)
     # the wheel zooms too (out, here), around the pointer
     pane = _rect(root.locator(".pv-graph-holder"))
-    big.mouse.move(pane["left"] + pane["width"] / 2, pane["top"] + pane["height"] / 2)
-    big.mouse.wheel(0, 400)
+    window.mouse.move(pane["left"] + pane["width"] / 2, pane["top"] + pane["height"] / 2)
+    window.mouse.wheel(0, 400)
     assert _zoom(root) < k0 * 1.25
     # stepping keeps the zoom and pan
     k1 = _zoom(root)
-    _step(big, root, 1)
-    _step(big, root, 2)
+    _step(window, root, 1)
+    _step(window, root, 2)
     assert _zoom(root) == k1
     # a drag pans (the graph zoomed to be larger than the pane), and selects nothing
     for _ in range(4):
         root.locator(".pv-zoom-in").click()
     before = _rect(node)
-    big.mouse.move(pane["left"] + 40, pane["top"] + 300)
-    big.mouse.down()
-    big.mouse.move(pane["left"] + 140, pane["top"] + 250, steps=5)
-    big.mouse.up()
+    window.mouse.move(pane["left"] + 40, pane["top"] + 300)
+    window.mouse.down()
+    window.mouse.move(pane["left"] + 140, pane["top"] + 250, steps=5)
+    window.mouse.up()
     after = _rect(node)
     assert after["left"] - before["left"] == pytest.approx(100, abs=2)
     assert after["top"] - before["top"] == pytest.approx(-50, abs=2)
@@ -218,13 +206,13 @@ def test_zoom_pan_and_fit(big: Any, pages: dict[str, Path]) -> None:
     assert pane["left"] < active["left"] < active["right"] < pane["right"]
 
 
-def test_tab_reaches_a_node_and_enter_selects_it(big: Any, pages: dict[str, Path]) -> None:
-    root = _open(big, pages["chain14"])
-    _step(big, root, 1)  # step_00 ran
+def test_tab_reaches_a_node_and_enter_selects_it(window: Any, pages: dict[str, Path]) -> None:
+    root = _open(window, pages["chain14"])
+    _step(window, root, 1)  # step_00 ran
     root.focus()
     for _ in range(40):
-        big.keyboard.press("Tab")
-        if big.evaluate("document.activeElement.getAttribute('data-name')") == "step_00":
+        window.keyboard.press("Tab")
+        if window.evaluate("document.activeElement.getAttribute('data-name')") == "step_00":
             break
     else:
         pytest.fail("Tab never reached the node step_00")
@@ -235,15 +223,15 @@ def test_tab_reaches_a_node_and_enter_selects_it(big: Any, pages: dict[str, Path
         == "3px"
     )
     assert "pv-selected" not in (node.get_attribute("class") or "")
-    big.keyboard.press("Enter")
+    window.keyboard.press("Enter")
     expect(node).to_have_class(re.compile(r"\bpv-selected\b"))
     # the arrow keys still step with the focus on a node
-    big.keyboard.press("ArrowRight")
+    window.keyboard.press("ArrowRight")
     expect(root).to_have_attribute("data-step", "2")
 
 
-def test_subgraph_nodes_show_open(big: Any, pages: dict[str, Path], shots: Path) -> None:
-    root = _open(big, pages["demo"])
+def test_subgraph_nodes_show_open(window: Any, pages: dict[str, Path], shots: Path) -> None:
+    root = _open(window, pages["demo"])
     edit = root.locator('svg g.pv-node.pv-subgraph[data-name="edit"]')
     button = edit.locator(".pv-open")
     expect(button).to_be_visible()
@@ -253,18 +241,18 @@ def test_subgraph_nodes_show_open(big: Any, pages: dict[str, Path], shots: Path)
     expect(button).to_have_class(re.compile(r"\bpv-open-idle\b"))
     button.click()
     expect(root).not_to_have_attribute("data-ns", "")
-    big.evaluate("window.pregelViz.setNs('')")
+    window.evaluate("window.pregelViz.setNs('')")
     expect(root).to_have_attribute("data-ns", "")
     # where edit ran, its open button opens that run's subgraph (by keyboard too)
     for n in range(0, 8):
-        _step(big, root, n)
+        _step(window, root, n)
         if "edit" in (root.get_attribute("data-active") or ""):
             break
     else:
         pytest.fail("edit never ran")
     expect(button).not_to_have_class(re.compile(r"\bpv-open-idle\b"))
-    big.screenshot(path=str(shots / "demo-subgraph-node.png"))
+    window.screenshot(path=str(shots / "demo-subgraph-node.png"))
     button.focus()
-    big.keyboard.press("Enter")
+    window.keyboard.press("Enter")
     expect(root).not_to_have_attribute("data-ns", "")
-    big.screenshot(path=str(shots / "demo-in-subgraph.png"))
+    window.screenshot(path=str(shots / "demo-in-subgraph.png"))
