@@ -121,7 +121,7 @@ def read_log(
     if trusted and isinstance(log, (bytes, bytearray)):
         events = _trusted_events(bytes(log), source)
         if events is not None:
-            with _gc_paused():
+            with gc_paused():
                 return build_run(events, source=source, trusted=True)
     notes: list[str] = []
     if isinstance(log, (bytes, bytearray, memoryview)):
@@ -129,7 +129,7 @@ def read_log(
     else:
         frames = read_file(log, source=source, limits=limits, note=notes.append)
     try:
-        with _gc_paused():
+        with gc_paused():
             run = build_run(list(frames), source=source)
     except MemoryError:  # past the limits' reach: a clear error, once the memory is let go
         frames.close()
@@ -167,8 +167,9 @@ def _trusted_events(data: bytes, source: str) -> list[dict[str, Any]] | None:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a log is decoded and joined.
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a log is decoded and joined (and, in the
+    server, while its payload is built).
 
     Loading allocates many long-lived containers and no garbage: with the collector on, its
     repeated passes over the growing heap took over half the load time of a 10,000-superstep

@@ -42,13 +42,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import gc
 import gzip
 import json
 import os
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +59,7 @@ from tornado import web
 from .errors import LogTooLargeError, NotAFileError, PregelVizError
 from .load_limits import LoadLimits, out_of_memory
 from .model import Run
-from .reader import read_log
+from .reader import gc_paused, read_log
 from .views.payload import head_json, payload_json
 
 __all__ = ["HEAD_ENTRIES", "ROUTE", "PayloadHandler", "build_response"]
@@ -110,25 +108,11 @@ def _answer(text: str, part: str = "full") -> Response:
     return Response(200, body, gzip.compress(body, compresslevel=5, mtime=0), part)
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a run is read and its payload built: they make
-    long-lived objects and next to no garbage, and the collector's passes over them cost a
-    third of the time of a 10,000-superstep log."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _guarded(source: str, work: Callable[[], Any]) -> Any:
     """``work()``, with a log's errors (and running out of memory) as error answers."""
     try:
         try:
-            with _gc_paused():
+            with gc_paused():
                 return work()
         except MemoryError:
             raise out_of_memory(source) from None
