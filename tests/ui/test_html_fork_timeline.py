@@ -34,28 +34,33 @@ def test_a_fork_is_a_branch_at_its_parent_checkpoint_with_a_working_switch(
     run.to_html(path)
     viewer = open_page(page, path, WINDOW)
     page.locator(".pregel-viewer").focus()
+    # a finished run opens at its input, on the first branch: End goes to that branch's end
     page.keyboard.press("End")
-    viewer.expect(index=len(steps) - 1)
-    # the fork's path: the shared steps, then the fork's own, leaving at step 1's checkpoint
-    assert viewer.columns() == fork_path
-    point = page.locator(f'.pv-tl-col[data-index="{branch_point}"]')
-    expect(point).to_have_class(_has("pv-tl-branch-point"))
+    viewer.expect(index=parent_path[-1])
+    assert viewer.columns() == parent_path
     switch = page.locator(".pv-tl-switch")
     expect(switch).to_have_count(1)
-    expect(switch).to_have_attribute("data-branches", "2/2")
-    # the switch is on the column right after the checkpoint
+    expect(switch).to_have_attribute("data-branches", "1/2")
+    point = page.locator(f'.pv-tl-col[data-index="{branch_point}"]')
+    expect(point).to_have_class(_has("pv-tl-branch-point"))
+    # the right arrow goes to the fork: its first step after the checkpoint, and its path
+    switch.locator("button").nth(1).click()
+    viewer.expect(index=fork_first)
+    assert viewer.columns() == fork_path
+    expect(page.locator(".pv-tl-switch")).to_have_attribute("data-branches", "2/2")
+    # the switch is on the column right after the checkpoint; End stays on the fork
     expect(page.locator(f'.pv-tl-col[data-index="{fork_first}"] .pv-tl-switch')).to_have_count(1)
+    page.locator(".pregel-viewer").focus()
+    page.keyboard.press("End")
+    viewer.expect(index=len(steps) - 1)
+    assert viewer.columns() == fork_path
     page.screenshot(path=str(tmp_path / "fork-branch-2.png"))
-    # the left arrow goes to the other branch: its first step after the checkpoint, and its path
-    switch.locator("button").first.click()
+    # and the left arrow back to the first branch, at its step after the checkpoint
+    page.locator(".pv-tl-switch button").first.click()
     viewer.expect(index=branch_point + 1, step=2)
     assert viewer.columns() == parent_path
     expect(page.locator(".pv-tl-switch")).to_have_attribute("data-branches", "1/2")
     expect(page.locator(".pv-tl-switch button").first).to_be_disabled()
-    # and the right arrow back
-    page.locator(".pv-tl-switch button").nth(1).click()
-    viewer.expect(index=fork_first)
-    assert viewer.columns() == fork_path
     page.screenshot(path=str(tmp_path / "fork-branch-1.png"))
     assert page.errors == []
 
