@@ -52,6 +52,8 @@ from .values import DEFAULT_LIMITS, Limits, tag, to_safe
 
 __all__ = [
     "FORMAT_VERSION",
+    "FRAME",
+    "HEADER",
     "MAGIC",
     "LoadLimits",
     "LogWriter",
@@ -63,9 +65,9 @@ __all__ = [
 
 MAGIC = b"\x89PREGEL\r\n\x1a\n"
 FORMAT_VERSION = (1, 1)
-_HEADER = struct.Struct(">HHB")
+HEADER = struct.Struct(">HHB")  # after MAGIC: the format's major and minor, the body codec
 CODEC_RAW, CODEC_ZLIB = 0, 1
-_FRAME = struct.Struct(">II")
+FRAME = struct.Struct(">II")  # before each payload: its length and its CRC-32
 # A frame claiming to be larger than this is corrupt, not truncated.
 MAX_FRAME_BYTES = 1 << 30
 # A payload nested deeper than this is corrupt: ormsgpack packs at most 255 levels, so no writer
@@ -137,12 +139,12 @@ def _too_deep(obj: dict[str, Any]) -> bool:
 
 
 def _header_bytes(codec: int) -> bytes:
-    return MAGIC + _HEADER.pack(*FORMAT_VERSION, codec)
+    return MAGIC + HEADER.pack(*FORMAT_VERSION, codec)
 
 
 def frame_bytes(payload: bytes) -> bytes:
     """One frame: length, CRC-32, payload."""
-    return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+    return FRAME.pack(len(payload), zlib.crc32(payload)) + payload
 
 
 # zlib level of written logs: level 1 compresses a recorded run about twice as fast as level 6
@@ -229,7 +231,7 @@ def read_header(data: bytes, *, source: str = "log") -> tuple[int, int, int]:
             f"{source} does not look like a pregel-viz log (bad magic bytes); "
             "record one with pregel_viz.record(...) or `pregel-viz record`"
         )
-    end = len(MAGIC) + _HEADER.size
+    end = len(MAGIC) + HEADER.size
     if len(data) < len(MAGIC) + 4:
         raise NotALogError(f"{source} is cut off inside its header")
     major, minor = struct.unpack_from(">HH", data, len(MAGIC))
@@ -379,7 +381,7 @@ def _read_stream(
 ) -> Generator[dict[str, Any], None, str | None]:
     """The frames of a log read in pieces by ``read(n)`` (empty at the end), ``size`` bytes
     long; returns the notice of a truncated last frame, if any."""
-    header = _read_exactly(read, len(MAGIC) + _HEADER.size)
+    header = _read_exactly(read, len(MAGIC) + HEADER.size)
     _, _, codec = read_header(header, source=source)
     limits = LoadLimits.from_env() if limits is None else limits
     budget = Budget(source, size, limits, _count_values)
@@ -452,9 +454,9 @@ def _split(
     events = 0
     pending: list[Any] = []  # the pieces of a frame not yet complete
     have = 0  # bytes in pending
-    need = _FRAME.size  # bytes pending must reach before a frame can be complete
+    need = FRAME.size  # bytes pending must reach before a frame can be complete
     base = start  # position of pending's first byte
-    unpack = _FRAME.unpack_from
+    unpack = FRAME.unpack_from
     for piece in body:
         pending.append(piece)
         have += len(piece)
@@ -462,18 +464,18 @@ def _split(
             continue
         data = pending[0] if len(pending) == 1 else b"".join(pending)
         pending.clear()
-        pos, need = 0, _FRAME.size
-        while have - pos >= _FRAME.size:
+        pos, need = 0, FRAME.size
+        while have - pos >= FRAME.size:
             length, crc = unpack(data, pos)
             if length > MAX_FRAME_BYTES:
                 raise CorruptLogError(
                     f"{source}: frame at {where} {base + pos} has an impossible length"
                 )
-            end = pos + _FRAME.size + length
+            end = pos + FRAME.size + length
             if end > have:
                 need = end - pos
                 break
-            payload = bytes(data[pos + _FRAME.size : end])
+            payload = bytes(data[pos + FRAME.size : end])
             if zlib.crc32(payload) != crc:
                 raise CorruptLogError(f"{source}: frame at {where} {base + pos} fails its checksum")
             events += 1

@@ -37,9 +37,9 @@ from .events import (
 )
 from .load_limits import LoadLimits, out_of_memory
 from .logfile import (
-    _FRAME,  # the layout of a frame and of the header belong to logfile
-    _HEADER,
     CODEC_ZLIB,
+    FRAME,
+    HEADER,
     MAGIC,
     decode_payload,
     read_file,
@@ -148,12 +148,12 @@ def read_log(
 def _trusted_events(data: bytes, source: str) -> list[dict[str, Any]] | None:
     """The events of a whole log this process wrote, decoded without checking checksums or
     limits; ``None`` when the data does not end on a whole frame (read it checked then)."""
-    start = len(MAGIC) + _HEADER.size
+    start = len(MAGIC) + HEADER.size
     _, _, codec = read_header(data[:start], source=source)
     body = data[start:]
     if codec == CODEC_ZLIB:  # a stream flushed at each superstep, finished or not
         body = zlib.decompressobj().decompress(body)
-    unpack, size, end = _FRAME.unpack_from, _FRAME.size, len(body)
+    unpack, size, end = FRAME.unpack_from, FRAME.size, len(body)
     events: list[dict[str, Any]] = []
     pos = 0
     while end - pos >= size:

@@ -22,7 +22,7 @@ from typing import Any
 from ..model import Task
 from ..spans import Span
 from ._comparable import norm
-from ._divergence import _A, _B, Divergence
+from ._divergence import A_SIDE, B_SIDE, Divergence
 from .narrate import content_text, describe_call, describe_value, model_name, tool_calls_text
 
 __all__ = ["call_views", "calls_difference", "calls_explain"]
@@ -134,10 +134,11 @@ def _other_calls(who: str, xa: list[dict[str, Any]], xb: list[dict[str, Any]]) -
     if not only_a and not only_b:
         return f"{who} called the same tools in another order"
     if only_a and only_b:
-        return f"{who} called {_calls_text(only_a)} in {_A} but {_calls_text(only_b)} in {_B}"
+        a, b = _calls_text(only_a), _calls_text(only_b)
+        return f"{who} called {a} in {A_SIDE} but {b} in {B_SIDE}"
     if only_a:
-        return f"{who} also called {_calls_text(only_a)} in {_A}"
-    return f"{who} also called {_calls_text(only_b)} in {_B}"
+        return f"{who} also called {_calls_text(only_a)} in {A_SIDE}"
+    return f"{who} also called {_calls_text(only_b)} in {B_SIDE}"
 
 
 def _asked_otherwise(who: str, x: dict[str, Any], y: dict[str, Any]) -> str:
@@ -150,7 +151,7 @@ def _asked_otherwise(who: str, x: dict[str, Any], y: dict[str, Any]) -> str:
     did_b = (
         f"called {_calls_text(y['tool_calls'])}" if y["tool_calls"] else f"answered {_answer(y)}"
     )
-    return f"{who} {did_a} in {_A} but {did_b} in {_B}"
+    return f"{who} {did_a} in {A_SIDE} but {did_b} in {B_SIDE}"
 
 
 def _ended(view: dict[str, Any], verb: str) -> str:
@@ -170,18 +171,20 @@ def _model_parts(name: str, ma: list[dict[str, Any]], mb: list[dict[str, Any]]) 
         parts.append(
             (
                 "writes",
-                f"{name} asked a model {_times(len(ma))} in {_A} but {_times(len(mb))} in {_B}",
+                f"{name} asked a model {_times(len(ma))} in {A_SIDE} "
+                f"but {_times(len(mb))} in {B_SIDE}",
             )
         )
     for x, y in zip(ma, mb, strict=False):
         if x["model"] != y["model"]:
-            parts.append(("writes", f"{name} asked {x['model']} in {_A} but {y['model']} in {_B}"))
+            asked = f"{name} asked {x['model']} in {A_SIDE} but {y['model']} in {B_SIDE}"
+            parts.append(("writes", asked))
         if (x["status"], x["error"]) != (y["status"], y["error"]):
             parts.append(
                 (
                     "writes",
-                    f"{_of(name)} model {_ended(x, 'answered')} in {_A} but "
-                    f"{_ended(y, 'answered')} in {_B}",
+                    f"{_of(name)} model {_ended(x, 'answered')} in {A_SIDE} but "
+                    f"{_ended(y, 'answered')} in {B_SIDE}",
                 )
             )
         elif x["tool_calls"] != y["tool_calls"]:
@@ -190,8 +193,8 @@ def _model_parts(name: str, ma: list[dict[str, Any]], mb: list[dict[str, Any]]) 
             parts.append(
                 (
                     "values",
-                    f"{_of(name)} model answered differently: {_answer(x)} in {_A} but "
-                    f"{_answer(y)} in {_B}",
+                    f"{_of(name)} model answered differently: {_answer(x)} in {A_SIDE} but "
+                    f"{_answer(y)} in {B_SIDE}",
                 )
             )
     return parts
@@ -207,16 +210,16 @@ def _tool_parts(name: str, ta: list[dict[str, Any]], tb: list[dict[str, Any]]) -
             parts.append(
                 (
                     "writes",
-                    f"{_of(name)} {call} {_ended(x, 'returned')} in {_A} but "
-                    f"{_ended(y, 'returned')} in {_B}",
+                    f"{_of(name)} {call} {_ended(x, 'returned')} in {A_SIDE} but "
+                    f"{_ended(y, 'returned')} in {B_SIDE}",
                 )
             )
         elif x["result"] != y["result"]:
             parts.append(
                 (
                     "values",
-                    f"{_of(name)} {call} returned {content_text(x['result'])} in {_A} but "
-                    f"{content_text(y['result'])} in {_B}",
+                    f"{_of(name)} {call} returned {content_text(x['result'])} in {A_SIDE} but "
+                    f"{content_text(y['result'])} in {B_SIDE}",
                 )
             )
     return parts

@@ -27,7 +27,7 @@ from ._comparable import (
     writes_of,
 )
 from ._compare_calls import calls_difference, calls_explain
-from ._divergence import _A, _B, DIVERGENCE_KINDS, RANKS, Divergence, StepRow, relabel
+from ._divergence import A_SIDE, B_SIDE, DIVERGENCE_KINDS, RANKS, Divergence, StepRow, relabel
 from .narrate import describe_value
 
 __all__ = [
@@ -137,7 +137,7 @@ def _missing(
     last_b: int | None,
     where: str,
 ) -> Divergence:
-    has, lacks = (_A, _B) if sb is None else (_B, _A)
+    has, lacks = (A_SIDE, B_SIDE) if sb is None else (B_SIDE, A_SIDE)
     s = sa if sa is not None else sb
     assert s is not None
     last = last_b if sb is None else last_a
@@ -177,7 +177,7 @@ def _compare_step(
             Divergence(
                 n,
                 "source",
-                f"{_A}'s step {n} is {_source_text(sa)}; {_B}'s is {_source_text(sb)}.",
+                f"{A_SIDE}'s step {n} is {_source_text(sa)}; {B_SIDE}'s is {_source_text(sb)}.",
                 sa.source,
                 sb.source,
                 where,
@@ -192,7 +192,7 @@ def _compare_step(
             Divergence(
                 n,
                 "tasks",
-                f"{_A} ran {_task_list(sa.tasks)}; {_B} ran {_task_list(sb.tasks)}.",
+                f"{A_SIDE} ran {_task_list(sa.tasks)}; {B_SIDE} ran {_task_list(sb.tasks)}.",
                 names_a,
                 names_b,
                 where,
@@ -270,7 +270,7 @@ def _task_outcome(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
     return Divergence(
         n,
         "outcome",
-        f"{ta.name} {result_text(oa)} in {_A} but {result_text(ob)} in {_B}.",
+        f"{ta.name} {result_text(oa)} in {A_SIDE} but {result_text(ob)} in {B_SIDE}.",
         oa,
         ob,
         where,
@@ -302,7 +302,7 @@ def _task_routes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
     return Divergence(
         n,
         "routes",
-        f"{ta.name} routed to {_route_text(ra)} in {_A} but to {_route_text(rb)} in {_B}.",
+        f"{ta.name} routed to {_route_text(ra)} in {A_SIDE} but to {_route_text(rb)} in {B_SIDE}.",
         ra,
         rb,
         where,
@@ -328,11 +328,11 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
             continue
         label = channel_label(ch)
         if va is None:
-            parts.append(f"only {_B} {label}: {values_text(vb)}")
+            parts.append(f"only {B_SIDE} {label}: {values_text(vb)}")
         elif vb is None:
-            parts.append(f"only {_A} {label}: {values_text(va)}")
+            parts.append(f"only {A_SIDE} {label}: {values_text(va)}")
         else:
-            parts.append(f"{label}: {_A} {values_text(va)}, {_B} {values_text(vb)}")
+            parts.append(f"{label}: {A_SIDE} {values_text(va)}, {B_SIDE} {values_text(vb)}")
     # __start__ writes the input: a difference in what was given, not in what the graph did
     rank = "values" if ta.name == START else "writes"
     return Divergence(
@@ -367,7 +367,7 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
         if _opt(va) == _opt(vb):  # e.g. messages whose tool calls differ
             parts.append(f"{k} differs inside (it reads {_opt(va)} on both sides)")
         else:
-            parts.append(f"{k} is {_opt(va)} in {_A} but {_opt(vb)} in {_B}")
+            parts.append(f"{k} is {_opt(va)} in {A_SIDE} but {_opt(vb)} in {B_SIDE}")
     if len(state) > 4:
         parts.append(f"and {len(state) - 4} more state keys")
     lead = "after the step, "
@@ -375,8 +375,8 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
         lead = ""
         parts.insert(
             0,
-            f"the input is {_opt(ca.get('__start__', _ABSENT))} in {_A} but "
-            f"{_opt(cb.get('__start__', _ABSENT))} in {_B}",
+            f"the input is {_opt(ca.get('__start__', _ABSENT))} in {A_SIDE} but "
+            f"{_opt(cb.get('__start__', _ABSENT))} in {B_SIDE}",
         )
     if not parts:
         parts.append(f"{', '.join(differ[:4])} differ")
@@ -431,8 +431,8 @@ def _subgraphs(ta: Task, tb: Task, ctx: ThreadPair, where: str, n: int) -> list[
             Divergence(
                 n,
                 "tasks",
-                f"{ta.name} ran {len(ta.subgraphs)} subgraph run(s) in {_A}, "
-                f"{len(tb.subgraphs)} in {_B}.",
+                f"{ta.name} ran {len(ta.subgraphs)} subgraph run(s) in {A_SIDE}, "
+                f"{len(tb.subgraphs)} in {B_SIDE}.",
                 len(ta.subgraphs),
                 len(tb.subgraphs),
                 where,
@@ -453,7 +453,7 @@ def compare_outcomes(ta: Thread, tb: Thread) -> list[Divergence]:
         Divergence(
             None,
             "outcome",
-            f"{_A} ended {outcome_text(oa)}; {_B} ended {outcome_text(ob)}.",
+            f"{A_SIDE} ended {outcome_text(oa)}; {B_SIDE} ended {outcome_text(ob)}.",
             oa,
             ob,
         )

@@ -1,8 +1,8 @@
 """The differences two compared runs can have, and the aligned steps that hold them.
 
 :class:`Divergence` is one difference, ranked (:data:`RANKS`); :class:`StepRow` one aligned step
-with its differences. Details are written with stand-ins for the sides' labels (``_A``,
-``_B``), put in by :func:`relabel` once the caller knows them. Used by :mod:`._compare_steps`
+with its differences. Details are written with stand-ins for the sides' labels (``A_SIDE``,
+``B_SIDE``), put in by :func:`relabel` once the caller knows them. Used by :mod:`._compare_steps`
 and :mod:`._compare_calls`.
 """
 
@@ -134,10 +134,10 @@ class StepRow:
 # --------------------------------------------------------------------------- labels
 
 
-_A = "\x00A\x00"  # stand-ins for the sides' labels in details, put in by relabel
-_B = "\x00B\x00"
+A_SIDE = "\x00A\x00"  # stand-ins for the sides' labels in details, put in by relabel
+B_SIDE = "\x00B\x00"
 
 
 def relabel(d: Divergence, labels: tuple[str, str]) -> Divergence:
-    text = d.details.replace(_A, labels[0]).replace(_B, labels[1])
+    text = d.details.replace(A_SIDE, labels[0]).replace(B_SIDE, labels[1])
     return replace(d, details=text)

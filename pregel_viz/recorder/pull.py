@@ -42,7 +42,7 @@ from ._history import parents_first
 from ._lg import task_path_str
 from ._server_api import Api, cp_id, histories, list_runs, parent_id, structure
 from ._session import Recorder
-from .rebuild import _error_value
+from .rebuild import error_value
 
 __all__ = ["UNKNOWN_FROM_SERVER", "from_server", "list_threads"]
 
@@ -187,7 +187,7 @@ def _first_meta(entries: list[dict[str, Any]], key: str) -> Any:
     return next((_meta(e).get(key) for e in entries if _meta(e).get(key)), None)
 
 
-def _time(stamp: Any) -> float | None:
+def server_time(stamp: Any) -> float | None:
     if not isinstance(stamp, str):
         return None
     try:
@@ -197,16 +197,16 @@ def _time(stamp: Any) -> float | None:
 
 
 def _first_time(stamps: list[Any]) -> float | None:
-    found = [t for t in map(_time, stamps) if t is not None]
+    found = [t for t in map(server_time, stamps) if t is not None]
     return min(found) if found else None
 
 
 def _offset(stamp: Any, t0: float | None) -> float | None:
-    t = _time(stamp)
+    t = server_time(stamp)
     return None if t is None or t0 is None else round(t - t0, 6)
 
 
-def _interrupt(value: Any) -> dict[str, Any]:
+def interrupt_value(value: Any) -> dict[str, Any]:
     """A server's ``{"value", "id"}`` as the recorder tags LangGraph's Interrupt."""
     if isinstance(value, Mapping) and "value" in value:
         fields = {"value": value.get("value"), "id": value.get("id")}
@@ -215,7 +215,7 @@ def _interrupt(value: Any) -> dict[str, Any]:
     return {"$type": "langgraph.types.Interrupt", "$fields": fields}
 
 
-def _task_writes(task: Mapping[str, Any]) -> list[list[Any]] | None:
+def task_writes(task: Mapping[str, Any]) -> list[list[Any]] | None:
     """A listed task's writes as the recorder files them; None: it has not run (yet)."""
     result, error, interrupts = task.get("result"), task.get("error"), task.get("interrupts")
     if result is None and not error and not interrupts:
@@ -226,21 +226,21 @@ def _task_writes(task: Mapping[str, Any]) -> list[list[Any]] | None:
     elif result is not None:
         writes.append([ROOT, result])
     if error:
-        writes.append([ERROR, _error_value(str(error))])
+        writes.append([ERROR, error_value(str(error))])
     if interrupts:
         items = interrupts if isinstance(interrupts, list) else [interrupts]
-        writes.append([INTERRUPT, [_interrupt(i) for i in items]])
+        writes.append([INTERRUPT, [interrupt_value(i) for i in items]])
     return writes
 
 
-def _values(entry: Mapping[str, Any]) -> dict[str, Any]:
+def state_values(entry: Mapping[str, Any]) -> dict[str, Any]:
     values = entry.get("values")
     if isinstance(values, Mapping):
         return {str(k): v for k, v in values.items()}
     return {} if values is None else {ROOT: values}
 
 
-def _checkpoint_event(
+def checkpoint_event(
     label: str,
     ns: str,
     cp: str,
@@ -293,7 +293,7 @@ def _emit_checkpoints(
         meta = _meta(entry)
         source = meta.get("source")
         parent = parent_id(entry)
-        values = _values(entry)
+        values = state_values(entry)
         t = _offset(entry.get("created_at"), t0)
         updated: list[str] | None = None
         if source == "loop" and parent:
@@ -311,13 +311,13 @@ def _emit_checkpoints(
             str(n): [] for n in entry.get("next") or () if isinstance(n, str)
         }
         rec.writer.append(
-            _checkpoint_event(label, ns, this, parent, meta, values, updated, why, t),
+            checkpoint_event(label, ns, this, parent, meta, values, updated, why, t),
             rec.limits,
         )
         ran = [e for e in children.get((ns, this), ()) if _meta(e).get("source") == "loop"]
         listed = [t for t in entry.get("tasks") or () if isinstance(t, Mapping)]
         for task in listed:
-            writes = _task_writes(task)
+            writes = task_writes(task)
             if writes is None and not ran:
                 continue  # next to run, not run yet
             path = task.get("path")
@@ -338,7 +338,7 @@ def _emit_checkpoints(
                 },
                 rec.limits,
             )
-        if not listed and any(_values(e) != values for e in ran):
+        if not listed and any(state_values(e) != values for e in ran):
             # the join gap: the state changed, the server names no task
             rec.writer.append(
                 {
@@ -356,7 +356,7 @@ def _emit_checkpoints(
             )
 
 
-def _command(command: Mapping[str, Any]) -> dict[str, Any]:
+def command_value(command: Mapping[str, Any]) -> dict[str, Any]:
     """A run's ``command`` as the recorder tags LangGraph's Command."""
     fields = {
         "graph": command.get("graph"),
@@ -386,7 +386,7 @@ def _emit_calls(
     for i, run in enumerate(runs, start=1):
         kwargs = _mapping(run.get("kwargs"))
         command = kwargs.get("command")
-        call_input = _command(command) if isinstance(command, Mapping) else kwargs.get("input")
+        call_input = command_value(command) if isinstance(command, Mapping) else kwargs.get("input")
         rec.writer.append(
             {
                 "k": CALL,
@@ -436,10 +436,10 @@ def _outcome(thread: Mapping[str, Any]) -> tuple[str, list[Any], dict[str, Any] 
     if isinstance(raw, Mapping):
         for items in raw.values():
             interrupts.extend(
-                _interrupt(i) for i in (items if isinstance(items, list) else [items])
+                interrupt_value(i) for i in (items if isinstance(items, list) else [items])
             )
     elif isinstance(raw, list):
-        interrupts.extend(_interrupt(i) for i in raw)
+        interrupts.extend(interrupt_value(i) for i in raw)
     err = thread.get("error")
     if status == "error" or err:
         error = None
@@ -449,7 +449,7 @@ def _outcome(thread: Mapping[str, Any]) -> tuple[str, list[Any], dict[str, Any] 
                 "message": str(err.get("message") or ""),
             }
         elif err:
-            parsed = _error_value(str(err))
+            parsed = error_value(str(err))
             error = {
                 "type": str(parsed["$type"]).rsplit(".", 1)[-1],
                 "message": str(parsed["$error"]),

@@ -290,7 +290,7 @@ def _emit_call(
         if task_id == NULL_TASK_ID:
             continue
         if channel == ERROR and error is None:
-            err = _error_value(value)
+            err = error_value(value)
             error = {"type": str(err["$type"]).rsplit(".", 1)[-1], "message": str(err["$error"])}
         elif channel == INTERRUPT:
             interrupts.extend(value if isinstance(value, (list, tuple)) else [value])
@@ -397,7 +397,7 @@ def _group_writes(
     groups: dict[str, list[tuple[str, Any]]] = {}
     for task_id, channel, value in pending:
         if channel == ERROR:
-            value = _error_value(value)
+            value = error_value(value)
         groups.setdefault(str(task_id), []).append((str(channel), value))
     return list(groups.items())
 
@@ -426,7 +426,7 @@ def _ts_offset(ts: Any, t0: float | None, previous: float) -> float:
 _REPR = re.compile(r"\A([A-Za-z_][\w.]*)\((.*)\)\Z", re.DOTALL)
 
 
-def _error_value(value: Any) -> Any:
+def error_value(value: Any) -> Any:
     """A saved ``repr(exc)`` as the recorder tags a live exception: ``$type/$error/$repr``."""
     if isinstance(value, BaseException):
         return value

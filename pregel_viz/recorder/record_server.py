@@ -49,7 +49,14 @@ from ..values import DEFAULT_LIMITS, Limits
 from ._lg import task_path_str
 from ._server_api import Api, cp_id, histories, structure
 from ._session import Recorder
-from .pull import _checkpoint_event, _command, _interrupt, _task_writes, _time, _values
+from .pull import (
+    checkpoint_event,
+    command_value,
+    interrupt_value,
+    server_time,
+    state_values,
+    task_writes,
+)
 
 __all__ = ["UNKNOWN_FROM_STREAM", "record_server"]
 
@@ -126,7 +133,7 @@ def record_server(
             call_input = value
         else:
             kwargs = {"command": {"resume": value}}
-            call_input = _command(kwargs["command"])
+            call_input = command_value(kwargs["command"])
         parts = _stream(api, str(thread_id), assistant_id, kwargs)
         rounds.append((call_input, parts))
         if any(event == "error" for event, _ in parts):
@@ -268,7 +275,7 @@ class _Feed:
             if isinstance(d, Mapping) and d.get("type") == "task"
         }
         stamps = [
-            _time(d.get("timestamp"))
+            server_time(d.get("timestamp"))
             for _, parts in rounds
             for _, d in parts
             if isinstance(d, Mapping)
@@ -283,7 +290,7 @@ class _Feed:
         self.attempts: dict[str, int] = {}
 
     def t(self, data: Mapping[str, Any]) -> float | None:
-        t = _time(data.get("timestamp"))
+        t = server_time(data.get("timestamp"))
         return None if t is None or self.t0 is None else round(t - self.t0, 6)
 
     def append(self, event: dict[str, Any]) -> None:
@@ -364,13 +371,13 @@ class _Feed:
             updated = sorted(self.wrote.get(parent, ()))
         # why is unknown: the server gives no channel versions
         self.append(
-            _checkpoint_event(
-                self.label, ns, cp, parent, meta, _values(payload), updated, {}, self.t(data)
+            checkpoint_event(
+                self.label, ns, cp, parent, meta, state_values(payload), updated, {}, self.t(data)
             )
         )
         for task in self.listed.get(cp, ()):
             # not streamed: the input's own task (__start__), which the server only keeps
-            writes = _task_writes(task)
+            writes = task_writes(task)
             if writes is None or str(task.get("id")) in self.streamed:
                 continue
             path = task.get("path")
@@ -420,7 +427,7 @@ class _Feed:
         ns, cp = self.ran_from.get(task_id, (ns, self.head.get(ns, "")))
         result, failure = payload.get("result"), _failure(payload.get("error"))
         raw = payload.get("interrupts") or []
-        interrupts = [_interrupt(i) for i in (raw if isinstance(raw, list) else [raw])]
+        interrupts = [interrupt_value(i) for i in (raw if isinstance(raw, list) else [raw])]
         writes: list[list[Any]] = []
         if isinstance(result, Mapping):
             writes.extend([str(k), v] for k, v in result.items())
