@@ -7,11 +7,11 @@
 2. Owners: only recorder/ (and the demo graph) imports langgraph or langchain_core; only
    logfile.py imports ormsgpack.
 3. Size: no module over 600 lines.
-4. Private names: a name with a leading underscore (not a dunder) is private to the folder it is
-   defined in: its module and the sibling modules of the same package may use it, nothing else.
-   A private module (``recorder/_lg.py``) counts the same way: only its own folder imports from
-   it. What another folder needs is made public where it lives (``Run.get_thread``,
-   ``recorder.as_compiled``...).
+4. Private names: a name with a leading underscore (not a dunder) is private to the module it
+   is defined in: no other module imports it, not even a sibling. A private module
+   (``recorder/_lg.py``) is private to its folder: only its own folder imports from it. What
+   another module needs is made public where it lives (``Run.get_thread``,
+   ``recorder.as_compiled``, ``logfile.FRAME``...).
 
 Every import is read, at module level or inside a function. The exceptions below are listed
 with their reason; one that no longer happens fails the test too, so the list only shrinks.
@@ -64,8 +64,8 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
 
 
 def _private_imports(root: Path = PACKAGE) -> set[tuple[str, str, str]]:
-    """Every (importer, imported-from, name) where the name or a module on its way is private
-    and the importer is in another folder than the private part."""
+    """Every (importer, imported-from, name) where the name is private (to its module) or a
+    module on its way is private and the importer is in another folder than that module."""
     top = root.name
     found: set[tuple[str, str, str]] = set()
     for path in sorted(root.rglob("*.py")):
@@ -86,12 +86,13 @@ def _private_imports(root: Path = PACKAGE) -> set[tuple[str, str, str]]:
                 for i, part in enumerate(parts):
                     if not _is_private(part):
                         continue
-                    # the folder that owns the private part: the package it is in (a name
-                    # of a plain module belongs to that module's package)
+                    # who owns the private part: a private module, the folder it is in; a
+                    # private name of a module, that module alone
                     owner = ".".join(parts[:i])
-                    if i == len(parts) - 1 and not (root.parent / owner.replace(".", "/")).is_dir():
-                        owner = owner.rpartition(".")[0]
-                    if package != owner:
+                    is_name = (
+                        i == len(parts) - 1 and not (root.parent / owner.replace(".", "/")).is_dir()
+                    )
+                    if (module != owner) if is_name else (package != owner):
                         found.add((module, source, name))
                     break
     return found
@@ -114,14 +115,14 @@ def test_given_the_allowed_exceptions_when_checked_then_each_still_happens() -> 
     )
 
 
-def test_given_private_imports_when_checked_then_only_those_across_folders_are_found(
+def test_given_private_imports_when_checked_then_crossing_names_and_modules_are_found(
     tmp_path: Path,
 ) -> None:
     files = {
         "pkg/__init__.py": "from ._version import __version__\n",
         "pkg/_version.py": "__version__ = '1'\n",
         "pkg/model.py": "def _helper(): ...\n",
-        "pkg/view.py": "from .model import _helper\n",  # a sibling: allowed
+        "pkg/view.py": "from .model import _helper\n",  # a sibling's private name: found
         "pkg/rec/__init__.py": "from ._lg import KEY\nfrom .._version import __version__\n",
         "pkg/rec/_lg.py": "KEY = 1\n",
         "pkg/live.py": "from .rec._lg import KEY\n\ndef f():\n    from .view import _x\n",
@@ -129,6 +130,8 @@ def test_given_private_imports_when_checked_then_only_those_across_folders_are_f
     }
     _write_tree(tmp_path, files)
     assert _private_imports(tmp_path / "pkg") == {
+        ("pkg.view", "pkg.model", "_helper"),
+        ("pkg.live", "pkg.view", "_x"),  # inside a function too
         ("pkg.live", "pkg.rec._lg", "KEY"),
         ("pkg.rec", "pkg._version", "__version__"),
         ("pkg.rec.tool", "pkg.model", "_helper"),
