@@ -71,10 +71,7 @@ class SpanTracker:
 
     def hide(self, run_id: UUID, parent_run_id: UUID | None, tasks: Mapping[UUID, str]) -> None:
         """Follow a run that is never shown: its children hang on its parent."""
-        with self._lock:
-            where = self._where(parent_run_id, tasks)
-            if where is not None:
-                self._runs[run_id] = (where[0], where[1], False)
+        self.start(run_id, parent_run_id, tasks, "chain", "", None, (HIDDEN_TAG,))
 
     def start(
         self,
@@ -91,7 +88,6 @@ class SpanTracker:
     ) -> None:
         """A nested run starts: a chain is only remembered; any other kind is written, with
         the chains around it not written yet."""
-        t = self.recorder.now()
         with self._lock:
             where = self._where(parent_run_id, tasks)
             if where is None:
@@ -100,18 +96,18 @@ class SpanTracker:
             if tags and HIDDEN_TAG in tags:
                 self._runs[run_id] = (task, parent, False)
                 return
-            span = _Open(task, parent, kind, name, t, input)
+            span = _Open(task, parent, kind, name, self.recorder.now(), input)
             self._runs[run_id] = (task, span, True)
             if kind == "chain":
                 return
-            chain: list[_Open] = []
+            # this call, after the chains around it that are not written yet, outermost first
+            starts = [span]
             up = parent
             while up is not None and up.id is None:
-                chain.append(up)
+                starts.insert(0, up)
                 up = up.parent
-            for open_ in [*reversed(chain), span]:
+            for open_ in starts:
                 open_.id = self.recorder.new_span_id()
-            starts = [*reversed(chain), span]
         for open_ in starts:
             self.recorder.on_span_start(
                 thread=self.thread,
