@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +134,17 @@ def probe(nb: Notebook, cell: int) -> dict[str, Any]:
     shown (a long run's history is a long line, rendered after the output is attached)."""
     nb.run(cell)
     out = nb.output(cell).locator(".jp-OutputArea-output").first
-    expect(out).to_have_text(re.compile(r"^\s*\{.*\}\s*$", re.DOTALL), timeout=nb.timeout)
-    return dict(json.loads(out.inner_text()))
+    deadline = time.monotonic() + nb.timeout / 1000
+    while True:
+        expect(out).to_have_text(re.compile(r"^\s*\{.*\}\s*$", re.DOTALL), timeout=nb.timeout)
+        # the output area may re-render the line between the check and the read (a long
+        # stream output is replaced once it is merged): read again until it parses
+        try:
+            return dict(json.loads(out.inner_text()))
+        except ValueError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def click(root: Any, cls: str) -> None:
