@@ -131,6 +131,20 @@ SHOWN: dict[type, Callable[[Any, Any], Any]] = {
 ALIASED: tuple[type, ...] = (Topic, NamedBarrierValue, NamedBarrierValueAfterFinish)
 """The classes whose ``checkpoint()`` is their live container, changed by later supersteps."""
 
+# channel class -> (is a DeltaChannel, is ALIASED): LangGraph's channels are ABCs, whose
+# isinstance goes through ABCMeta.__instancecheck__ (a Python call); asked several times per
+# channel and checkpoint, answered once per class
+_KINDS: dict[type, tuple[bool, bool]] = {}
+
+
+def _kind(channel: Any) -> tuple[bool, bool]:
+    """``(is a DeltaChannel, is ALIASED)`` for ``channel``, as isinstance says."""
+    cls = type(channel)
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = _KINDS[cls] = (isinstance(channel, DeltaChannel), isinstance(channel, ALIASED))
+    return kind
+
 
 def shown(channel: Any, stored: Any) -> Any:
     """What ``get_state`` shows for ``channel`` (its live spec) when a checkpoint stores
@@ -222,7 +236,7 @@ class Channels:
         with self._lock:
             if cp_id in self._deltas or cp_id in self._frozen:  # recorded already
                 return
-            frozen = {k: detach(v) for k, v in values.items() if isinstance(live.get(k), ALIASED)}
+            frozen = {k: detach(v) for k, v in values.items() if _kind(live.get(k))[1]}
             if frozen:
                 _put_bounded(self._frozen, cp_id, frozen, _FROZEN_SIZE)
 
@@ -237,9 +251,7 @@ class Channels:
         """Keep a task's DeltaChannel writes, to rebuild the values of the next checkpoint."""
         if not spec or cp_id is None:
             return
-        mine = [
-            (i, c, v) for i, (c, v) in enumerate(writes) if isinstance(spec.get(c), DeltaChannel)
-        ]
+        mine = [(i, c, v) for i, (c, v) in enumerate(writes) if _kind(spec.get(c))[0]]
         if not mine:
             return
         with self._lock:
@@ -318,7 +330,7 @@ class Channels:
                 deltas[k] = NOT_RECORDED
             out[k] = deltas[k]
         for k, ch in chans.items():
-            if isinstance(ch, DeltaChannel) and k in out and k not in deltas:
+            if _kind(ch)[0] and k in out and k not in deltas:
                 deltas[k] = out[k]  # a snapshot
         with self._lock:
             _put_bounded(self._deltas, cp_id, deltas)
@@ -327,7 +339,7 @@ class Channels:
 
 def _aliased(channel: Any) -> bool:
     # a channel of a graph that could not be inspected may be one
-    return channel is None or isinstance(channel, ALIASED)
+    return channel is None or _kind(channel)[1]
 
 
 def _unsaved_deltas(spec: Mapping[str, Any], checkpoint: Mapping[str, Any]) -> list[str]:
@@ -335,11 +347,7 @@ def _unsaved_deltas(spec: Mapping[str, Any], checkpoint: Mapping[str, Any]) -> l
     not store: their value is rebuilt."""
     versions = checkpoint.get("channel_versions") or {}
     values = checkpoint.get("channel_values") or {}
-    return [
-        k
-        for k, ch in spec.items()
-        if isinstance(ch, DeltaChannel) and k in versions and k not in values
-    ]
+    return [k for k, ch in spec.items() if _kind(ch)[0] and k in versions and k not in values]
 
 
 def _rebuilt(channel: Any, seed: Any, writes: Sequence[Any]) -> Any:
