@@ -15,7 +15,7 @@ const at = (thread: string, n: number) => {
 describe("summary sentence", () => {
   it("describes each step of the sample", () => {
     expect(summarizeStep(at("happy", -1))).toBe("The input arrived");
-    expect(summarizeStep(at("happy", 0))).toBe("Step 0: __start__ ran");
+    expect(summarizeStep(at("happy", 0))).toBe("Step 0: start ran");
     expect(summarizeStep(at("happy", 1))).toBe("Step 1: plan ran");
     expect(summarizeStep(at("happy", 2))).toBe("Step 2: worker ×3 ran in parallel");
     // the answer interrupt() got is shown in the step where it was given
@@ -89,7 +89,7 @@ describe("summary sentence", () => {
 
 describe("why and next", () => {
   it("pull tasks say after whom they ran, in words; push tasks their sender", () => {
-    expect(whyText(at("happy", 1).tasks[0])).toBe("after __start__");
+    expect(whyText(at("happy", 1).tasks[0])).toBe("after start");
     expect(whyText(at("happy", 2).tasks[0])).toBe("sent by plan");
     const t = at("happy", 1).tasks[0];
     const join = { ...t, triggers: [{ channel: "join:a+b:merge", written_by: ["a", "b"], seen: null, current: 2 }] };

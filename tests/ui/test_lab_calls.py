@@ -150,7 +150,7 @@ def check_the_agent_task(pg: Any, viewer: ViewerDriver) -> None:
         ['get_weather(city="Paris") call_weather', "add(a=2, b=40) call_add"]
     )
     # why it ran, in words before LangGraph's channel
-    expect(details.locator(".pv-why-words")).to_have_text("after __start__ ")
+    expect(details.locator(".pv-why-words")).to_have_text("after start ")
     # in the narrow bubble of the task's writes, a call's signature stays on one line (its
     # state and id wrap instead)
     for sig in details.locator(".pv-writes .pv-msg-callsig").all():

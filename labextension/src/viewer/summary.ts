@@ -23,8 +23,13 @@ export function groupTasks(tasks: TaskDoc[]): TaskGroup[] {
   return [...groups.values()];
 }
 
+/** A node as the graph draws it: LangGraph's __start__ and __end__ are "start" and "end". */
+function drawn(name: string): string {
+  return name === "__start__" ? "start" : name === "__end__" ? "end" : name;
+}
+
 function groupLabel(g: TaskGroup): string {
-  return g.tasks.length > 1 ? `${g.name} ×${g.tasks.length}` : g.name;
+  return g.tasks.length > 1 ? `${drawn(g.name)} ×${g.tasks.length}` : drawn(g.name);
 }
 
 /** Whether a task was stopped by interrupt() in this step (resumed or not). */
@@ -84,8 +89,8 @@ export function summarizeStep(step: StepDoc): string {
     const t = tasks[0];
     const clauses = outcomeClauses(groups);
     if (clauses.length) return `${head}: ${clauses.join("; ")}`;
-    if (t.status === "pending") return `${head}: ${t.name} started and never finished`;
-    return `${head}: ${t.name} ran`;
+    if (t.status === "pending") return `${head}: ${drawn(t.name)} started and never finished`;
+    return `${head}: ${drawn(t.name)} ran`;
   }
   const clauses = outcomeClauses(groups);
   return `${head}: ${namesOf(groups)} ran in parallel${clauses.length ? `; ${clauses.join("; ")}` : ""}`;
@@ -139,7 +144,7 @@ export function whyText(t: TaskDoc): string {
   if (t.kind === "push" && !t.triggers?.length) return "pushed";
   if (!t.triggers || !t.triggers.length) return t.triggers === null ? "" : "no trigger recorded";
   const reasons = t.triggers.map((tr) => {
-    const by = joinList((tr.written_by ?? []).map((w) => WRITERS[w] ?? w));
+    const by = joinList((tr.written_by ?? []).map((w) => WRITERS[w] ?? drawn(w)));
     const ch = String(tr.channel ?? "");
     if (ch === "__start__") return "the input";
     if (ch.startsWith("branch:to:")) return by ? `after ${by}` : "routed here";

@@ -35,7 +35,7 @@ from ._calls import (
 from ._context import CallMap, Context
 from ._steps import tell
 from ._values import describe_value
-from ._words import AUTO_THREAD
+from ._words import AUTO_THREAD, node_name
 
 __all__ = [
     "Narration",
@@ -48,6 +48,7 @@ __all__ = [
     "narrate",
     "narrate_run",
     "narrate_superstep",
+    "node_name",
     "tool_calls_text",
     "tool_result",
 ]

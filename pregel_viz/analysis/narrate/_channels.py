@@ -28,7 +28,7 @@ from ...model import Superstep
 from ._barriers import barrier_seen, barrier_sentence, branch_sentence
 from ._context import Context, applied_writes
 from ._values import MISSING, show
-from ._words import LONG, count, listing, short_channel, unique
+from ._words import LONG, count, listing, node_name, short_channel, unique
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Change:
     @property
     def writers(self) -> str:
         """The tasks that wrote the channel: ``a``, ``a and b``."""
-        return listing(unique(name for name, _ in self.writes))
+        return listing(unique(node_name(name) for name, _ in self.writes))
 
     @property
     def cleared(self) -> bool:

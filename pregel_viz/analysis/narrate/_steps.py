@@ -10,7 +10,7 @@ from ._channels import channel_story
 from ._context import Context, attempts_of, is_call, recovered
 from ._tasks import task_stories, why_tasks_ran
 from ._values import MISSING, show
-from ._words import count, first_line, listing, unique
+from ._words import count, first_line, listing, node_name, unique
 
 
 def tell(s: Superstep, ctx: Context) -> list[str]:
@@ -147,7 +147,7 @@ def _kept_writes(s: Superstep, ctx: Context) -> list[str]:
             continue
         call = ctx.calls.call_of(task, len(attempts) - 1)
         if call is not None and call.index < first:
-            kept.append(task.name)
+            kept.append(node_name(task.name))
     if not kept:
         return []
     kept = unique(kept)
@@ -160,7 +160,7 @@ def _kept_writes(s: Superstep, ctx: Context) -> list[str]:
 def _no_checkpoint(s: Superstep, ctx: Context) -> list[str]:
     failed = [t.name for t in s.tasks if t.status == "error"]
     paused = [t.name for t in s.tasks if t.status == "interrupted"]
-    finished = [t.name for t in s.tasks if t.status == "ok" and t.writes]
+    finished = [node_name(t.name) for t in s.tasks if t.status == "ok" and t.writes]
     out: list[str] = []
     if failed:
         kept = (

@@ -11,7 +11,16 @@ from ._barriers import join_names, join_target
 from ._calls import call_story, calls_of, calls_summary, send_arg
 from ._context import Context, attempts_of, is_call, recovered
 from ._values import show
-from ._words import count, first_line, listing, short_channel, times, unique, writer_names
+from ._words import (
+    count,
+    first_line,
+    listing,
+    node_name,
+    short_channel,
+    times,
+    unique,
+    writer_names,
+)
 
 # --- why each task ran ------------------------------------------------------------------------
 
@@ -27,8 +36,8 @@ def why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
             continue
         reason = _pull_reason(task, ctx)
         members = groups.setdefault(reason, [])
-        if task.name not in members:
-            members.append(task.name)
+        if node_name(task.name) not in members:
+            members.append(node_name(task.name))
         chans = channels.setdefault(reason, [])
         chans.extend(
             short_channel(t.channel)
@@ -188,7 +197,7 @@ def _shape_story(tasks: list[Task], shape: tuple[tuple[str, ...], tuple[str, ...
     keys, tail = shape
     did = [f"wrote {listing(list(keys))}"] if keys else []
     did.extend(tail)
-    names = listing([t.name for t in tasks])
+    names = listing([node_name(t.name) for t in tasks])
     if not did:
         return f"{names} each finished without writing anything."
     return f"{names} each {listing(did)}."
@@ -197,7 +206,7 @@ def _shape_story(tasks: list[Task], shape: tuple[tuple[str, ...], tuple[str, ...
 def _task_story(task: Task, s: Superstep, ctx: Context) -> list[str]:
     out: list[str] = []
     attempts = attempts_of(task)
-    label = task.name
+    label = node_name(task.name)
     out.extend(_attempt_story(task, attempts, ctx))
     out.extend(call_story(task))
     if task.error is not None and not recovered(task):
@@ -381,7 +390,7 @@ class _Writes:
         """Routing, barrier and Send phrases."""
         parts: list[str] = []
         if self.routes:
-            parts.append(f"routed to {listing(self.routes)}")
+            parts.append(f"routed to {listing([node_name(r) for r in self.routes])}")
         if self.barriers:
             parts.append(f"reported to the barrier of {listing(self.barriers)}")
         for node, n in self.sends.items():

@@ -57,10 +57,20 @@ def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+_DRAWN = {"__start__": "start", "__end__": "end"}
+
+
+def node_name(name: str) -> str:
+    """A node as the graph draws it: LangGraph's ``__start__`` and ``__end__`` pseudo-nodes are
+    ``start`` and ``end``; any other name is itself."""
+    return _DRAWN.get(name, name)
+
+
 def writer_names(names: Sequence[str]) -> str:
-    """The writers of a channel as a sentence names them (``(input)`` is the input...)."""
+    """The writers of a channel as a sentence names them (``(input)`` is the input, the
+    ``__start__`` node is ``start``...)."""
     labels = {"(input)": "the input", "(update_state)": "update_state", "(fork)": "the fork"}
-    return listing([labels.get(n, n) for n in names])
+    return listing([labels.get(n, node_name(n)) for n in names])
 
 
 def first_line(text: Any) -> str:
