@@ -126,7 +126,7 @@ def test_given_a_reducer_channel_when_narrated_then_the_reducer_and_item_counts_
 def test_given_an_interrupt_when_narrated_then_the_pause_and_the_waiting_thread_are_told() -> None:
     run = _paused().run()
     assert pregel_viz.narrate(run).sentences(1) == [
-        "a ran because the edge from __start__ leads to it.",
+        "a ran because the edge from start leads to it.",
         "a called interrupt({'question': 'ok?'}), so the run paused to wait for an answer.",
         "a is still paused, so no checkpoint was saved for this step: the thread waits for "
         "Command(resume=...).",
@@ -384,7 +384,7 @@ def test_given_a_failed_run_when_summarized_then_each_line_tells_its_part() -> N
     assert summary(failing_run()).splitlines() == [
         "graph 'hand-built' recorded with langgraph none, pregel-viz test",
         "1 thread(s)",
-        "thread t: 1 call(s), 4 superstep(s), 4 task(s), 0 subgraph run(s), outcome error",
+        "thread t: 1 call(s), 3 superstep(s), 4 task(s), 0 subgraph run(s), outcome error",
         "  error: ValueError: flaky",
         "  task b (step 2, ns root) failed: ValueError: flaky",
     ]
@@ -401,7 +401,7 @@ def test_given_a_multi_line_error_when_summarized_then_its_first_line_is_shown()
 
 def test_given_a_paused_run_when_summarized_then_the_interrupt_is_waited_on() -> None:
     assert summary(_paused().run()).splitlines()[2:] == [
-        "thread t: 1 call(s), 3 superstep(s), 2 task(s), 0 subgraph run(s), outcome interrupted",
+        "thread t: 1 call(s), 2 superstep(s), 2 task(s), 0 subgraph run(s), outcome interrupted",
         "  waiting on interrupt: {'question': 'ok?'}",
     ]
 

@@ -40,7 +40,7 @@ describe("viewer", () => {
     expect(attr(v, "ready")).toBe("1");
     expect(attr(v, "layouts")).toBe("1");
     expect(active(v)).toEqual(["worker"]);
-    expect(v.root.querySelector(".pv-step-label")!.textContent).toBe("step 2 of 4");
+    expect(v.root.querySelector(".pv-step-label")!.textContent).toBe("step 2 · 5 supersteps");
     expect(v.root.querySelector(".pv-sentence")!.textContent).toBe("Step 2: worker ×3 ran in parallel");
   });
 

@@ -20,6 +20,7 @@ __all__ = [
     "run_to_dict",
     "span_dict",
     "summary",
+    "superstep_count",
     "task_dict",
 ]
 
@@ -174,21 +175,34 @@ def error_line(err: dict[str, Any]) -> str:
     return f"{err.get('type')}: {lines[0] if lines else ''}"
 
 
+def superstep_count(steps: list[Superstep]) -> int:
+    """How many supersteps LangGraph's loop ran among ``steps`` (one namespace's entries).
+
+    The steps the viewer and the narration number 0 and up that ran tasks: the ``__start__``
+    step 0 counts (LangGraph's ``recursion_limit`` counts it too: a three-node chain takes 4),
+    the input (step -1), ``update_state`` and a fork's own checkpoint do not, and a step that
+    paused and ran again on resume counts twice. The CI report, :func:`summary` and the viewer's
+    toolbar ("step 3 · 4 supersteps") all give this number.
+    """
+    return sum(1 for s in steps if s.source == "loop")
+
+
 def summary(run: Run) -> str:
-    """A few lines: graph, threads, supersteps, tasks, outcome, errors; and, for a thread with
-    calls inside its tasks, their totals per node and per model (calls, tokens, time)."""
+    """A few lines: graph, threads, supersteps (:func:`superstep_count` of the root graph),
+    tasks, outcome, errors; and, for a thread with calls inside its tasks, their totals per node
+    and per model (calls, tokens, time)."""
     lines = [
         f"graph {run.meta.get('graph', '?')!r} recorded with langgraph "
         f"{run.meta.get('langgraph', '?')}, pregel-viz {run.meta.get('pregel_viz', '?')}",
         f"{len(run.threads)} thread(s)",
     ]
     for thread in run.threads.values():
-        steps = thread.root.supersteps
+        steps = superstep_count(thread.root.supersteps)
         ntasks = sum(len(s.tasks) for space in thread.namespaces.values() for s in space.supersteps)
         sub = len(thread.namespaces) - (1 if "" in thread.namespaces else 0)
         out = thread.outcome
         lines.append(
-            f"thread {thread.thread_id}: {len(thread.calls)} call(s), {len(steps)} superstep(s), "
+            f"thread {thread.thread_id}: {len(thread.calls)} call(s), {steps} superstep(s), "
             f"{ntasks} task(s), {sub} subgraph run(s), outcome {out['status']}"
         )
         if out["error"]:

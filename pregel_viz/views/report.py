@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..analysis.export import error_line
+from ..analysis.export import error_line, superstep_count
 from ..model import Run
 
 __all__ = ["OUTCOMES", "describe_run", "index_html", "safe_stem"]
@@ -49,9 +49,10 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 
 def describe_run(run: Run) -> dict[str, Any]:
     """What a row of the index says about one recorded run: ``graph``, ``steps`` (the root
-    graph's supersteps over all its threads, the input not counted), ``status`` (completed,
-    error, interrupted...) and ``error`` (one line, or "")."""
-    steps = sum(1 for t in run.threads.values() for s in t.supersteps if s.step >= 0)
+    graph's supersteps over all its threads, counted as ``pregel-viz info`` and the viewer's
+    toolbar count them: :func:`~pregel_viz.analysis.export.superstep_count`),
+    ``status`` (completed, error, interrupted...) and ``error`` (one line, or "")."""
+    steps = sum(superstep_count(t.supersteps) for t in run.threads.values())
     outcome = run.outcome
     error = error_line(outcome["error"]) if outcome.get("error") else ""
     if not error and outcome.get("interrupts"):

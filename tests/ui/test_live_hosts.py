@@ -147,6 +147,6 @@ def test_live_session_words_and_appends(lab: Any, page: Any, tmp_path: Path, hos
         expect(root3).to_have_attribute("data-live-status", "completed", timeout=120_000)
         p = probe(nb, 6)
         assert p["values"] == {"i": 300} and len(p["history"]) == 302
-        expect(root3.locator(".pv-step-label")).to_contain_text("of 300")
+        expect(root3.locator(".pv-step-label")).to_have_text("step 300 · 301 supersteps")
         viewer3.expect(step=300)
         assert p["whole_documents"] == 1 < p["changes"]  # the first document, then appends

@@ -163,6 +163,10 @@ export class NamespaceModel {
   private readonly versions: DeltaChain;
   private taskIndex: Map<string, number> | null = null;
   readonly maxStep: number;
+  /** How many supersteps LangGraph's loop ran here: the entries of source "loop" (step 0, the
+   *  __start__ step, counts; the input, update_state and a fork's checkpoint do not). The
+   *  same count as `pregel-viz info` and the CI report (pregel_viz.analysis.export.superstep_count). */
+  readonly supersteps: number;
 
   constructor(
     readonly doc: NamespaceDoc,
@@ -170,11 +174,14 @@ export class NamespaceModel {
   ) {
     this.steps = Array.isArray(doc.steps) ? doc.steps : [];
     let max = -Infinity;
+    let loop = 0;
     this.steps.forEach((s, i) => {
       this.lastIndex.set(s.step, i);
       if (s.step > max) max = s.step;
+      if (s.source === "loop") loop++;
     });
     this.maxStep = this.steps.length ? max : 0;
+    this.supersteps = loop;
     this.sortedNumbers = [...this.lastIndex.keys()].sort((a, b) => a - b);
     this.state = new DeltaChain((i) => this.steps[i]?.state, this.steps.length);
     this.versions = new DeltaChain((i) => this.steps[i]?.versions, this.steps.length);

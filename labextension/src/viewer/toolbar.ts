@@ -160,13 +160,16 @@ export class Toolbar {
     const { at, length } = along ?? { at: index, length: n };
     const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${step.branch}` : "";
     const max = space?.maxStep ?? 0;
-    // LangGraph numbers the input -1: it reads "input", the loop's steps count from 0
+    // LangGraph numbers the input -1: it reads "input", the loop's steps count from 0, so the
+    // last of 4 supersteps is step 3: the label gives the count apart from the step's number
     const input = step !== undefined && step.step === -1;
-    setProp(this.label, "textContent", !step ? "no steps" : input ? `input${branch}` : `step ${step.step} of ${max}${branch}`);
+    const count = space?.supersteps ?? 0;
+    const total = `${count} superstep${count === 1 ? "" : "s"}`;
+    setProp(this.label, "textContent", !step ? "no steps" : input ? `input${branch}` : `step ${step.step}${branch} · ${total}`);
     setProp(
       this.label,
       "title",
-      step ? `${input ? `the input (step -1), then steps 0 to ${max}; ` : ""}entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "",
+      step ? `${input ? `the input (step -1), then ${total}, steps 0 to ${max}; ` : ""}entry ${index + 1} of ${n}${step.source && step.source !== "loop" ? ` (${step.source})` : ""}` : "",
     );
     setProp(this.slider, "max", String(Math.max(0, length - 1))); // before the value, which it clamps
     setProp(this.slider, "value", String(Math.max(0, at)));
