@@ -31,6 +31,7 @@ __all__ = [
     "by_channel",
     "channel_label",
     "compared_channels",
+    "known_results",
     "norm",
     "outcome_text",
     "result_text",
@@ -55,6 +56,23 @@ def task_result(t: Task) -> dict[str, Any]:
         "interrupts": norm(list(t.interrupts)),
         "attempts": None if attempts is None else [a.status for a in attempts],
     }
+
+
+def known_results(a: dict[str, Any], b: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two :func:`task_result` reduced to what both sides know.
+
+    A run rebuilt from a checkpointer or pulled from a LangGraph server does not know a task's
+    attempts (``task.attempts`` is ``UNKNOWN``: ``"attempts"`` is ``None``), and its saver kept
+    only the last interrupt of a task. Against such a task, the attempts are left out of both
+    sides and only the last interrupt is compared: what one side never knew is no difference.
+    """
+    if a["attempts"] is not None and b["attempts"] is not None:
+        return a, b
+
+    def known(r: dict[str, Any]) -> dict[str, Any]:
+        return {**r, "attempts": None, "interrupts": r["interrupts"][-1:]}
+
+    return known(a), known(b)
 
 
 def _error(err: dict[str, Any] | None) -> dict[str, str] | None:

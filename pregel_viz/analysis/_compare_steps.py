@@ -19,6 +19,7 @@ from ._comparable import (
     by_channel,
     channel_label,
     compared_channels,
+    known_results,
     outcome_text,
     result_text,
     task_result,
@@ -28,7 +29,7 @@ from ._comparable import (
 )
 from ._compare_calls import calls_difference, calls_explain
 from ._divergence import A_SIDE, B_SIDE, DIVERGENCE_KINDS, RANKS, Divergence, StepRow, relabel
-from .narrate import describe_value
+from .narrate import describe_value, node_name
 
 __all__ = [
     "DIVERGENCE_KINDS",
@@ -252,8 +253,9 @@ def pair_tasks(a: Sequence[Task], b: Sequence[Task]) -> list[tuple[Task, Task]]:
 def task_differs(ta: Task, tb: Task, ctx: ThreadPair, n: int) -> bool:
     """A paired task ended otherwise, wrote otherwise, made other calls or ran a subgraph
     that diverged."""
+    oa, ob = known_results(task_result(ta), task_result(tb))
     return bool(
-        task_result(ta) != task_result(tb)
+        oa != ob
         or writes_of(ta) != writes_of(tb)
         or calls_difference(n, ta, tb, "") is not None
         or _subgraphs(ta, tb, ctx, "", n)
@@ -261,7 +263,7 @@ def task_differs(ta: Task, tb: Task, ctx: ThreadPair, n: int) -> bool:
 
 
 def _task_outcome(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
-    oa, ob = task_result(ta), task_result(tb)
+    oa, ob = known_results(task_result(ta), task_result(tb))
     if oa == ob:
         return None
     # ended otherwise (failed, paused, finished): the runs did different things; the same
@@ -270,7 +272,7 @@ def _task_outcome(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
     return Divergence(
         n,
         "outcome",
-        f"{ta.name} {result_text(oa)} in {A_SIDE} but {result_text(ob)} in {B_SIDE}.",
+        f"{node_name(ta.name)} {result_text(oa)} in {A_SIDE} but {result_text(ob)} in {B_SIDE}.",
         oa,
         ob,
         where,
@@ -302,7 +304,8 @@ def _task_routes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
     return Divergence(
         n,
         "routes",
-        f"{ta.name} routed to {_route_text(ra)} in {A_SIDE} but to {_route_text(rb)} in {B_SIDE}.",
+        f"{node_name(ta.name)} routed to {_route_text(ra)} in {A_SIDE} but to {_route_text(rb)} "
+        f"in {B_SIDE}.",
         ra,
         rb,
         where,
@@ -338,7 +341,7 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
     return Divergence(
         n,
         "writes",
-        f"{ta.name} wrote differently: {'; '.join(parts)}.",
+        f"{node_name(ta.name)} wrote differently: {'; '.join(parts)}.",
         wa,
         wb,
         where,
@@ -464,9 +467,10 @@ def compare_outcomes(ta: Thread, tb: Thread) -> list[Divergence]:
 
 
 def squash(names: Sequence[str]) -> list[str]:
-    """The names, each once, a repeated one counted: ``["a", "a", "b"]`` -> ``["a x2", "b"]``."""
+    """The names, each once and as the graph draws them (``__start__`` is ``start``), a repeated
+    one counted: ``["a", "a", "b"]`` -> ``["a x2", "b"]``."""
     counts: dict[str, int] = {}
-    for n in names:
+    for n in map(node_name, names):
         counts[n] = counts.get(n, 0) + 1
     return [n if k == 1 else f"{n} x{k}" for n, k in counts.items()]
 
