@@ -298,10 +298,11 @@ def chromium_version() -> str:
 
 # Installed before any page script. Times are performance.now(): ms since navigation start.
 # Hooks (all but `ready`/`painted` rely on the HTML export's loader script, pregel_viz/html.py):
-#   parseStart/parseEnd  the first JSON.parse of a long text (the payload)
+#   parseStart/parseEnd  the first JSON.parse of a long text (the payload as inlined: a large
+#                        one is packed, and its unpacking and real JSON.parse fall in mount())
 #   importStart          URL.createObjectURL (the bundle's blob URL, just before import())
-#   mountStart           getElementById("pregel-viz-root"): import() resolved, mount() called
-#   mounted              window.pregelViz assigned: mount() returned
+#   mountStart           getElementById("pregel-viz-root"): import() resolved, openPage() called
+#   mounted              window.pregelViz assigned: openPage() resolved
 #   ready                .pregel-viewer[data-ready="1"] exists (MutationObserver)
 #   painted              the end of the frame after `ready` (rAF, then a posted message)
 _MARKS_JS = r"""

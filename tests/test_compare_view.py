@@ -21,6 +21,7 @@ from pregel_viz.views.compare_view import (
     fork_payload,
 )
 from pregel_viz.views.html import compare_to_html, write_compare_html
+from pregel_viz.views.payload import unpack_document
 
 
 def _record(name: str, inp: Any = None) -> Run:
@@ -187,7 +188,7 @@ def test_given_two_logs_when_diffed_with_html_then_the_page_is_written(tmp_path:
     printed = json.loads(done.stdout)  # stdout is still the comparison alone
     assert printed["identical"] is False
     page = (tmp_path / "out.html").read_text(encoding="utf-8")
-    assert "viewer.mountCompare(" in page
+    assert "viewer.openPage(root, payload, { compare: true })" in page
     data = _page_data(page)
     assert data["comparison"]["labels"] == ["a.pregel", "b.pregel"]
     assert data["comparison"]["first_row"] is not None
@@ -199,7 +200,7 @@ def _page_data(page: str) -> Any:
         r'<script type="application/json" id="pregel-viz-payload">(.*?)</script>', page, re.S
     )
     assert m is not None
-    return json.loads(m.group(1))
+    return unpack_document(json.loads(m.group(1)))  # packed when large
 
 
 def test_given_hostile_values_when_paged_side_by_side_then_the_script_data_is_escaped(

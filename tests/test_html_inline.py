@@ -24,7 +24,7 @@ import pregel_viz.views.html
 from pregel_viz.views.assets import viewer_assets
 from pregel_viz.views.compare_view import compare_payload
 from pregel_viz.views.html import compare_to_html, to_html
-from pregel_viz.views.payload import payload_json
+from pregel_viz.views.payload import PACK_ABOVE, is_packed, payload_json, unpack_document
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample.pregel"
 UNSAFE = ("<", ">", "&", "\u2028", "\u2029")
@@ -60,11 +60,11 @@ def _read(page: str) -> dict[str, str]:
 
 
 def _check_page(page: str, document: Any, bundle: Path | None = None) -> dict[str, str]:
-    """The page's data parses back to ``document``, and its bundle to ``bundle`` (the built
-    viewer's); returns the texts of the page's elements."""
+    """The page's data parses back to ``document`` (unpacked, when the page packed it), and its
+    bundle to ``bundle`` (the built viewer's); returns the texts of the page's elements."""
     parts = _read(page)
     data = parts["pregel-viz-payload"]
-    assert json.loads(data) == document
+    assert unpack_document(json.loads(data)) == document
     assert not [c for c in UNSAFE if c in data], "markup characters left in the inlined JSON"
     js = bundle or viewer_assets()[0]
     assert base64.b64decode(parts["pregel-viz-esm"], validate=True) == js.read_bytes()
@@ -81,7 +81,22 @@ def test_a_run_holding_markup_pages_to_the_same_document(run: pregel_viz.Run) ->
     text = payload_json(run)
     for s in ("<!--", "-->", "</script>", "<script>", "\u2028", "\u2029"):
         assert s in text, s  # the run does hold them all
-    _check_page(to_html(run), json.loads(text))
+    assert len(text.encode("utf-8")) <= PACK_ABOVE
+    parts = _check_page(to_html(run), json.loads(text))
+    assert not is_packed(json.loads(parts["pregel-viz-payload"]))  # small: plain JSON
+
+
+def test_a_large_document_holding_markup_is_packed_and_reads_back_the_same(
+    run: pregel_viz.Run,
+) -> None:
+    data = compare_payload(run, record_markup_run(fail=False), labels=("<!--a", "b-->"))
+    data["extra"] = ["</script><!--<script>\u2028\u2029&" + str(i) for i in range(10_000)]
+    text = json.dumps(data, ensure_ascii=False)
+    assert len(text.encode("utf-8")) > PACK_ABOVE
+    parts = _check_page(compare_to_html(data), json.loads(text))
+    carried = json.loads(parts["pregel-viz-payload"])
+    assert is_packed(carried)
+    assert len(carried["data"]) < len(text) / 5
 
 
 def test_a_side_by_side_page_of_runs_holding_markup_reads_back_the_same(

@@ -2,9 +2,17 @@
 inlined.
 
 It opens from ``file://`` with no network and no server. The page loads the same viewer bundle
-as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data: ``mountPage``
-(the viewer fills the window and has the keyboard focus) on a run's payload, ``mountCompare``
-on a side-by-side document (:func:`pregel_viz.views.compare_view.compare_payload`).
+as the notebook widget, through a ``blob:`` URL, and mounts it on the inlined data (``openPage``):
+``mountPage`` (the viewer fills the window and has the keyboard focus) on a run's payload,
+``mountCompare`` on a side-by-side document (:func:`pregel_viz.views.compare_view.compare_payload`).
+
+A large document is inlined packed, as a saved notebook output carries it
+(:func:`~pregel_viz.views.payload.pack_document`: gzip in base64, over the same
+:data:`~pregel_viz.views.payload.PACK_ABOVE` bytes): a 10,000-superstep run makes a page of
+2.8 MB rather than 12.5 MB, and the browser parses it sooner. The page unpacks it with the
+browser's own gzip (``DecompressionStream``), and refuses a document that would unpack to more
+than :data:`~pregel_viz.views.payload.MAX_UNPACKED_BYTES`. A small one stays plain JSON, readable
+in the page's source.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 
 from ..model import Run
 from .assets import viewer_assets
-from .payload import payload_json
+from .payload import is_packed, pack_document, payload_json
 
 __all__ = ["compare_to_html", "to_html", "write_compare_html", "write_html"]
 
@@ -42,14 +50,15 @@ html, body {{ margin: 0; padding: 0; font-family: system-ui, sans-serif; }}
 <script type="text/plain" id="pregel-viz-esm">{esm}</script>
 <script type="module">
 const text = (id) => document.getElementById(id).textContent;
-const payload = JSON.parse(text("pregel-viz-payload"));
+const payload = JSON.parse(text("pregel-viz-payload"));  // the document, or it packed: see _carried
 const bytes = atob(text("pregel-viz-esm"));  // the bundle, in base64: see _inline_code
 const code = new Uint8Array(bytes.length);
 for (let i = 0; i < bytes.length; i++) code[i] = bytes.charCodeAt(i);
 const url = URL.createObjectURL(new Blob([code], {{ type: "text/javascript" }}));
 const viewer = await import(url);
 URL.revokeObjectURL(url);
-window.pregelViz = viewer.{mount}(document.getElementById("pregel-viz-root"), payload);
+const root = document.getElementById("pregel-viz-root");
+window.pregelViz = await viewer.openPage(root, payload, {{ compare: {compare} }});
 </script>
 </body>
 </html>
@@ -90,7 +99,14 @@ def _inline_code(js: bytes) -> str:
     return base64.b64encode(js).decode("ascii")
 
 
-def _page(title: str, data_json: str, *, mount: str, what: str) -> str:
+def _carried(data_json: str) -> str:
+    """A document's JSON text as the page carries it: packed (``{"encoding": "gzip+base64",
+    "data": ...}``) when it is large, as the page's ``openPage`` reads it; else as it is."""
+    packed = pack_document(data_json)
+    return json.dumps(packed, separators=(",", ":")) if is_packed(packed) else data_json
+
+
+def _page(title: str, data_json: str, *, compare: bool, what: str) -> str:
     from .._version import __version__
 
     js, css = viewer_assets()
@@ -98,9 +114,9 @@ def _page(title: str, data_json: str, *, mount: str, what: str) -> str:
         version=__version__,
         title=html.escape(title),
         what=what,
-        mount=mount,
+        compare="true" if compare else "false",
         css=_inline_css(css.read_text(encoding="utf-8")) if css.is_file() else "",
-        payload=_inline_json(data_json),
+        payload=_inline_json(_carried(data_json)),
         esm=_inline_code(js.read_bytes()),
     )
 
@@ -117,7 +133,7 @@ def to_html(run: Run, path: str | os.PathLike[str] | None = None) -> str:
     With ``path``, also writes it there.
     """
     title = f"pregel-viz: {run.meta.get('graph', 'run')}"
-    page = _page(title, payload_json(run), mount="mountPage", what="run")
+    page = _page(title, payload_json(run), compare=False, what="run")
     if path is not None:
         _write(page, path)
     return page
@@ -134,7 +150,7 @@ def compare_to_html(data: Mapping[str, Any]) -> str:
     labels = data["comparison"].get("labels") or ["A", "B"]
     title = f"pregel-viz: {labels[0]} vs {labels[1]}"
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return _page(title, text, mount="mountCompare", what="runs")
+    return _page(title, text, compare=True, what="runs")
 
 
 def write_compare_html(data: Mapping[str, Any], path: str | os.PathLike[str]) -> str:

@@ -1,11 +1,13 @@
 // The hosts without a widget model: `mount` (one run) and `mountCompare` (two runs side by
 // side) put a viewer on a document given as data. The standalone HTML page
-// (pregel_viz/views/html.py) calls `mountPage` (a viewer that fills the window and takes the
-// keyboard focus) or mountCompare on its inlined document; the JupyterLab extension (src/lab/)
+// (pregel_viz/views/html.py) calls `openPage` on its inlined document, packed when it is large
+// (packed.ts), which unpacks it and shows it with `mountPage` (a viewer that fills the window
+// and takes the keyboard focus) or mountCompare; the JupyterLab extension (src/lab/)
 // calls mount on a `.pregel` document's payload (filling the tab) and on saved outputs (the
 // notebook's height, resizable); a live widget shows a fork's comparison with mountCompare.
 
 import { showError } from "../failure";
+import { MAX_UNPACKED_BYTES, unpackDocument } from "../packed";
 import { parseJsonDoc, parsePayload } from "../viewer/model";
 import { parseComparison, type CompareView } from "../viewer/compare";
 import type { Payload, Position } from "../viewer/types";
@@ -39,9 +41,7 @@ export function mount(el: HTMLElement, payload: Payload | string | ArrayBuffer |
   try {
     viewer = openViewer(el, parsePayload(payload), options);
   } catch (e) {
-    const remove = showError(el, e);
-    const noop = (): void => undefined;
-    return { setStep: noop, setThread: noop, setNs: noop, destroy: remove, viewer: undefined as unknown as Viewer };
+    return failedRun(el, e);
   }
   if (options.focus) viewer.focus();
   return {
@@ -85,8 +85,41 @@ export function mountCompare(
     if (!d || typeof d !== "object") throw new Error("the document is not a JSON object");
     view = openCompare(el, { a: parsePayload(d.a), b: parsePayload(d.b), comparison: parseComparison(d.comparison) }, options);
   } catch (e) {
-    const remove = showCompareError(el, e);
-    return { setRow: () => -1, destroy: remove, view: undefined as unknown as CompareView };
+    return failedCompare(el, e);
   }
   return { setRow: (i) => view.setRow(i), destroy: () => view.destroy(), view };
+}
+
+export interface PageOptions {
+  /** a side-by-side document (mountCompare) rather than a run's (mountPage) */
+  compare?: boolean;
+  /** the most the document may unpack to (bytes of JSON text) */
+  limit?: number;
+}
+
+/** The standalone page: its document as the page carries it, packed (gzip in base64) when it
+ *  is large, unpacked here and shown by `mountPage`, or `mountCompare` for a side-by-side one.
+ *  A packed document that is damaged or would unpack to more than `limit` bytes is refused, not
+ *  unpacked: the failure is shown, as text, where the viewer would be. */
+export async function openPage(el: HTMLElement, data: unknown, options: PageOptions = {}): Promise<MountHandle | CompareHandle> {
+  let doc: unknown;
+  try {
+    doc = await unpackDocument(data, options.limit ?? MAX_UNPACKED_BYTES);
+  } catch (e) {
+    if (options.compare) return failedCompare(el, e);
+    el.classList.add("pv-page");
+    return failedRun(el, e);
+  }
+  return options.compare ? mountCompare(el, doc as Parameters<typeof mountCompare>[1]) : mountPage(el, doc as Payload);
+}
+
+function failedRun(el: HTMLElement, e: unknown): MountHandle {
+  const remove = showError(el, e);
+  const noop = (): void => undefined;
+  return { setStep: noop, setThread: noop, setNs: noop, destroy: remove, viewer: undefined as unknown as Viewer };
+}
+
+function failedCompare(el: HTMLElement, e: unknown): CompareHandle {
+  const remove = showCompareError(el, e);
+  return { setRow: () => -1, destroy: remove, view: undefined as unknown as CompareView };
 }
