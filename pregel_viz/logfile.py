@@ -61,6 +61,7 @@ __all__ = [
     "encode_event",
     "read_file",
     "read_frames",
+    "trusted_payloads",
 ]
 
 MAGIC = b"\x89PREGEL\r\n\x1a\n"
@@ -119,6 +120,24 @@ def decode_payload(payload: bytes, *, offset: int = 0) -> dict[str, Any]:
     ):
         raise CorruptLogError(f"frame at byte {offset} is nested deeper than {MAX_DEPTH} levels")
     return obj
+
+
+def trusted_payloads(body: bytes) -> list[dict[str, Any]] | None:
+    """The decoded frames of a body this process wrote itself (inflated, after the header),
+    without the checksums and shape checks of :func:`decode_payload`: the recorder reading back
+    its own in-memory log. ``None`` when the body does not end on a whole frame."""
+    unpack, unpackb, size, end = FRAME.unpack_from, ormsgpack.unpackb, FRAME.size, len(body)
+    view = memoryview(body)
+    events: list[dict[str, Any]] = []
+    append = events.append
+    pos = 0
+    while end - pos >= size:
+        stop = pos + size + unpack(body, pos)[0]
+        if stop > end:
+            return None
+        append(unpackb(view[pos + size : stop]))
+        pos = stop
+    return events if pos == end else None
 
 
 def _too_deep(obj: dict[str, Any]) -> bool:

@@ -38,13 +38,12 @@ from .events import (
 from .load_limits import LoadLimits, out_of_memory
 from .logfile import (
     CODEC_ZLIB,
-    FRAME,
     HEADER,
     MAGIC,
-    decode_payload,
     read_file,
     read_frames,
     read_header,
+    trusted_payloads,
 )
 from .model import (
     UNKNOWN,
@@ -119,9 +118,10 @@ def read_log(
     whole frame are read checked too.
     """
     if trusted and isinstance(log, (bytes, bytearray)):
-        events = _trusted_events(bytes(log), source)
-        if events is not None:
-            with gc_paused():
+        # decoding allocates as many long-lived containers as joining: no collector passes
+        with gc_paused():
+            events = _trusted_events(bytes(log), source)
+            if events is not None:
                 return build_run(events, source=source, trusted=True)
     notes: list[str] = []
     if isinstance(log, (bytes, bytearray, memoryview)):
@@ -153,17 +153,7 @@ def _trusted_events(data: bytes, source: str) -> list[dict[str, Any]] | None:
     body = data[start:]
     if codec == CODEC_ZLIB:  # a stream flushed at each superstep, finished or not
         body = zlib.decompressobj().decompress(body)
-    unpack, size, end = FRAME.unpack_from, FRAME.size, len(body)
-    events: list[dict[str, Any]] = []
-    pos = 0
-    while end - pos >= size:
-        length = unpack(body, pos)[0]
-        stop = pos + size + length
-        if stop > end:
-            return None
-        events.append(decode_payload(body[pos + size : stop], offset=pos))
-        pos = stop
-    return events if pos == end else None
+    return trusted_payloads(body)
 
 
 @contextlib.contextmanager
