@@ -246,6 +246,32 @@ def test_other_tool_calls_are_a_calls_difference_ranked_with_the_writes() -> Non
     assert result.to_dict()["first"]["kind"] == "calls"
 
 
+def test_react_agent_sends_that_carry_other_tool_calls_are_told_as_the_calls() -> None:
+    """create_react_agent sends each tool call to its own tools task: the Sends carry the tool
+    call and the state's messages, so they differ exactly as the model's calls do."""
+    import warnings
+
+    from langgraph.prebuilt import create_react_agent
+
+    def react(city: str) -> Any:
+        first = calling(("get_weather", {"city": city}), ("add", {"a": 2, "b": 40}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return create_react_agent(
+                scripted(first, AIMessage(f"Sunny in {city}.")), [agents.get_weather, agents.add]
+            )
+
+    result = pregel_viz.compare(record(react("Paris")), record(react("Lyon")))
+    first = result.first
+    assert first is not None and (first.step, first.kind) == (1, "calls")
+    assert first.details == (
+        "agent's model called get_weather(city='Paris') in A but get_weather(city='Lyon') in B."
+    )
+    # the Sends and the AIMessage('') they hold are what those calls made: not told again
+    assert not [d for d in result.differences if d.kind == "writes"]
+    assert "tool_call_with_context" not in result.text()
+
+
 def test_an_answer_text_alone_ranks_as_a_value() -> None:
     a = record(weather_agent(answer="Sunny, and 42."))
     b = record(weather_agent(answer="It is sunny; 2 + 40 = 42."))

@@ -11,7 +11,8 @@ from a checkpointer) is not compared on them.
 How it ranks (see :data:`._divergence.RANKS`): another model, another number of model calls,
 other tool calls asked for or run, or a call that failed on one side only is a different thing
 done, ranked with the writes; an answer text or a tool result alone is like a value. Writes that
-differ only in the messages those calls made are told as the calls (:func:`calls_explain`).
+differ only in the messages and tool calls those calls made (create_react_agent's Sends carry
+them) are told as the calls (:func:`calls_explain`).
 """
 
 from __future__ import annotations
@@ -243,12 +244,15 @@ def calls_difference(n: int, ta: Task, tb: Task, where: str) -> Divergence | Non
 
 
 def _masked(value: Any) -> Any:
-    """The value with every recorded message replaced by one marker."""
+    """The value with every recorded message, and every tool call a model asked for (as
+    create_react_agent's Sends carry them, one per tools task), replaced by one marker."""
     if isinstance(value, list):
         return [_masked(v) for v in value]
     if isinstance(value, dict):
         if ".messages." in str(value.get("$type", "")):
             return "<message>"
+        if value.get("type") == "tool_call" and "args" in value:
+            return "<tool call>"
         return {k: _masked(v) for k, v in value.items()}
     return value
 
