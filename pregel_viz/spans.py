@@ -86,9 +86,12 @@ class Usage:
     output_tokens: int = 0
     total_tokens: int = 0
     seconds: float = 0.0
+    reported: int = 0  # the calls whose model reported its token usage (the tokens' basis)
 
     def add(self, span: Span) -> None:
         self.calls += 1
+        if span.usage:
+            self.reported += 1
         usage: Mapping[str, Any] = span.usage or {}
         for key in ("input_tokens", "output_tokens", "total_tokens"):
             value = usage.get(key)

@@ -428,6 +428,25 @@ def test_the_summary_totals_calls_tokens_and_time_per_node_and_model() -> None:
     assert len(rows) == 5
 
 
+def test_the_summary_does_not_count_unreported_tokens_as_zero() -> None:
+    """A streamed fake model reports no usage: its tokens are unknown, not 0 in and 0 out."""
+    run = record(agents.streaming_graph(), {"messages": [HumanMessage("count")]})
+    totals = call_totals(run.get_thread())
+    assert (totals.total.calls, totals.total.reported) == (1, 0)
+    lines = run.summary().splitlines()
+    head = next(s for s in lines if "calls in tasks:" in s)
+    assert re.fullmatch(
+        rf"  calls in tasks: 1 model call \(no token usage reported, {TIME}\), 0 tool calls", head
+    ), head
+    rows = {
+        r[0]: r for r in (s.split() for s in lines) if r and r[0] in ("agent", "streaming-model")
+    }
+    assert rows["agent"][1:5] == ["1", "—", "—", "—"]
+    assert rows["streaming-model"][1:5] == ["1", "—", "—", "—"]
+    # with usage reported, the counts stay
+    assert "2 model calls (147 in, 30 out, 177 tokens" in record(agents.tool_agent()).summary()
+
+
 def test_the_summary_puts_the_node_and_model_that_burn_most_tokens_first() -> None:
     run = record(two_models(), {"question": "write"})
     totals = call_totals(run.get_thread())

@@ -8,6 +8,8 @@ the tokens. ::
 
 A node of a subgraph is named by its path (``assistant|agent``). Time is the time spent inside
 the calls (a model or tool call nested in another, e.g. an agent used as a tool, counts once).
+Tokens are those the models reported: a model call that reported no usage (some streamed
+models) adds none, and a row none of whose model calls reported any shows them as unknown (—).
 Runs rebuilt from a checkpointer have no calls, so no totals.
 """
 
@@ -50,6 +52,7 @@ class CallTotals:
             out.output_tokens += u.output_tokens
             out.total_tokens += u.total_tokens
             out.seconds += u.seconds
+            out.reported += u.reported
         return out
 
     @property
@@ -63,7 +66,8 @@ class CallTotals:
         t = self.total
         head = f"calls in tasks: {_count(t.calls, 'model call')}"
         if t.calls:
-            head += f" ({_tokens(t)} tokens, {_secs(t.seconds)})"
+            tokens = f"{_tokens(t)} tokens" if t.reported else "no token usage reported"
+            head += f" ({tokens}, {_secs(t.seconds)})"
         head += f", {_count(self.tools, 'tool call')}"
         width = max(len(k) for k in [*self.nodes, *self.models, "per model"]) + 2
         cols = f"{'tokens in':>11}{'tokens out':>12}{'total':>8}{'time':>10}"
@@ -91,10 +95,10 @@ def _tokens(u: Usage) -> str:
 
 
 def _row(u: Usage, seconds: float, first: int) -> str:
-    return (
-        f"{u.calls:>{first}}{u.input_tokens:>11}{u.output_tokens:>12}{u.total_tokens:>8}"
-        f"{_secs(seconds):>10}"
-    )
+    """A row's counts; its tokens are unknown (—) when its model calls reported none."""
+    known = u.reported or not u.calls
+    i, o, t = (u.input_tokens, u.output_tokens, u.total_tokens) if known else ("—",) * 3
+    return f"{u.calls:>{first}}{i:>11}{o:>12}{t:>8}{_secs(seconds):>10}"
 
 
 def _outermost(spans: list[Span]) -> list[Span]:
