@@ -249,6 +249,14 @@ describe("the side panel", () => {
     expect(renderRunTokens(plain.thread("th")!)).toBeNull();
   });
 
+  it("a chain that returned a model's tool calls says so; an empty result says empty, not a bare →", () => {
+    // create_react_agent's RunnableSequence around the model: its output is the AIMessage('') that asks for tools
+    const chain = span(1, { kind: "chain", name: "RunnableSequence", output: aiMessage("", [{ name: "get_weather", args: { city: "Paris" }, id: "c_w" }, { name: "add", args: { a: 2, b: 40 }, id: "c_a" }]) });
+    const silent = span(2, { kind: "tool", name: "noop", input: {}, output: toolMessage("", "c_n") });
+    const rows = [...renderTaskCalls(task("x", "agent", [chain, silent]), ctx)!.querySelectorAll(".pv-call-result")].map((r) => r.textContent);
+    expect(rows).toEqual(['→ get_weather(city="Paris"), add(a=2, b=40)', "→ (empty)"]);
+  });
+
   it("finds the model call that asked for a tool call, in the task or an earlier step", () => {
     expect(findAsker("call_add", STEPS[1].tasks[0], STEPS, 1)?.task.id).toBe("t1");
     expect(findAsker("nope", STEPS[1].tasks[0], STEPS, 1)).toBeNull();

@@ -261,6 +261,16 @@ export function resultText(v: Json | undefined, budget = 160): string {
   return compactText(v, budget) ?? `${compactText(v, 10_000)?.slice(0, budget) ?? "…"}…`;
 }
 
+/** What a tool, retriever or chain returned, for its → line: its text; else, for a message
+ *  that asks for tools (a chain around a model), those calls; else "(empty)", never a bare →. */
+function outputText(v: Json | undefined): string {
+  const text = resultText(v);
+  if (text.trim()) return text;
+  const asked = messageFields(v)?.tool_calls;
+  if (Array.isArray(asked) && asked.length) return asked.map((tc) => (isObject(tc) ? callSignature(String(tc.name ?? "?"), tc.args) : "?")).join(", ");
+  return "(empty)";
+}
+
 /** `get_weather(city="Paris")`: a call's name and its arguments, compactly. */
 export function callSignature(name: string, args: Json | undefined, budget = 90): string {
   let inner: string;
@@ -393,7 +403,7 @@ function callRow(n: CallNode, task: TaskDoc, ctx: CallsContext): HTMLElement {
     const answer = c.status === "ok" ? resultText(c.output) : "";
     if (answer) lines.push(h("div", { class: "pv-call-line pv-call-answer", title: answer.length > 200 ? `${answer.slice(0, 2000)}` : null }, h("span", { class: "pv-label" }, "answer: "), answer.length > 200 ? `${answer.slice(0, 200)}…` : answer));
   } else if (c.status !== "running" && !c.error) {
-    const result = resultText(c.output);
+    const result = outputText(c.output);
     lines.push(
       h(
         "div",
