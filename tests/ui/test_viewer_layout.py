@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 import pytest
-from graphs import build_long_loop
+from graphs import build_long_loop, build_wide_fanout
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -222,6 +222,42 @@ def test_each_step_is_read_from_the_top_of_the_side_panel(
     # the state diff is on screen: the messages row is inside the panel's visible area
     row = box(window, '.pv-state-table tr[data-key="messages"]')
     assert row["y"] < b["y"] + b["height"], (row, b)
+
+
+def test_a_60_task_step_keeps_its_state_diff_in_view(window: Any, tmp_path: Path) -> None:
+    """60 Sends in one superstep: the task table shows its first ten rows and a button for the
+    rest, so the state diff after it is read with no scrolling; the reader's choice to see every
+    task is kept at the next step."""
+    run = pregel_viz.record(build_wide_fanout(None), {"n": 60, "squares": []})
+    step = next(s.step for s in run.thread.root.supersteps if len(s.tasks) == 60)
+    path = tmp_path / "wide.html"
+    run.to_html(path)
+    viewer = open_page(window, path)
+    window.evaluate(f"window.pregelViz.setStep({step})")
+    viewer.expect(step=step)
+    rows = window.locator("tr.pv-task-row")
+    expect(rows).to_have_count(60)  # every task is in the table, 50 of them folded away
+    expect(window.locator("tr.pv-task-row:visible")).to_have_count(10)
+    more = window.locator("button.pv-tasks-more")
+    expect(more).to_have_text("+ 50 more tasks")
+    # the appended squares are on screen, inside the side panel, with no scrolling
+    side = box(window, ".pv-side")
+    row = box(window, '.pv-state-table tr[data-key="squares"]')
+    assert row["y"] + 40 < side["y"] + side["height"], (row, side)
+    expect(window.locator('.pv-state-table tr[data-key="squares"] .pv-append-head')).to_be_visible()
+    assert window.locator(".pv-side").evaluate("e => e.scrollTop") == 0
+    window.screenshot(path=str(tmp_path / "wide-step.png"))
+    # every task on demand; the keys still step; the choice holds at the next step
+    more.click()
+    expect(window.locator("tr.pv-task-row:visible")).to_have_count(60)
+    expect(more).to_have_text("show fewer tasks")
+    window.keyboard.press("ArrowLeft")
+    viewer.expect(step=step - 1)
+    window.keyboard.press("ArrowRight")
+    viewer.expect(step=step)
+    expect(window.locator("tr.pv-task-row:visible")).to_have_count(60)
+    window.locator("button.pv-tasks-more").click()
+    expect(window.locator("tr.pv-task-row:visible")).to_have_count(10)
 
 
 def test_a_list_append_shows_its_new_items(window: Any, pages: dict[str, Path]) -> None:

@@ -91,6 +91,10 @@ function muted(text: string): HTMLElement {
  *  AUTO_THREAD): it says nothing to the reader. */
 const MADE_UP_THREAD = /^pregel-viz-[0-9a-f]{8,}$/;
 
+/** A wide step's task table shows this many rows (and every failed, interrupted or selected
+ *  task), the rest behind a "+ N more tasks" button: the state diff after it stays in view. */
+export const TASKS_SHOWN = 10;
+
 /** The thread as the reader knows it: "Thread <id>" when they named it, else "This run". */
 export function threadLabel(id: string): string {
   return !id || MADE_UP_THREAD.test(id) ? "This run" : `Thread ${id}`;
@@ -114,6 +118,9 @@ export class SidePanel {
   private readonly internalsOpen = { narration: false, next: false };
   /** the task whose row is marked selected */
   private selectedRow: string | null = null;
+  /** whether a wide step's task table shows every row (the reader's choice, kept from step to
+   *  step, as the internals toggles are) */
+  private allTasks = false;
   /** the task whose section was last brought into view */
   private revealed: string | null = null;
   /** the channel table on screen: its graph and row names, and its rows by name */
@@ -205,6 +212,7 @@ export class SidePanel {
       // the class list as renderTasks writes it: "pv-task-row[ pv-selected] pv-row-<status>"
       const base = row.className.replace(/ pv-selected\b/, "");
       row.className = t === id ? base.replace(/^pv-task-row/, "pv-task-row pv-selected") : base;
+      if (t === id) (row as HTMLElement).hidden = false; // a task selected on the graph is shown
     }
   }
 
@@ -299,7 +307,26 @@ export class SidePanel {
         h("td", { class: "pv-why" }, whyText(t)),
       );
     });
-    fill(this.tasks.body, table(["name", "kind", "status", "time", "why"], rows, "pv-task-table"));
+    // a wide step (60 workers): its first rows, and those to see (failed, interrupted, the
+    // selected task); the rest behind a button, so the state diff stays on screen
+    const folded = tasks.map((t, i) => i >= TASKS_SHOWN && t.status !== "error" && !wasInterrupted(t) && t.id !== ctx.selected?.id);
+    const hidden = folded.filter(Boolean).length;
+    let more: HTMLElement | null = null;
+    if (hidden) {
+      const button = h("button", { type: "button", class: "pv-button pv-tasks-more", "aria-expanded": "false" });
+      const show = (): void => {
+        folded.forEach((f, i) => f && (rows[i].hidden = !this.allTasks));
+        button.textContent = this.allTasks ? "show fewer tasks" : `+ ${hidden} more task${hidden === 1 ? "" : "s"}`;
+        button.setAttribute("aria-expanded", String(this.allTasks));
+      };
+      button.addEventListener("click", () => {
+        this.allTasks = !this.allTasks;
+        show();
+      });
+      show();
+      more = h("div", { class: "pv-tasks-more-row" }, button);
+    }
+    fill(this.tasks.body, table(["name", "kind", "status", "time", "why"], rows, "pv-task-table"), more);
   }
 
   private renderDetails(ctx: PanelContext): void {
