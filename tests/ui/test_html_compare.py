@@ -250,3 +250,38 @@ def test_a_fork_compared_with_its_parent_skips_its_own_update(page: Any, tmp_pat
     fork_row.click()
     expect(root.locator(".pv-compare-diffs")).to_contain_text("where the fork left its parent")
     assert page.errors == []
+
+
+def test_a_side_by_side_page_takes_the_keys_with_no_click(page: Any, tmp_path: Path) -> None:
+    """Opened from a file, the comparison has the focus: → and ← move the shared row at once,
+    and still do after the "next" button disables at the last row."""
+    path, data = _two_inputs_page(tmp_path)
+    rows = data["comparison"]["rows"]
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.goto(path.as_uri())
+    root = page.locator(".pv-compare")
+    expect(root).to_have_attribute("data-ready", "1", timeout=15_000)
+    first = data["comparison"]["first_row"]
+    expect(root).to_have_attribute("data-row", str(first))
+    assert page.evaluate("document.activeElement.classList.contains('pv-compare')")
+    page.keyboard.press("ArrowLeft")
+    expect(root).to_have_attribute("data-row", str(first - 1))
+    page.keyboard.press("Home")
+    expect(root).to_have_attribute("data-row", "0")
+    page.keyboard.press("]")  # the next row that differs (here in values only)
+    expect(root).to_have_attribute(
+        "data-row", str(next(i for i, r in enumerate(rows) if i and not r["same"]))
+    )
+    page.keyboard.press("End")
+    expect(root).to_have_attribute("data-row", str(len(rows) - 1))
+    page.keyboard.press("ArrowLeft")
+    expect(root).to_have_attribute("data-row", str(first))
+    # the mouse to the last row: "next" disables under the pointer, the keys keep working
+    nxt = root.locator(".pv-compare-toolbar button.pv-compare-next")
+    for _ in range(len(rows) - 1 - first):
+        nxt.click()
+    expect(root).to_have_attribute("data-row", str(len(rows) - 1))
+    expect(nxt).to_be_disabled()
+    page.keyboard.press("ArrowLeft")
+    expect(root).to_have_attribute("data-row", str(len(rows) - 2))
+    assert page.errors == []

@@ -2,7 +2,7 @@
 // side) put a viewer on a document given as data. The standalone HTML page
 // (pregel_viz/views/html.py) calls `openPage` on its inlined document, packed when it is large
 // (packed.ts), which unpacks it and shows it with `mountPage` (a viewer that fills the window
-// and takes the keyboard focus) or mountCompare; the JupyterLab extension (src/lab/)
+// and takes the keyboard focus) or mountCompare (which takes the focus too); the JupyterLab extension (src/lab/)
 // calls mount on a `.pregel` document's payload (filling the tab) and on saved outputs (the
 // notebook's height, resizable); a live widget shows a fork's comparison with mountCompare.
 
@@ -110,7 +110,11 @@ export async function openPage(el: HTMLElement, data: unknown, options: PageOpti
     el.classList.add("pv-page");
     return failedRun(el, e);
   }
-  return options.compare ? mountCompare(el, doc as Parameters<typeof mountCompare>[1]) : mountPage(el, doc as Payload);
+  if (!options.compare) return mountPage(el, doc as Payload);
+  // a page of its own: the comparison takes the keyboard focus, so ←, →, [ and ] work with no click
+  const handle = mountCompare(el, doc as Parameters<typeof mountCompare>[1]);
+  handle.view?.root.focus({ preventScroll: true });
+  return handle;
 }
 
 function failedRun(el: HTMLElement, e: unknown): MountHandle {

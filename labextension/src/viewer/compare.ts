@@ -510,8 +510,15 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
 
   function userRow(i: number): void {
     const before = row;
+    const doc = root.ownerDocument;
+    const had = doc.activeElement;
+    const inside = had !== null && had !== root && root.contains(had);
     go(i);
     if (row !== before) options.onChange?.(row);
+    // a button that held the focus disabled ("next" at the last row): the comparison takes the
+    // focus back, so ←, →, [ and ] keep working (the browser would hand it to the page's body)
+    const now = doc.activeElement;
+    if (inside && !destroyed && (now === null || now === doc.body || (now as HTMLButtonElement).disabled === true)) root.focus({ preventScroll: true });
   }
 
   function sideMoved(k: Side, p: Position): void {
