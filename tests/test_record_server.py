@@ -133,7 +133,9 @@ def test_given_a_recorded_run_then_what_the_server_does_not_give_is_named_and_un
     assert run.thread.thread_id == run.meta["thread_id"]
     for space in run.thread.namespaces.values():
         for cp in space.checkpoints.values():
-            assert cp.versions == {} and cp.why == {} and cp.why_inferred
+            # what runs next is named (the stream's next list), the channels behind it are not
+            assert cp.versions == {} and cp.why_inferred
+            assert all(channels == [] for channels in cp.why.values())
     tasks = all_tasks(run)
     assert tasks
     for task in tasks:
@@ -148,6 +150,23 @@ def test_given_a_recorded_run_then_what_the_server_does_not_give_is_named_and_un
     local_tasks = all_tasks(local)
     assert any(t.triggers for t in local_tasks)
     assert all(isinstance(t.calls, list) for t in local_tasks)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_given_a_recorded_run_then_its_input_step_holds_the_input_and_what_runs_next(
+    recorded: dict[str, tuple[Run, Run]], name: str
+) -> None:
+    run, local = recorded[name]
+    got, want = run.supersteps[0], local.supersteps[0]
+    assert got.source == want.source == "input"
+    assert got.checkpoint is not None and want.checkpoint is not None
+    assert got.checkpoint.channels["__start__"] == want.checkpoint.channels["__start__"]
+    # what runs next after each checkpoint, as the stream lists it
+    assert sorted(got.checkpoint.why) == sorted(want.checkpoint.why) == ["__start__"]
+    told = pregel_viz.narrate(run).text()
+    assert "The input {" in told
+    assert "without new input" not in told
+    assert "Nothing is triggered next" not in told.split("Step 0:")[0]
 
 
 def test_given_a_retried_node_when_recorded_then_one_attempt_stands_for_its_retries(
@@ -234,6 +253,16 @@ def test_given_a_server_answering_nonsense_when_recorded_then_it_says_so() -> No
         nonsense = canned(200, b"<html>not an API</html>", "text/html")
         with pytest.raises(ServerError, match=r"did not answer .* as a LangGraph server does"):
             pregel_viz.record_server(nonsense, "routing", {"value": 1, "log": []})
+
+
+@pytest.mark.parametrize("assistant", ["routing", "00000000-0000-4000-8000-000000000000"])
+def test_given_a_web_server_that_is_not_langgraphs_when_recorded_then_it_says_so(
+    assistant: str,
+) -> None:
+    with CannedServers() as canned:
+        other = canned(404, b'{"detail": "Not Found"}')  # 404 to every path
+        with pytest.raises(ServerError, match=r"is not a LangGraph server.*check the URL"):
+            pregel_viz.record_server(other, assistant, {"value": 1, "log": []})
 
 
 @pytest.mark.parametrize("assistant", ["no_such_graph", "00000000-0000-4000-8000-000000000000"])

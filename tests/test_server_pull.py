@@ -32,6 +32,7 @@ import pregel_viz
 from pregel_viz import ServerError
 from pregel_viz.cli import main
 from pregel_viz.model import UNKNOWN, Run
+from pregel_viz.recorder.pull import list_threads
 
 sdk = pytest.importorskip("langgraph_sdk", reason="langgraph-sdk is not installed")
 
@@ -111,6 +112,22 @@ def test_given_a_pulled_thread_when_read_then_what_the_server_does_not_keep_is_u
     assert all(isinstance(t.attempts, list) for t in local_tasks)
     assert any(t.attempts for t in local_tasks)
     assert any(t.triggers for t in local_tasks)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_given_a_pulled_thread_then_its_input_step_holds_the_input_and_what_runs_next(
+    pulled: dict[str, tuple[str, Run, Run]], name: str
+) -> None:
+    _, run, local = pulled[name]
+    got, want = run.supersteps[0], local.supersteps[0]
+    assert got.source == want.source == "input"
+    assert got.checkpoint is not None and want.checkpoint is not None
+    # the first run's input, from runs.list: the input step tells it as a local recording does
+    assert got.checkpoint.channels["__start__"] == want.checkpoint.channels["__start__"]
+    assert sorted(got.checkpoint.why) == sorted(want.checkpoint.why) == ["__start__"]
+    told = pregel_viz.narrate(run).text()
+    assert "The input {" in told
+    assert "without new input" not in told
 
 
 def test_given_a_retried_node_when_pulled_then_its_retries_are_unknown_not_one_attempt(
@@ -207,6 +224,21 @@ def test_given_a_server_answering_nonsense_when_pulled_then_it_says_so(
     url = canned(200, body, content_type)
     with pytest.raises(ServerError, match=r"did not answer .* as a LangGraph server does"):
         pregel_viz.from_server(url, "some-thread")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(b"<html>Not Found</html>", "text/html"), (b'{"detail": "Not Found"}', "application/json")],
+)
+def test_given_a_web_server_that_is_not_langgraphs_when_pulled_then_it_says_so_not_no_thread(
+    canned: Any, body: bytes, content_type: str
+) -> None:
+    url = canned(404, body, content_type)  # any other web server: 404 to every path
+    with pytest.raises(ServerError, match=r"is not a LangGraph server.*check the URL") as raised:
+        pregel_viz.from_server(url, "some-thread")
+    assert "no thread" not in str(raised.value)
+    with pytest.raises(ServerError, match=r"is not a LangGraph server"):
+        list_threads(url)
 
 
 def test_given_a_missing_thread_when_pulled_then_it_names_it_and_how_to_list_threads(

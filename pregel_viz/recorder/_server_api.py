@@ -53,15 +53,17 @@ class Api:
         except sdk.PermissionDeniedError:
             raise ServerError(self._refused(403)) from None
         except sdk.NotFoundError:
+            if not self.answers_ok():
+                raise ServerError(
+                    f"{self.url} answered 404 to {what} and is not a LangGraph server (its /ok "
+                    "does not answer as one); check the URL: the server's API at its root"
+                ) from None
             if thread_id is not None:
                 raise ServerError(
                     f"no thread {thread_id!r} on {self.url}; list the recent ones with "
                     f"pregel-viz pull {self.url} --list"
                 ) from None
-            raise ServerError(
-                f"{self.url} answered 404 to {what}: is it a LangGraph server (its API at the "
-                "root of the URL)?"
-            ) from None
+            raise ServerError(f"{self.url} answered 404 to {what}") from None
         except sdk.APIStatusError as exc:
             status = getattr(exc, "status_code", None) or getattr(
                 getattr(exc, "response", None), "status_code", "?"
@@ -80,6 +82,15 @@ class Api:
                 f"{self.url} did not answer {what} as a LangGraph server does ({_short(exc)}); "
                 "check the URL"
             ) from None
+
+    def answers_ok(self) -> bool:
+        """Does the URL answer ``/ok`` as a LangGraph server does? A 404 from one means the
+        thread (or assistant) is missing; from any other web server, that the URL is wrong."""
+        try:
+            got = self.client.http.get("/ok")
+        except Exception:
+            return False
+        return isinstance(got, Mapping) and got.get("ok") is True
 
     def garbage(self, what: str, got: Any) -> ServerError:
         return ServerError(

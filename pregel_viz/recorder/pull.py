@@ -34,7 +34,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RecorderError, ServerError
-from ..events import CALL, CALL_END, CHECKPOINT, ERROR, INTERRUPT, NO_WRITES, ROOT, WRITES
+from ..events import (
+    CALL,
+    CALL_END,
+    CHECKPOINT,
+    ERROR,
+    INTERRUPT,
+    NO_WRITES,
+    ROOT,
+    START,
+    WRITES,
+)
 from ..load_limits import LoadLimits
 from ..model import Run
 from ..values import DEFAULT_LIMITS, Limits
@@ -126,7 +136,7 @@ def from_server(
     )
     for event in structure(api, assistant or graph_id, by_ns):
         rec.writer.append(event, rec.limits)
-    _emit_checkpoints(rec, thread_id, by_ns, entries, t0)
+    _emit_checkpoints(rec, thread_id, by_ns, entries, t0, run_inputs(runs))
     _emit_calls(rec, thread_id, thread, runs, by_ns[""], t0)
     rec.close()
     return Run.from_bytes(
@@ -276,12 +286,31 @@ def checkpoint_event(
     }
 
 
+def run_inputs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each run's input, by run id: what its input checkpoint's ``__start__`` channel held
+    (a server's history gives the state keys only). Runs resumed by a Command have none."""
+    out: dict[str, Any] = {}
+    for run in runs:
+        kwargs = _mapping(run.get("kwargs"))
+        if kwargs.get("input") is not None and not kwargs.get("command"):
+            out[str(run.get("run_id"))] = kwargs["input"]
+    return out
+
+
+def with_input(values: dict[str, Any], ns: str, meta: Mapping[str, Any], given: Any) -> None:
+    """An input checkpoint of the root graph holds its run's input in ``__start__``, as in
+    LangGraph's own checkpoint (``None``: not known)."""
+    if ns == "" and meta.get("source") == "input" and given is not None:
+        values[START] = given
+
+
 def _emit_checkpoints(
     rec: Recorder,
     label: str,
     by_ns: Mapping[str, list[dict[str, Any]]],
     entries: list[tuple[str, dict[str, Any]]],
     t0: float | None,
+    inputs: Mapping[str, Any],
 ) -> None:
     children: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for ns, entry in entries:
@@ -294,6 +323,7 @@ def _emit_checkpoints(
         source = meta.get("source")
         parent = parent_id(entry)
         values = state_values(entry)
+        with_input(values, ns, meta, inputs.get(str(meta.get("run_id"))))
         t = _offset(entry.get("created_at"), t0)
         updated: list[str] | None = None
         if source == "loop" and parent:

@@ -56,6 +56,7 @@ from .pull import (
     server_time,
     state_values,
     task_writes,
+    with_input,
 )
 
 __all__ = ["UNKNOWN_FROM_STREAM", "record_server"]
@@ -72,6 +73,7 @@ UNKNOWN_FROM_STREAM = (
 )
 """What a server's debug stream and history do not give: marked unknown in a recorded run."""
 
+_COMMAND = command_value({})["$type"]  # how a resumed round's input is tagged
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -185,6 +187,11 @@ def _graph_of(api: Api, assistant_id: str) -> str:
     if not isinstance(found, list) or not all(isinstance(a, Mapping) for a in found):
         raise api.garbage("assistants.search", found)
     if not found:
+        if not api.answers_ok():  # a 404 from a web server that is not LangGraph's
+            raise ServerError(
+                f"{api.url} is not a LangGraph server (its /ok does not answer as one); "
+                "check the URL: the server's API at its root"
+            )
         names = _graph_names(api)
         known = f"; its graphs: {', '.join(names)}" if names else ""
         raise ServerError(f"{api.url} has no assistant or graph {assistant_id!r}{known}")
@@ -288,6 +295,7 @@ class _Feed:
         self.ran_from: dict[str, tuple[str, str]] = {}  # task id -> (namespace, checkpoint)
         self.wrote: dict[str, set[str]] = {}  # checkpoint -> state keys its tasks wrote
         self.attempts: dict[str, int] = {}
+        self.round_input: Any = None  # the input of the round being written (not a Command)
 
     def t(self, data: Mapping[str, Any]) -> float | None:
         t = server_time(data.get("timestamp"))
@@ -298,6 +306,8 @@ class _Feed:
 
     def emit(self) -> None:
         for call, (call_input, parts) in enumerate(self.rounds, start=1):
+            resumed = isinstance(call_input, Mapping) and call_input.get("$type") == _COMMAND
+            self.round_input = None if resumed else call_input
             times = [self.t(d) for _, d in parts if isinstance(d, Mapping)]
             times = [t for t in times if t is not None]
             self.append(
@@ -369,11 +379,14 @@ class _Feed:
         updated = None
         if meta.get("source") == "loop" and parent is not None:
             updated = sorted(self.wrote.get(parent, ()))
-        # why is unknown: the server gives no channel versions
+        values = state_values(payload)
+        with_input(values, ns, meta, self.round_input)
+        # what runs next, as the server lists it; why (channels, versions) is unknown
+        why: dict[str, list[Any]] = {
+            str(n): [] for n in payload.get("next") or () if isinstance(n, str)
+        }
         self.append(
-            checkpoint_event(
-                self.label, ns, cp, parent, meta, state_values(payload), updated, {}, self.t(data)
-            )
+            checkpoint_event(self.label, ns, cp, parent, meta, values, updated, why, self.t(data))
         )
         for task in self.listed.get(cp, ()):
             # not streamed: the input's own task (__start__), which the server only keeps
