@@ -104,7 +104,7 @@ describe("branches of a forked thread", () => {
     expect(cols.map((c) => c.getAttribute("data-branch"))).toEqual(["0", "0", "1", "1"]);
     expect(cols[2].classList.contains("pv-fork")).toBe(true);
     expect(cols[2].classList.contains("pv-branch-1")).toBe(true);
-    expect(cols[2].title).toContain(`branch 1 · fork of step ${base[1].step}`);
+    expect(cols[2].title).toContain(`branch 2 · fork of step ${base[1].step}`);
     // the checkpoint both branches leave, and the switch on the first column after it
     expect(cols[1].classList.contains("pv-tl-branch-point")).toBe(true);
     expect(cols[1].title).toContain("2 branches leave here");

@@ -53,6 +53,6 @@ def test_keys_follow_the_branch_shown(page: Any, tmp_path: Path) -> None:
     press("Home", 0)
     press("End", fork[-1])
     assert viewer.columns() == fork
-    expect(root.locator(".pv-step-label")).to_contain_text("branch 1")
+    expect(root.locator(".pv-step-label")).to_contain_text("branch 2")
     page.screenshot(path=str(tmp_path / "fork-keys.png"))
     assert page.errors == []

@@ -122,7 +122,7 @@ def test_live_session_in_jupyterlab(lab: Any, page: Any) -> None:
     # the view followed the fork to its end, on branch 1; the old branch is still browsable
     viewer.expect(step=forked["step"])
     assert root.locator(".pv-tl-col.pv-current").get_attribute("data-branch") == "1"
-    expect(root.locator(".pv-step-label")).to_contain_text("branch 1")
+    expect(root.locator(".pv-step-label")).to_contain_text("branch 2")
     # the timeline is a tree: it draws the fork's path (the steps it shares with the old
     # branch up to step 1, then its own), so the old branch's last step is not on screen: the
     # branch switch on the fork's first column goes to the old branch, End to its last step

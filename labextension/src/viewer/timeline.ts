@@ -389,7 +389,7 @@ export class Timeline {
       class: `pv-tl-col${cur ? " pv-current" : ""}${branched ? ` pv-branch pv-branch-${c.branch % 6}` : ""}${c.forkOf !== null ? " pv-fork" : ""}${leaving > 1 ? " pv-tl-branch-point" : ""}`,
       "data-index": c.index,
       "data-branch": c.branch,
-      title: `${c.step < 0 ? "the input" : `step ${c.step}`}${branched ? ` · branch ${c.branch}${fork}` : ""}${leaving > 1 ? ` · ${leaving} branches leave here` : ""}${c.t0 !== null && c.t1 !== null ? ` · ${formatDuration(c.t1 - c.t0)}` : ""} · ${n} task${n === 1 ? "" : "s"}${n > 1 ? " in parallel" : ""}`,
+      title: `${c.step < 0 ? "the input" : `step ${c.step}`}${branched ? ` · branch ${c.branch + 1}${fork}` : ""}${leaving > 1 ? ` · ${leaving} branches leave here` : ""}${c.t0 !== null && c.t1 !== null ? ` · ${formatDuration(c.t1 - c.t0)}` : ""} · ${n} task${n === 1 ? "" : "s"}${n > 1 ? " in parallel" : ""}`,
       style: `width:${this.curW}px`,
     });
     const head = h("div", { class: "pv-tl-head" });

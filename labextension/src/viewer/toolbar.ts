@@ -158,7 +158,8 @@ export class Toolbar {
   showStep(space: NamespaceModel | null, index: number, step: StepDoc | undefined, along?: { at: number; length: number }): void {
     const n = space?.length ?? 0;
     const { at, length } = along ?? { at: index, length: n };
-    const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${step.branch}` : "";
+    // branches count from 1, as the timeline's "‹ 2/2 ›" switch does (the first is not named)
+    const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${(step.branch ?? 0) + 1}` : "";
     const max = space?.maxStep ?? 0;
     // LangGraph numbers the input -1: it reads "input", the loop's steps count from 0, so the
     // last of 4 supersteps is step 3: the label gives the count apart from the step's number
