@@ -110,6 +110,19 @@ def test_the_cli_prints_the_trace(tmp_path: Any, capsys: pytest.CaptureFixture[s
     assert "state ~ messages" not in out and "write messages" not in out
 
 
+def test_the_cli_help_says_what_the_trace_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    from pregel_viz.cli import main
+
+    assert main(["trace", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "usage: pregel-viz trace [-h] [--exclude PATH] FILE" in text
+    assert "FILE the .pregel log" in text
+    # what a reader of --help needs: what it prints, what is left out, what to use it for
+    assert "one block per superstep" in text
+    assert "no ids or timings" in text
+    assert "syrupy" in text and "pregel-viz diff --trace" in text
+
+
 def test_the_cli_diffs_two_traces(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from pregel_viz.cli import main
 

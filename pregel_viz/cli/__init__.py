@@ -378,9 +378,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser(
-        "trace", help="print a .pregel log as a canonical text, the same for the same behaviour"
+        "trace",
+        help="print a .pregel log as a canonical text, the same for the same behaviour",
+        description="Print a run as one canonical text: one block per superstep of every "
+        "namespace, with the tasks that ran and why, their writes, Sends, interrupts, errors "
+        "and calls, the channels updated and the state diff. It holds no ids or timings and "
+        "orders parallel tasks, so the same behaviour prints the same bytes: commit it as a "
+        "snapshot (pregel_viz.testing with syrupy) or compare two runs with "
+        "pregel-viz diff --trace.",
     )
-    p.add_argument("file")
+    p.add_argument("file", metavar="FILE", help="the .pregel log")
     p.add_argument(
         "--exclude",
         action="append",
