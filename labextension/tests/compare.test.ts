@@ -283,6 +283,20 @@ describe("compare hosts", () => {
     m.destroy();
     expect(el.children.length).toBe(0);
   });
+
+  it("fills its host only when asked (a page); a notebook output keeps the viewers' default height", async () => {
+    const { a, b } = payloads();
+    const doc = { a, b, comparison: comparison() };
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const notebook = mountCompare(el, doc);
+    expect(notebook.view.root.classList.contains("pv-compare-fill")).toBe(false);
+    expect(notebook.view.viewers.some((v) => v.root.classList.contains("pv-fill"))).toBe(false);
+    notebook.destroy();
+    const page = mountCompare(el, doc, { fill: true });
+    expect(page.view.root.classList.contains("pv-compare-fill")).toBe(true);
+    page.destroy();
+  });
 });
 
 describe("ranked differences", () => {

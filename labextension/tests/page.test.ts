@@ -39,6 +39,19 @@ describe("openPage", () => {
     }
   });
 
+  it("shows a side-by-side document filling the page, with the keyboard focus", async () => {
+    const doc = loadSample();
+    const thread = doc.threads[doc.threads.length - 1].id;
+    const comparison = { identical: true, first: null, labels: ["A", "B"], rows: [], differences: [], sides: [{ label: "A", thread, ns: "" }, { label: "B", thread, ns: "" }] };
+    const el = root();
+    const c = (await openPage(el, packed(JSON.stringify({ a: doc, b: doc, comparison })), { compare: true })) as CompareHandle;
+    await c.view.whenReady();
+    expect(el.classList.contains("pv-page")).toBe(true);
+    expect(c.view.root.classList.contains("pv-compare-fill")).toBe(true);
+    expect(document.activeElement).toBe(c.view.root);
+    c.destroy();
+  });
+
   it("refuses a packed document that unpacks past the limit, and a damaged one", async () => {
     const bomb = packed(new Uint8Array(2 ** 20 + 1).fill(32));
     const el = root();

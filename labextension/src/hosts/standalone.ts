@@ -2,9 +2,10 @@
 // side) put a viewer on a document given as data. The standalone HTML page
 // (pregel_viz/views/html.py) calls `openPage` on its inlined document, packed when it is large
 // (packed.ts), which unpacks it and shows it with `mountPage` (a viewer that fills the window
-// and takes the keyboard focus) or mountCompare (which takes the focus too); the JupyterLab extension (src/lab/)
-// calls mount on a `.pregel` document's payload (filling the tab) and on saved outputs (the
-// notebook's height, resizable); a live widget shows a fork's comparison with mountCompare.
+// and takes the keyboard focus) or mountCompare (filling the window and taking the focus too);
+// the JupyterLab extension (src/lab/) calls mount on a `.pregel` document's payload (filling
+// the tab) and on saved outputs (the notebook's height, resizable); a live widget shows a
+// fork's comparison with mountCompare (each viewer at the notebook's height).
 
 import { showError } from "../failure";
 import { MAX_UNPACKED_BYTES, unpackDocument } from "../packed";
@@ -64,6 +65,9 @@ export interface CompareMountOptions {
   row?: number;
   labels?: [string, string];
   onChange?: (row: number) => void;
+  /** fill the height of `el` (a page): the summary on top, the two viewers sharing the rest,
+   *  rather than each viewer at the notebook's default height */
+  fill?: boolean;
 }
 
 export interface CompareHandle {
@@ -111,8 +115,10 @@ export async function openPage(el: HTMLElement, data: unknown, options: PageOpti
     return failedRun(el, e);
   }
   if (!options.compare) return mountPage(el, doc as Payload);
-  // a page of its own: the comparison takes the keyboard focus, so ←, →, [ and ] work with no click
-  const handle = mountCompare(el, doc as Parameters<typeof mountCompare>[1]);
+  // a page of its own: the comparison fills the window, as a run's page does, and takes the
+  // keyboard focus, so ←, →, [ and ] work with no click
+  el.classList.add("pv-page");
+  const handle = mountCompare(el, doc as Parameters<typeof mountCompare>[1], { fill: true });
   handle.view?.root.focus({ preventScroll: true });
   return handle;
 }

@@ -15,6 +15,10 @@
 // picks the row of its new step and moves the other side there; off, each side moves alone
 // and shows the differences of the row its own step is in.
 // Everything from the document (labels, details, node names) goes in as text.
+//
+// In a notebook each viewer has the viewer's default (resizable) height; on a page of its own
+// (`fill`) the view fills its host: the summary on top, the two viewers sharing the rest, each
+// graph fitted to its pane (compare.css; side by side only, stacked sides keep their height).
 
 import { fill, h } from "./dom";
 import { preview } from "./format";
@@ -124,6 +128,9 @@ export interface CompareOptions extends CompareDoc {
   onChange?: (row: number) => void;
   /** The viewers' own play interval, ms. */
   playInterval?: number;
+  /** Fill the host's height (a page of its own): the summary on top, the two viewers sharing
+   *  the rest. Otherwise (a notebook output) each viewer has the default, resizable height. */
+  fill?: boolean;
 }
 
 export interface CompareView {
@@ -228,7 +235,7 @@ export function createCompare(host: HTMLElement, options: CompareOptions): Compa
   const marked: [string[], string[]] = [[], []];
 
   // ---------- DOM ----------
-  const root = h("div", { class: "pv-compare", tabindex: 0, role: "group", "aria-label": "two runs side by side", "data-rows": rows.length });
+  const root = h("div", { class: options.fill ? "pv-compare pv-compare-fill" : "pv-compare", tabindex: 0, role: "group", "aria-label": "two runs side by side", "data-rows": rows.length });
   const btn = (cls: string, icon: string | null, text: string, title: string): HTMLButtonElement =>
     h("button", { type: "button", class: `pv-button ${icon ? "pv-icon-button " : ""}${cls}`, title, "aria-label": title }, icon ? makeIcon(icon) : text);
   const bFirst = btn("pv-compare-first", "first", "", "first step (Home)");
