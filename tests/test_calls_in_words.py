@@ -16,7 +16,7 @@ from langchain_core.language_models.fake_chat_models import FakeMessagesListChat
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph import END, START, StateGraph
+from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Send
 
 import pregel_viz
@@ -193,7 +193,30 @@ def test_an_agent_in_a_subgraph_is_told_in_its_subgraph_run() -> None:
     assert any(
         s.startswith("agent asked scripted-model-1 (57 → 18 tokens") for s in inner.sentences(1)
     )
-    assert not any("asked" in s for s in said(run, 1))  # the outer task made no call itself
+    outer = said(run, 1)
+    assert not any(s.startswith("assistant asked") for s in outer)  # it made no call itself
+    # ...but the sentence about its subgraph run says what was asked and run inside it
+    assert (
+        "assistant ran a subgraph with its own 4 supersteps: agent and tools; inside it, agent "
+        "asked scripted-model-1 twice (147 → 30 tokens) and tools ran get_weather(city='Paris') "
+        "and add(a=2, b=40)." in outer
+    ), outer
+
+
+def test_a_failed_tool_inside_a_subgraph_is_counted_in_the_parents_sentence() -> None:
+    agent = agents.tool_agent(
+        scripted(calling(("divide", {"a": 1, "b": 0})), AIMessage("cannot divide")),
+        tools=[agents.divide],
+    )
+    parent = StateGraph(MessagesState)
+    parent.add_node("assistant", agent)
+    parent.add_edge(START, "assistant")
+    parent.add_edge("assistant", END)
+    run = record(parent.compile())
+    (told,) = [s for s in said(run, 1) if s.startswith("assistant ran a subgraph")]
+    assert told.endswith(
+        "; inside it, agent asked scripted-model-1 twice and tools ran divide(a=1, b=0) (1 failed)."
+    ), told
 
 
 def test_the_cli_narrates_the_calls(tmp_path: Path) -> None:

@@ -252,3 +252,46 @@ def calls_summary(who: str, spans: Sequence[Span]) -> str:
         note = f" ({failed} failed)" if failed else ""
         parts.append(f"ran {_by_name(s.name for s in tools)}{note}")
     return f"{who} made {count(len(spans), 'call')}: {' and '.join(parts)}."
+
+
+def calls_inside(tasks: Iterable[Task]) -> str | None:
+    """The calls the tasks of a subgraph run made, as one clause, task by task: ``agent asked
+    scripted-model-1 twice (147 → 30 tokens) and tools ran get_weather(city='Paris') and
+    add(a=2, b=40)``; ``None`` when they made none (or the calls are not known)."""
+    by_task: dict[str, list[Span]] = {}
+    for task in tasks:
+        spans = calls_of(task)
+        if spans:
+            by_task.setdefault(task.name, []).extend(spans)
+    parts: list[str] = []
+    for who, spans in by_task.items():
+        models = [s for s in spans if s.is_model]
+        tools = [s for s in spans if not s.is_model]
+        did: list[str] = []
+        if models:
+            usage = total_usage(models)
+            tokens = (
+                f" ({usage.input_tokens} → {usage.output_tokens} tokens)"
+                if usage.input_tokens or usage.output_tokens
+                else ""
+            )
+            again = "" if len(models) == 1 else f" {times(len(models))}"
+            names = listing(unique(model_name(s) for s in models))
+            did.append(f"asked {names}{again}{tokens}")
+        if tools:
+            failed = sum(1 for s in tools if s.status == "error")
+            note = f" ({failed} failed)" if failed else ""
+            ran = (
+                _by_name(s.name for s in tools)
+                if len(tools) > MANY
+                else listing([_tool_call(s) for s in tools])
+            )
+            did.append(f"ran {ran}{note}")
+        parts.append(f"{who} {' and '.join(did)}")
+    return listing(parts) if parts else None
+
+
+def _tool_call(span: Span) -> str:
+    if span.kind == "tool":
+        return describe_call(span.name, span.input)
+    return f"the retriever {span.name}"

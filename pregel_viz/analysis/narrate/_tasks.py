@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ...events import BRANCH_TO, END, JOIN, PREVIOUS, RETURN, START, TASKS, is_internal_channel
 from ...model import Attempt, Superstep, Task
 from ._barriers import join_names, join_target
-from ._calls import call_story, calls_of, calls_summary, send_arg
+from ._calls import call_story, calls_inside, calls_of, calls_summary, send_arg
 from ._context import Context, attempts_of, is_call, recovered
 from ._values import show
 from ._words import (
@@ -450,8 +450,19 @@ def _subgraph_story(task: Task, ctx: Context) -> list[str]:
         loop = [x for x in space.supersteps if x.source == "loop"]
         names = unique(t.name for x in loop for t in x.tasks if t.name != START)
         inside = f": {listing(names)}" if names else ""
+        # the calls made in it (and in the subgraph runs nested in it), in the same sentence
+        calls = calls_inside(
+            t
+            for key, nested in (th.namespaces.items() if th is not None else ())
+            if key == ns or key.startswith(ns + "|")
+            for x in nested.supersteps
+            if x.source == "loop"
+            for t in x.tasks
+        )
+        made = f"; inside it, {calls}" if calls else ""
         out.append(
-            f"{task.name} ran a subgraph with its own {count(len(loop), 'superstep')}{inside}."
+            f"{task.name} ran a subgraph with its own {count(len(loop), 'superstep')}{inside}"
+            f"{made}."
         )
         ctx.note(f"{task.name}'s subgraph run is the namespace {ns!r}")
     return out
