@@ -29,7 +29,7 @@ from ._comparable import (
 )
 from ._compare_calls import calls_difference, calls_explain
 from ._divergence import A_SIDE, B_SIDE, DIVERGENCE_KINDS, RANKS, Divergence, StepRow, relabel
-from .narrate import describe_value, node_name
+from .narrate import contrast, describe_value, node_name
 
 __all__ = [
     "DIVERGENCE_KINDS",
@@ -334,6 +334,9 @@ def _task_writes(n: int, ta: Task, tb: Task, where: str) -> Divergence | None:
             parts.append(f"only {B_SIDE} {label}: {values_text(vb)}")
         elif vb is None:
             parts.append(f"only {A_SIDE} {label}: {values_text(va)}")
+        elif len(va) == len(vb) == 1 and not is_internal_channel(ch):
+            at, text_a, text_b = contrast(ch, va[0], vb[0])
+            parts.append(f"{channel_label(at)}: {A_SIDE} {text_a}, {B_SIDE} {text_b}")
         else:
             parts.append(f"{label}: {A_SIDE} {values_text(va)}, {B_SIDE} {values_text(vb)}")
     # __start__ writes the input: a difference in what was given, not in what the graph did
@@ -367,10 +370,15 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
     parts: list[str] = []
     for k in state[:4]:
         va, vb = ca.get(k, _ABSENT), cb.get(k, _ABSENT)
-        if _opt(va) == _opt(vb):  # e.g. messages whose tool calls differ
-            parts.append(f"{k} differs inside (it reads {_opt(va)} on both sides)")
-        else:
+        if va is _ABSENT or vb is _ABSENT:
             parts.append(f"{k} is {_opt(va)} in {A_SIDE} but {_opt(vb)} in {B_SIDE}")
+            continue
+        # a long value is shown from where the sides differ, not cut at the same place
+        at, ta, tb = contrast(k, va, vb)
+        if ta == tb:  # e.g. messages whose tool calls differ
+            parts.append(f"{at} differs inside (it reads {ta} on both sides)")
+        else:
+            parts.append(f"{at} is {ta} in {A_SIDE} but {tb} in {B_SIDE}")
     if len(state) > 4:
         parts.append(f"and {len(state) - 4} more state keys")
     lead = "after the step, "

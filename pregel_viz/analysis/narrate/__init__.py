@@ -34,7 +34,7 @@ from ._calls import (
 )
 from ._context import CallMap, Context
 from ._steps import tell
-from ._values import describe_value
+from ._values import contrast, describe_value
 from ._words import AUTO_THREAD, node_name
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "StepNarration",
     "answer_text",
     "content_text",
+    "contrast",
     "describe_call",
     "describe_value",
     "model_name",

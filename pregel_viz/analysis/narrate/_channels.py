@@ -27,7 +27,7 @@ from ...events import (
 from ...model import Superstep
 from ._barriers import barrier_seen, barrier_sentence, branch_sentence
 from ._context import Context, applied_writes
-from ._values import MISSING, show
+from ._values import MISSING, contrast, show
 from ._words import LONG, count, listing, node_name, short_channel, unique
 
 
@@ -122,9 +122,10 @@ def _last_value(c: Change) -> str:
             f"{c.ch} is a LastValue: {c.writers} wrote it again with the same value "
             f"({show(c.new)})."
         )
+    at, old, new = contrast(c.ch, c.old, c.new)  # a long value: from where the two differ
+    where = f"{at}: " if at != c.ch else ""
     return (
-        f"{c.ch} is a LastValue: {c.writers}'s value replaced the old one "
-        f"({show(c.old)} → {show(c.new)})."
+        f"{c.ch} is a LastValue: {c.writers}'s value replaced the old one ({where}{old} → {new})."
     )
 
 
@@ -142,12 +143,16 @@ def _aggregate(c: Change) -> str:
     who = c.writers
     if isinstance(new, list) and (old is MISSING or isinstance(old, list)):
         base = [] if old is MISSING else old
+        writes = f" ({count(n, 'write')})"
+        writers = len({name for name, _ in c.writes})
+        if writers > LONG:  # a wide fan-out: the list ends in parentheses already
+            writes = "" if n == writers else f", {count(n, 'write')}"
+        by_id = _by_message_id(base, new)  # add_messages: replaced and removed by id
+        if by_id is not None:
+            held = count(len(new), "message")
+            return f"{ch}: {reducer} {by_id} from {who}{writes}; it now holds {held}."
         if new[: len(base)] == base:
             added = len(new) - len(base)
-            writes = f" ({count(n, 'write')})"
-            writers = len({name for name, _ in c.writes})
-            if writers > LONG:  # a wide fan-out: the list ends in parentheses already
-                writes = "" if n == writers else f", {count(n, 'write')}"
             return (
                 f"{ch}: {reducer} appended {count(added, 'item')} from {who}{writes}; it now "
                 f"holds {count(len(new), 'item')}."
@@ -162,6 +167,47 @@ def _aggregate(c: Change) -> str:
         f"{ch}: {reducer} combined {count(n, 'write')} from {who} with the old value: "
         f"{show(old)} → {show(new)}."
     )
+
+
+def _by_message_id(old: list[Any], new: list[Any]) -> str | None:
+    """What ``add_messages`` did, found by comparing the messages' ids before and after: ``replaced
+    1 message (id 'ai-1'), removed 1 message (id 'x') and appended 2 messages``. ``None`` when
+    the lists are not lists of messages with ids."""
+    before, after = _message_ids(old), _message_ids(new)
+    if before is None or after is None or (not old and not new):
+        return None
+    kept = set(after)
+    was = dict(zip(before, old, strict=True))
+    replaced = [i for i, m in zip(after, new, strict=True) if i in was and was[i] != m]
+    removed = [i for i in before if i not in kept]
+    appended = [i for i in after if i not in was]
+    parts: list[str] = []
+    if replaced:
+        parts.append(f"replaced {count(len(replaced), 'message')} ({_ids(replaced)})")
+    if removed:
+        parts.append(f"removed {count(len(removed), 'message')} ({_ids(removed)})")
+    if appended:
+        parts.append(f"appended {count(len(appended), 'message')}")
+    return listing(parts) if parts else "left the messages as they were"
+
+
+def _message_ids(messages: list[Any]) -> list[str] | None:
+    ids: list[str] = []
+    for m in messages:
+        fields = m.get("$fields") if isinstance(m, dict) else None
+        if not isinstance(fields, dict) or not isinstance(fields.get("id"), str):
+            return None
+        if ".messages." not in str(m.get("$type")):
+            return None
+        ids.append(fields["id"])
+    return ids if len(set(ids)) == len(ids) else None
+
+
+def _ids(ids: list[str]) -> str:
+    """``id 'ai-1'``, ``ids 'a' and 'b'``; many are counted."""
+    if len(ids) == 1:
+        return f"id {ids[0]!r}"
+    return f"ids {listing([repr(i) for i in ids])}"
 
 
 def _reducer_name(info: Mapping[str, Any]) -> str:
@@ -279,7 +325,10 @@ def _other(c: Change) -> str:
         return f"{label} was written by {c.writers}; the checkpoint holds no value for it."
     if c.old is MISSING:
         return f"{label} now holds {show(c.new)}, written by {c.writers}."
-    return f"{label} changed from {show(c.old)} to {show(c.new)}, written by {c.writers}."
+    at, old, new = contrast(c.ch, c.old, c.new)
+    if at != c.ch:
+        label += f": {at}"
+    return f"{label} changed from {old} to {new}, written by {c.writers}."
 
 
 BY_CLASS: dict[str, Teller] = {

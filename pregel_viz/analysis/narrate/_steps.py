@@ -9,7 +9,7 @@ from ._barriers import barrier_seen, join_names
 from ._channels import channel_story
 from ._context import Context, attempts_of, is_call, recovered
 from ._tasks import task_stories, why_tasks_ran
-from ._values import MISSING, show
+from ._values import MISSING, contrast, show
 from ._words import count, first_line, listing, node_name, unique
 
 
@@ -71,7 +71,7 @@ def _tell_update(s: Superstep, ctx: Context) -> list[str]:
     before = s.parent.values if s.parent is not None else {}
     after = s.values
     changed = [
-        f"{k} from {show(before[k])} to {show(after[k])}"
+        "{} from {} to {}".format(*contrast(k, before[k], after[k]))
         if k in before
         else f"{k} to {show(after[k])}"
         for k in after
