@@ -119,13 +119,88 @@ export function addCalls(calls: SpanDoc[] | null | undefined, into: CallTotals =
   return into;
 }
 
-/** The totals of a step's tasks; null when no task of it knows its calls (a rebuilt run). */
-export function stepTotals(step: StepDoc): CallTotals | null {
+/** The totals of a step's tasks, with the calls made inside the subgraphs they ran when the
+ *  thread is given; null when no task of it knows its calls (a rebuilt run). */
+export function stepTotals(step: StepDoc, thread?: ThreadModel | null): CallTotals | null {
   const tasks = step.tasks ?? [];
-  if (tasks.length && tasks.every((t) => t.calls === null)) return null;
+  const lists = tasks.map((t) => taskCalls(t, thread));
+  if (tasks.length && lists.every((c) => c === null)) return null;
   const out = emptyTotals();
-  for (const t of tasks) addCalls(t.calls, out);
+  for (const c of lists) addCalls(c, out);
   return out;
+}
+
+// ---------- the calls made inside a task's subgraphs ----------
+
+/** A task of a subgraph run, with its own calls and the subgraph runs it started in turn. */
+export interface InnerTask {
+  task: TaskDoc;
+  /** the subgraph namespace's entries, and the index of the task's entry (to find askers) */
+  steps: StepDoc[];
+  index: number;
+  runs: SubgraphRun[];
+}
+
+/** One invocation of a subgraph by a task (a node whose runnable is a compiled graph, e.g. a
+ *  prebuilt agent): its namespace and the tasks of it that made calls, in step order. */
+export interface SubgraphRun {
+  ns: string;
+  node: string;
+  tasks: InnerTask[];
+}
+
+const innerRuns = new WeakMap<ThreadModel, WeakMap<TaskDoc, SubgraphRun[]>>();
+
+/** The subgraph runs task `task` started (its `subgraphs`, the namespaces whose parent_task it
+ *  is) that made calls, at any depth; none without the thread. Computed once per task. */
+export function subgraphRuns(task: TaskDoc, thread: ThreadModel | null | undefined): SubgraphRun[] {
+  if (!thread || !task.subgraphs?.length) return [];
+  let byTask = innerRuns.get(thread);
+  if (!byTask) innerRuns.set(thread, (byTask = new WeakMap()));
+  const known = byTask.get(task);
+  if (known) return known;
+  const seen = new Set<string>();
+  const walk = (t: TaskDoc): SubgraphRun[] => {
+    const out: SubgraphRun[] = [];
+    for (const ns of t.subgraphs ?? []) {
+      // an unknown namespace would resolve to the root: only the ones recorded, each once
+      if (typeof ns !== "string" || seen.has(ns) || !thread.hasNamespace(ns)) continue;
+      seen.add(ns);
+      const space = thread.namespace(ns);
+      if (!space) continue;
+      const tasks: InnerTask[] = [];
+      space.steps.forEach((s, index) => {
+        for (const it of s.tasks ?? []) {
+          const runs = walk(it);
+          if (it.calls?.length || runs.length) tasks.push({ task: it, steps: space.steps, index, runs });
+        }
+      });
+      if (tasks.length) out.push({ ns, node: space.doc.node || ns, tasks });
+    }
+    return out;
+  };
+  const runs = walk(task);
+  byTask.set(task, runs);
+  return runs;
+}
+
+/** Every call of the runs, in reading order (each task's calls, then its own runs'). */
+export function runsCalls(runs: SubgraphRun[], into: SpanDoc[] = []): SpanDoc[] {
+  for (const r of runs) {
+    for (const t of r.tasks) {
+      into.push(...(t.task.calls ?? []));
+      runsCalls(t.runs, into);
+    }
+  }
+  return into;
+}
+
+/** The calls made inside task `task`: its own, then those made inside the subgraphs it ran
+ *  (with the thread); null when neither is known (a rebuilt run). */
+export function taskCalls(task: TaskDoc, thread?: ThreadModel | null): SpanDoc[] | null {
+  const runs = subgraphRuns(task, thread);
+  if (!runs.length) return task.calls === undefined ? [] : task.calls;
+  return runsCalls(runs, [...(task.calls ?? [])]);
 }
 
 const num = new Intl.NumberFormat("en-US");
@@ -337,6 +412,8 @@ export interface CallsContext {
   index: number;
   /** whether any task of the thread made a call: a task with none then says "none" */
   threadHasCalls: boolean;
+  /** the thread, to find the calls made inside the subgraphs a task ran (none without it) */
+  thread?: ThreadModel | null;
 }
 
 function chip(cls: string, text: string, title?: string): HTMLElement {
@@ -436,20 +513,70 @@ function callRow(n: CallNode, task: TaskDoc, ctx: CallsContext): HTMLElement {
   return el;
 }
 
-/** The selected task's calls, as a tree with a line of totals; null for a task with no calls in
- *  a thread that made none (nothing to say). */
+/** A subgraph run inside the task's call tree: "inside subgraph assistant" with its totals,
+ *  then each of its tasks that made calls ("agent · step 1", its totals), their call trees
+ *  under them, and the subgraphs they ran in turn. */
+function subgraphRow(run: SubgraphRun, ctx: CallsContext): HTMLElement {
+  const all = runsCalls([run]);
+  const sum = totalsText(addCalls(all));
+  const tasks = run.tasks.map((it) => {
+    const own = it.task.calls ?? [];
+    const inner: CallsContext = { ...ctx, steps: it.steps, index: it.index };
+    const mine = totalsText(addCalls([...own, ...runsCalls(it.runs)]));
+    const step = it.steps[it.index]?.step;
+    return h(
+      "li",
+      { class: "pv-call pv-call-inner-task", "data-task": it.task.id, "data-ns": run.ns },
+      h(
+        "div",
+        { class: "pv-call-head" },
+        h("span", { class: "pv-call-kind pv-call-kind-task", title: "a task of the subgraph" }, "task"),
+        " ",
+        h("span", { class: "pv-call-name", title: it.task.name }, it.task.name),
+        step !== undefined ? h("span", { class: "pv-call-meta" }, ` · step ${step}`) : null,
+        mine ? h("span", { class: "pv-call-meta" }, ` · ${mine}`) : null,
+      ),
+      h("ul", { class: "pv-call-children" }, callTree(own).map((n) => callRow(n, it.task, inner)), it.runs.map((r) => subgraphRow(r, inner))),
+    );
+  });
+  return h(
+    "li",
+    { class: "pv-call pv-call-subgraph", "data-ns": run.ns },
+    h(
+      "div",
+      { class: "pv-call-head" },
+      h("span", { class: "pv-call-kind pv-call-kind-subgraph", title: run.ns }, "⤷ inside subgraph"),
+      " ",
+      h("span", { class: "pv-call-name", title: run.ns }, run.node),
+      sum ? h("span", { class: "pv-call-meta" }, ` · ${sum}`) : null,
+    ),
+    h("ul", { class: "pv-call-children" }, tasks),
+  );
+}
+
+/** The selected task's calls, as a tree with a line of totals: its own, then those made inside
+ *  the subgraphs it ran (with ctx.thread), each under its subgraph and task; null for a task
+ *  with no calls in a thread that made none (nothing to say). */
 export function renderTaskCalls(task: TaskDoc, ctx: CallsContext): HTMLElement | null {
-  const calls = task.calls;
-  if (calls === null) return h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls"), h("div", { class: "pv-muted" }, "calls not recorded (run rebuilt from saved checkpoints)"));
-  if (!calls?.length) return ctx.threadHasCalls ? h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls (0)"), h("div", { class: "pv-muted" }, "none")) : null;
+  const runs = subgraphRuns(task, ctx.thread);
+  const own = task.calls;
+  if (own === null && !runs.length) return h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls"), h("div", { class: "pv-muted" }, "calls not recorded (run rebuilt from saved checkpoints)"));
+  const inside = runsCalls(runs);
+  const calls = [...(own ?? []), ...inside];
+  if (!calls.length) return ctx.threadHasCalls ? h("div", { class: "pv-sub pv-calls" }, h("h4", null, "Calls (0)"), h("div", { class: "pv-muted" }, "none")) : null;
   const sum = addCalls(calls);
   const totals = sum.modelCalls ? totalsText(sum) : "";
+  const where = inside.length
+    ? inside.length === calls.length
+      ? `all inside subgraph ${[...new Set(runs.map((r) => r.node))].join(", ")}`
+      : `${num.format(inside.length)} inside subgraph ${[...new Set(runs.map((r) => r.node))].join(", ")}`
+    : "";
   return h(
     "div",
     { class: "pv-sub pv-calls" },
     h("h4", null, `Calls (${calls.length})`),
-    totals ? h("div", { class: "pv-muted pv-calls-total" }, totals) : null,
-    h("ul", { class: "pv-call-tree" }, callTree(calls).map((n) => callRow(n, task, ctx))),
+    totals || where ? h("div", { class: "pv-muted pv-calls-total" }, [totals, where].filter(Boolean).join(" · ")) : null,
+    h("ul", { class: "pv-call-tree" }, callTree(own).map((n) => callRow(n, task, ctx)), runs.map((r) => subgraphRow(r, ctx))),
   );
 }
 

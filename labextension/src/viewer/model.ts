@@ -331,6 +331,28 @@ export class NamespaceModel {
     return { added, changed, removed, before };
   }
 
+  private alongCounts = new WeakMap<BranchPath, { supersteps: number; maxStep: number }>();
+
+  /** `supersteps` and `maxStep` along one branch of a forked thread (the entries of `path`,
+   *  as the viewer steps along them): a fork's replayed steps are not counted twice. The whole
+   *  namespace's figures for no path, or a path of every entry. Computed once per path. */
+  countsAlong(path?: BranchPath | null): { supersteps: number; maxStep: number } {
+    if (!path || !path.entries) return { supersteps: this.supersteps, maxStep: this.maxStep };
+    const known = this.alongCounts.get(path);
+    if (known) return known;
+    let loop = 0;
+    let max = -Infinity;
+    for (const i of path.entries) {
+      const s = this.steps[i];
+      if (!s) continue;
+      if (s.source === "loop") loop++;
+      if (s.step > max) max = s.step;
+    }
+    const out = { supersteps: loop, maxStep: isFinite(max) ? max : 0 };
+    this.alongCounts.set(path, out);
+    return out;
+  }
+
   /** The index of the entry holding task `id`, or -1 (map built once, on first use). */
   indexOfTask(id: string): number {
     if (!this.taskIndex) {

@@ -6,13 +6,13 @@
 // changed (keyed by the model objects it reads: they are immutable for a payload), and the
 // channel table is updated in place. Everything user-provided goes in as text.
 
-import { renderRunTokens, renderTaskCalls, runTokensTitle, threadHasCalls } from "./calls";
+import { renderRunTokens, renderTaskCalls, runTokensTitle, stepTotals, threadHasCalls, totalsText } from "./calls";
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import { formatDuration, formatError, formatTime, formatVersion } from "./format";
 import type { NamespaceModel, ThreadModel } from "./model";
 import { nextLines } from "./next_words";
-import { groupTasks, stepCallsText, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
+import { groupTasks, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
 import type { GraphView, Json, StepDoc, TaskDoc } from "./types";
 import { appendedCount, renderAppended, renderValue } from "./values";
 
@@ -77,6 +77,13 @@ function table(headers: string[], rows: HTMLElement[], cls = ""): HTMLElement {
  *  its column is cut with an ellipsis, whole in its tooltip. */
 function nameText(name: string): HTMLElement {
   return h("span", { class: "pv-name-text", title: name }, name);
+}
+
+/** A task's node as the graph and the narration name it: LangGraph's __start__ and __end__
+ *  read "start" and "end" (LangGraph's name in the tooltip). */
+function taskNameText(name: string): HTMLElement {
+  const shown = name === "__start__" ? "start" : name === "__end__" ? "end" : name;
+  return shown === name ? nameText(name) : h("span", { class: "pv-name-text", title: `${shown} (LangGraph's ${name})` }, shown);
 }
 
 function nameCell(name: string): HTMLElement {
@@ -251,7 +258,9 @@ export class SidePanel {
     this.summary.title.textContent = !step ? "Step" : step.step === -1 ? "Input" : `Step ${step.step}`;
     const parts: HTMLElement[] = [];
     parts.push(h("p", { class: "pv-sentence" }, step ? summarizeStep(step) : "This namespace has no steps."));
-    const calls = step ? stepCallsText(step) : "";
+    // with the calls made inside the subgraphs its tasks ran (an agent as a node)
+    const sum = step ? stepTotals(step, thread) : null;
+    const calls = sum ? totalsText(sum) : "";
     if (calls) parts.push(h("p", { class: "pv-step-calls" }, calls));
     if (step) {
       const meta: string[] = [];
@@ -300,7 +309,7 @@ export class SidePanel {
           "data-task": t.id,
           tabindex: 0,
         },
-        h("td", { class: "pv-name" }, nameText(t.name), size > 1 ? h("span", { class: "pv-muted" }, ` ${n}/${size}`) : null, marks),
+        h("td", { class: "pv-name" }, taskNameText(t.name), size > 1 ? h("span", { class: "pv-muted" }, ` ${n}/${size}`) : null, marks),
         h("td", null, t.kind),
         h("td", null, statusChip(t.status)),
         h("td", { class: "pv-num" }, formatDuration(taskDuration(t))),
@@ -384,7 +393,7 @@ export class SidePanel {
     if (t.error) out.push(h("div", { class: "pv-sub pv-error-box" }, h("h4", null, "Error"), h("div", { class: "pv-error-text" }, formatError(t.error))));
     if (t.interrupts?.length) out.push(h("div", { class: "pv-sub" }, h("h4", null, "Interrupts"), t.interrupts.map((v) => h("div", { class: "pv-vrow" }, renderValue(v, { open: true })))));
     if (t.resumes?.length) out.push(h("div", { class: "pv-sub" }, h("h4", null, "Resumed with"), t.resumes.map((v) => h("div", { class: "pv-vrow" }, renderValue(v, { open: true })))));
-    out.push(renderTaskCalls(t, { steps: ctx.space.steps, index: ctx.index, threadHasCalls: threadHasCalls(ctx.thread) }));
+    out.push(renderTaskCalls(t, { steps: ctx.space.steps, index: ctx.index, threadHasCalls: threadHasCalls(ctx.thread), thread: ctx.thread }));
     // writes
     out.push(
       h(

@@ -13,11 +13,11 @@
 // builds only the column that enters the window; the width comes from the host (setWidth), so
 // rendering reads no layout. Clicking a column selects its step, never a task.
 
-import { callTip, callTree, flatten, kindClass } from "./calls";
+import { callTip, callTree, flatten, kindClass, type SubgraphRun, subgraphRuns } from "./calls";
 import { h } from "./dom";
 import { formatDuration, formatError, formatTime } from "./format";
-import { lineage } from "./model";
-import type { StepDoc } from "./types";
+import { lineage, type ThreadModel } from "./model";
+import type { StepDoc, TaskDoc } from "./types";
 
 export interface GanttBar {
   /** 0..1 within the column */
@@ -38,6 +38,8 @@ export interface GanttCall {
   depth: number;
   failed: boolean;
   tip: string;
+  /** made inside a subgraph the task ran (an agent as a node), not by the task itself */
+  inside: boolean;
 }
 
 export interface GanttLane {
@@ -63,8 +65,9 @@ export interface GanttColumn {
 /** The bars of one step entry. Tasks of one superstep run in parallel: each lane starts at 0
  *  and its bars are placed by time from the lane's own start, scaled to the longest lane (the
  *  threads' start-up stagger of microsecond tasks would otherwise draw them one after another).
- *  `forkOf` is the step number of the entry it forks from, when it starts a branch. */
-export function ganttColumn(step: StepDoc, index: number, forkOf: number | null = null): GanttColumn {
+ *  `forkOf` is the step number of the entry it forks from, when it starts a branch. With the
+ *  thread, a task's calls include those made inside the subgraphs it ran, one level deeper. */
+export function ganttColumn(step: StepDoc, index: number, forkOf: number | null = null, thread: ThreadModel | null = null): GanttColumn {
   let t0 = Infinity;
   let t1 = -Infinity;
   let longest = 0;
@@ -106,13 +109,26 @@ export function ganttColumn(step: StepDoc, index: number, forkOf: number | null 
         }))
       : [{ x0: 0, x1: 1, status: "untimed", start: null, end: null, attempt: 0, error: formatError(t.error) }];
     const calls: GanttCall[] = [];
-    if (t.calls?.length && from !== null) {
-      for (const n of flatten(callTree(t.calls))) {
+    const place = (list: TaskDoc["calls"], depth: number, where: string): void => {
+      for (const n of flatten(callTree(list))) {
         const c = n.call;
         if (typeof c.start !== "number") continue;
         const x0 = pos(c.start, 0);
-        calls.push({ x0, x1: Math.max(x0, pos(typeof c.end === "number" ? c.end : null, 1)), kind: kindClass(c.kind), depth: n.depth, failed: c.status === "error", tip: callTip(c) });
+        calls.push({ x0, x1: Math.max(x0, pos(typeof c.end === "number" ? c.end : null, 1)), kind: kindClass(c.kind), depth: depth + n.depth, failed: c.status === "error", tip: where + callTip(c), inside: depth > 0 });
       }
+    };
+    const inside = (runs: SubgraphRun[], depth: number, where: string): void => {
+      for (const r of runs) {
+        for (const it of r.tasks) {
+          const at = `${where}subgraph ${r.node} › ${it.task.name} › `;
+          place(it.task.calls, depth, at);
+          inside(it.runs, depth + 1, at);
+        }
+      }
+    };
+    if (from !== null) {
+      place(t.calls, 0, "");
+      inside(subgraphRuns(t, thread), 1, "");
     }
     return { taskId: t.id, name: t.name, status: t.status, bars, calls };
   });
@@ -149,6 +165,8 @@ export class Timeline {
   readonly el: HTMLElement;
   private readonly cols: HTMLElement;
   private steps: StepDoc[] = [];
+  /** the thread the steps are of: a task's call bars include its subgraphs' calls */
+  private thread: ThreadModel | null = null;
   private index = -1;
   private selectedTask: string | null = null;
   private readonly colW: number;
@@ -208,8 +226,11 @@ export class Timeline {
     return this.isBranched;
   }
 
-  setSteps(steps: StepDoc[]): void {
+  /** Show the entries `steps` (of a namespace of `thread`, which gives the calls made inside
+   *  the subgraphs a task ran). */
+  setSteps(steps: StepDoc[], thread: ThreadModel | null = null): void {
     this.steps = steps;
+    this.thread = thread;
     this.isBranched = null;
     this.index = -1;
     this.parents = null;
@@ -375,7 +396,7 @@ export class Timeline {
   private gantt(i: number): GanttColumn {
     const s = this.steps[i];
     const from = typeof s.fork_of === "number" ? this.steps[s.fork_of] : undefined;
-    return ganttColumn(s, i, from ? from.step : null);
+    return ganttColumn(s, i, from ? from.step : null, this.thread);
   }
 
   private column(c: GanttColumn, lanes: number, laneH: number): DrawnColumn {
@@ -448,7 +469,7 @@ export class Timeline {
         for (const k of lane.calls) {
           row.appendChild(
             h("div", {
-              class: `pv-tl-call pv-tl-call-${k.kind}${k.depth ? " pv-tl-call-nested" : ""}${k.failed ? " pv-tl-call-failed" : ""}`,
+              class: `pv-tl-call pv-tl-call-${k.kind}${k.depth ? " pv-tl-call-nested" : ""}${k.inside ? " pv-tl-call-inside" : ""}${k.failed ? " pv-tl-call-failed" : ""}`,
               style: `left:${(k.x0 * 100).toFixed(2)}%;width:calc(${Math.max(0, (k.x1 - k.x0) * 100).toFixed(2)}% + 1px)`,
               title: `${lane.name} › ${k.tip}`,
             }),

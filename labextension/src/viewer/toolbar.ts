@@ -5,7 +5,7 @@
 import { fill, h, setProp } from "./dom";
 import { formatError } from "./format";
 import { makeIcon } from "./icons";
-import type { NamespaceModel, ThreadModel } from "./model";
+import type { BranchPath, NamespaceModel, ThreadModel } from "./model";
 import type { StepDoc } from "./types";
 
 /** Play speeds, as multiples of the base interval (800 ms at 1×: 1.25 steps/s). Above 4× play is
@@ -153,18 +153,21 @@ export class Toolbar {
   }
 
   /** The step label, the slider and which buttons apply, for entry `index` of `space`; `along`
-   *  is its place on the branch the buttons step along (default: every entry). Writes only
-   *  what changed: every write invalidates style or layout for the frame. */
-  showStep(space: NamespaceModel | null, index: number, step: StepDoc | undefined, along?: { at: number; length: number }): void {
+   *  is its place on the branch the buttons step along (default: every entry), and that branch
+   *  (`path`), along which the supersteps are counted. Writes only what changed: every write
+   *  invalidates style or layout for the frame. */
+  showStep(space: NamespaceModel | null, index: number, step: StepDoc | undefined, along?: { at: number; length: number; path?: BranchPath | null }): void {
     const n = space?.length ?? 0;
     const { at, length } = along ?? { at: index, length: n };
     // branches count from 1, as the timeline's "‹ 2/2 ›" switch does (the first is not named)
     const branch = step && (step.branch ?? 0) > 0 ? ` · branch ${(step.branch ?? 0) + 1}` : "";
-    const max = space?.maxStep ?? 0;
+    // a forked thread: the supersteps of the branch shown, not of every branch recorded
+    const counts = space?.countsAlong(along?.path) ?? { supersteps: 0, maxStep: 0 };
+    const max = counts.maxStep;
     // LangGraph numbers the input -1: it reads "input", the loop's steps count from 0, so the
     // last of 4 supersteps is step 3: the label gives the count apart from the step's number
     const input = step !== undefined && step.step === -1;
-    const count = space?.supersteps ?? 0;
+    const count = counts.supersteps;
     const total = `${count} superstep${count === 1 ? "" : "s"}`;
     setProp(this.label, "textContent", !step ? "no steps" : input ? `input${branch}` : `step ${step.step}${branch} · ${total}`);
     setProp(

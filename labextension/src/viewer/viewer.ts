@@ -310,7 +310,7 @@ export class Viewer {
     const space = t ? t.namespace(ns) : null;
     this.space = space;
     this.path = null;
-    this.timeline.setSteps(space?.steps ?? []);
+    this.timeline.setSteps(space?.steps ?? [], t);
     this.toolbar.showThread(t, space);
     this.index = -1;
     this.selectedId = null;
@@ -453,7 +453,7 @@ export class Viewer {
     for (const t of step?.tasks ?? []) if (!active.includes(t.name)) active.push(t.name);
     setAttr(root, "data-active", JSON.stringify(active));
     const path = this.along();
-    this.toolbar.showStep(space, index, step, path ? { at: path.indexOf(index), length: path.length } : undefined);
+    this.toolbar.showStep(space, index, step, path ? { at: path.indexOf(index), length: path.length, path } : undefined);
     const reveal = this.graph.restyle();
     const warnings = this.model.doc.warnings ?? [];
     if (this.thread && space) {
