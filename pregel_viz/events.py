@@ -54,6 +54,7 @@ __all__ = [
     "TASKS",
     "TASK_END",
     "TASK_START",
+    "UNLISTED_TASK",
     "WRITES",
     "check",
     "is_internal_channel",
@@ -72,6 +73,7 @@ INTERRUPT = "__interrupt__"  # a write: a node's interrupt (also a versions_seen
 RESUME = "__resume__"  # a write: the value a resumed interrupt returns
 ERROR = "__error__"  # a write: the exception a task raised
 NO_WRITES = "__no_writes__"  # a write: the task wrote nothing
+UNLISTED_TASK = "?"  # the name of a task that ran but was not kept (a server's join gap)
 TASKS = "__pregel_tasks"  # the channel of Send packets
 RETURN = "__return__"  # a write: an entrypoint's or task's return value
 PREVIOUS = "__previous__"  # the functional API's previous return value

@@ -699,3 +699,26 @@ def test_given_a_task_that_failed_then_succeeded_on_resume_then_it_is_not_shown_
     shown = [t for s in steps for t in s["tasks"] if t["name"] == "charge"]
     assert [t["status"] for t in shown] == ["ok"]
     assert doc["threads"][0]["outcome"]["status"] == "completed"
+
+
+def test_a_task_that_wrote_nothing_is_not_told_as_writing_the_marker() -> None:
+    # LangGraph records a task that returned {} with its "wrote nothing" marker (__no_writes__)
+    from typing import TypedDict
+
+    from langgraph.graph import END, START, StateGraph
+
+    class S(TypedDict, total=False):
+        x: int
+
+    g = StateGraph(S)
+    g.add_node("work", lambda s: {"x": 1})
+    g.add_node("done", lambda s: {})
+    g.add_edge(START, "work")
+    g.add_edge("work", "done")
+    g.add_edge("done", END)
+    run = pregel_viz.record(g.compile(), {"x": 0})
+    (done,) = [t for s in run.supersteps for t in s.tasks if t.name == "done"]
+    assert done.writes == [["__no_writes__", None]]
+    told = pregel_viz.narrate(run).text()
+    assert "__no_writes__" not in told, told
+    assert "done ran because" in told, told

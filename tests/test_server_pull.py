@@ -128,6 +128,12 @@ def test_given_a_pulled_thread_then_its_input_step_holds_the_input_and_what_runs
     told = pregel_viz.narrate(run).text()
     assert "The input {" in told
     assert "without new input" not in told
+    # what the server does not keep is not told as if it were: no "wrote nothing" marker
+    # read as a write, no "?" for the sender of a Send
+    assert "__no_writes__" not in told and "from ?" not in told and "? " not in told, told
+    gap = [t for s in run.supersteps for t in s.tasks if t.name == "?"]
+    if gap:  # the join gap: a task the server's history does not list
+        assert "A task ran here that the history does not list" in told, told
 
 
 def test_given_a_retried_node_when_pulled_then_its_retries_are_unknown_not_one_attempt(
@@ -160,6 +166,8 @@ def test_given_a_send_fan_out_when_pulled_then_the_sends_are_push_tasks_from_an_
     assert {t.sent_by for t in step.tasks} == {None}
     (w_step,) = [s for s in local.supersteps if any(t.name == "worker" for t in s.tasks)]
     assert {t.sent_by for t in w_step.tasks} == {"plan"}
+    told = pregel_viz.narrate(run).text()
+    assert "3 worker tasks ran in parallel, one per Send; who sent them was not recorded" in told
 
 
 def test_given_an_interrupted_thread_when_pulled_then_its_outcome_is_the_pending_interrupt(

@@ -43,6 +43,7 @@ from ..events import (
     NO_WRITES,
     ROOT,
     START,
+    UNLISTED_TASK,
     WRITES,
 )
 from ..load_limits import LoadLimits
@@ -71,7 +72,7 @@ UNKNOWN_FROM_SERVER = (
 )
 """What a server's thread history does not keep: marked unknown in a pulled run."""
 
-_UNKNOWN_TASK = "?"
+_UNKNOWN_TASK = UNLISTED_TASK
 _STATUS = {"success": "completed", "error": "error", "timeout": "error", "interrupted": "stopped"}
 
 

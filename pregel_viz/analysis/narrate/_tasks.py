@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...events import BRANCH_TO, END, JOIN, PREVIOUS, RETURN, START, TASKS, is_internal_channel
+from ...events import (
+    BRANCH_TO,
+    END,
+    JOIN,
+    NO_WRITES,
+    PREVIOUS,
+    RETURN,
+    START,
+    TASKS,
+    UNLISTED_TASK,
+    is_internal_channel,
+)
 from ...model import Attempt, Superstep, Task
 from ._barriers import join_names, join_target
 from ._calls import call_story, calls_inside, calls_of, calls_summary, send_arg
@@ -31,7 +42,11 @@ def why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
     # tasks with the same reason share a sentence
     groups: dict[str, list[str]] = {}
     channels: dict[str, list[str]] = {}  # the trigger channels behind each reason: details
+    unlisted = 0
     for task in s.tasks:
+        if task.name == UNLISTED_TASK:
+            unlisted += 1
+            continue
         if task.kind != "pull":
             continue
         reason = _pull_reason(task, ctx)
@@ -54,6 +69,12 @@ def why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
             named = listing(channels[reason])
             ctx.note(f"{listing(names)}: triggered through the {through} {named}")
     out.extend(_push_reasons(s))
+    if unlisted:
+        out.append(
+            "A task ran here that the history does not list (a LangGraph server keeps no record "
+            "of a task triggered by a join, or of an @task call): which task, why it ran and "
+            "what it wrote were not kept."
+        )
     return out
 
 
@@ -116,6 +137,9 @@ def _push_reasons(s: Superstep) -> list[str]:
         else:
             sends.setdefault((task.name, task.sent_by or "?"), []).append(task)
     for (name, sender), tasks in sends.items():
+        if sender == "?":  # a run pulled from a server: who sent it is not kept
+            out.append(_unknown_sender(name, len(tasks)))
+            continue
         who = "the input" if sender == "(input)" else sender
         args = [
             send_arg(t.input) or show(t.input)
@@ -146,7 +170,8 @@ def task_stories(s: Superstep, ctx: Context) -> list[str]:
     nodes that did the same (a wide static fan-out), are told together."""
     by_name: dict[str, list[Task]] = {}
     for task in s.tasks:
-        by_name.setdefault(task.name, []).append(task)
+        if task.name != UNLISTED_TASK:  # told by why_tasks_ran: nothing more is known
+            by_name.setdefault(task.name, []).append(task)
     # nodes that each wrote the same keys and routed the same way: one sentence for them all
     shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Task]] = {}
     for tasks in by_name.values():
@@ -400,6 +425,12 @@ class _Writes:
         return parts
 
 
+def _unknown_sender(name: str, n: int) -> str:
+    if n == 1:
+        return f"{name} ran because of a Send; who sent it was not recorded."
+    return f"{n} {name} tasks ran in parallel, one per Send; who sent them was not recorded."
+
+
 def _sort_writes(task: Task) -> _Writes:
     w = _Writes()
     for ch, value in task.writes:
@@ -417,8 +448,8 @@ def _sort_writes(task: Task) -> _Writes:
             w.sends[node] = w.sends.get(node, 0) + 1
         elif ch in (RETURN, END):
             w.returned.append(show(value))
-        elif ch == PREVIOUS:
-            continue
+        elif ch in (PREVIOUS, NO_WRITES):
+            continue  # the functional API's previous value; LangGraph's "wrote nothing" marker
         elif is_internal_channel(ch):
             w.other.append(f"{ch}={show(value)}")
         else:
