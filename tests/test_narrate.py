@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypedDict
 
 import langgraph.channels
 import pytest
-from graphs import CASES, CONTINUE
+from graphs import CASES, CONTINUE, run_plain
 from helpers import run_cli
 from langgraph.channels import AnyValue, DeltaChannel, UntrackedValue
 from langgraph.checkpoint.memory import InMemorySaver
@@ -722,3 +722,15 @@ def test_a_task_that_wrote_nothing_is_not_told_as_writing_the_marker() -> None:
     told = pregel_viz.narrate(run).text()
     assert "__no_writes__" not in told, told
     assert "done ran because" in told, told
+
+
+def test_tasks_a_history_does_not_name_are_told_as_unnamed_never_as_a_question_mark() -> None:
+    # a saver read without its graph cannot name the functional API's @task calls
+    saver = InMemorySaver()
+    run_plain(CASES["functional_tasks"], saver, "t1")
+    run = pregel_viz.from_checkpointer(saver, {"configurable": {"thread_id": "t1"}})
+    assert sum(t.name == "?" for t in run.thread.tasks()) == 5
+    told = pregel_viz.narrate(run).text()
+    assert "5 tasks ran here that the history does not name" in told, told
+    assert "The 5 unnamed tasks returned" in told, told
+    assert not re.search(r"(^|\s)\?(\s|$)", told), told

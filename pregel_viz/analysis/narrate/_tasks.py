@@ -71,9 +71,10 @@ def why_tasks_ran(s: Superstep, ctx: Context) -> list[str]:
     out.extend(_push_reasons(s))
     if unlisted:
         out.append(
-            "A task ran here that the history does not list (a LangGraph server keeps no record "
-            "of a task triggered by a join, or of an @task call): which task, why it ran and "
-            "what it wrote were not kept."
+            f"{'A task' if unlisted == 1 else f'{unlisted} tasks'} ran here that the history "
+            "does not name (a LangGraph server's history leaves out a task triggered by a join, "
+            "and a checkpointer read without its graph cannot name @task calls): why "
+            f"{'it' if unlisted == 1 else 'they'} ran is not known."
         )
     return out
 
@@ -129,8 +130,8 @@ def _push_reasons(s: Superstep) -> list[str]:
     sends: dict[tuple[str, str], list[Task]] = {}
     calls: dict[str, dict[str, int]] = {}
     for task in s.tasks:
-        if task.kind != "push":
-            continue
+        if task.kind != "push" or task.name == UNLISTED_TASK:
+            continue  # an unnamed task: told by why_tasks_ran
         if is_call(task):
             by = calls.setdefault(task.sent_by or "?", {})
             by[task.name] = by.get(task.name, 0) + 1
@@ -170,8 +171,9 @@ def task_stories(s: Superstep, ctx: Context) -> list[str]:
     nodes that did the same (a wide static fan-out), are told together."""
     by_name: dict[str, list[Task]] = {}
     for task in s.tasks:
-        if task.name != UNLISTED_TASK:  # told by why_tasks_ran: nothing more is known
-            by_name.setdefault(task.name, []).append(task)
+        if task.name == UNLISTED_TASK and all(ch == NO_WRITES for ch, _ in task.writes):
+            continue  # told by why_tasks_ran; what it wrote was not kept either
+        by_name.setdefault(task.name, []).append(task)
     # nodes that each wrote the same keys and routed the same way: one sentence for them all
     shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Task]] = {}
     for tasks in by_name.values():
@@ -232,6 +234,8 @@ def _task_story(task: Task, s: Superstep, ctx: Context) -> list[str]:
     out: list[str] = []
     attempts = attempts_of(task)
     label = node_name(task.name)
+    if task.name == UNLISTED_TASK:
+        label = label.capitalize()  # each sentence below starts with it
     out.extend(_attempt_story(task, attempts, ctx))
     out.extend(call_story(task))
     if task.error is not None and not recovered(task):
@@ -274,6 +278,7 @@ def _group_story(name: str, tasks: list[Task], s: Superstep, ctx: Context) -> li
         head = [h for h in head if h]
         tails = unique(p for w in sorted_ for p in w.tail())
         n = len(plain)
+        name = "unnamed" if name == UNLISTED_TASK else node_name(name)
         if not head and not tails:
             out.append(f"The {n} {name} tasks finished without writing anything.")
         else:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ...events import UNLISTED_TASK
+
 LONG = 8
 """A list of more names than this is told by its ends and its length (a wide fan-out)."""
 
@@ -57,12 +59,13 @@ def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-_DRAWN = {"__start__": "start", "__end__": "end"}
+_DRAWN = {"__start__": "start", "__end__": "end", UNLISTED_TASK: "an unnamed task"}
 
 
 def node_name(name: str) -> str:
     """A node as the graph draws it: LangGraph's ``__start__`` and ``__end__`` pseudo-nodes are
-    ``start`` and ``end``; any other name is itself."""
+    ``start`` and ``end``, a task whose name was not kept (``?``) is "an unnamed task"; any other
+    name is itself."""
     return _DRAWN.get(name, name)
 
 
