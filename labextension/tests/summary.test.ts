@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatVersion } from "../src/viewer/format";
+import { drawnName, formatDuration, formatVersion } from "../src/viewer/format";
 import { PayloadModel } from "../src/viewer/model";
 import { groupTasks, nextTriggers, summarizeStep, whyText } from "../src/viewer/summary";
 import type { StepDoc } from "../src/viewer/types";
@@ -111,5 +111,17 @@ describe("why and next", () => {
     expect(formatDuration(0.0021)).toBe("2.10 ms");
     expect(formatDuration(0.00005)).toBe("50 µs");
     expect(formatDuration(null)).toBe("");
+  });
+});
+
+describe("drawnName", () => {
+  it("names nodes as the graph draws them, and a task the history did not name as unnamed", () => {
+    expect(drawnName("__start__")).toBe("start");
+    expect(drawnName("__end__")).toBe("end");
+    expect(drawnName("?")).toBe("unnamed");
+    expect(drawnName("agent")).toBe("agent");
+    // a step line of a step whose task was not named (a server's join gap) reads "unnamed ran"
+    const step: StepDoc = { ...at("happy", 1), tasks: [{ ...at("happy", 1).tasks[0], name: "?" }] };
+    expect(summarizeStep(step)).toContain("unnamed ran");
   });
 });

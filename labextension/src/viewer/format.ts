@@ -56,3 +56,9 @@ export function preview(v: Json | undefined, max = 80): string {
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** A node as the graph and the narration name it: LangGraph's __start__ and __end__ are "start"
+ *  and "end", and a task whose name the history did not keep ("?") is "unnamed". */
+export function drawnName(name: string): string {
+  return name === "__start__" ? "start" : name === "__end__" ? "end" : name === "?" ? "unnamed" : name;
+}

@@ -7,6 +7,7 @@
 // name (labels may be shortened in the middle), and a subgraph node carries an "open ›" button.
 
 import { s } from "./dom";
+import { drawnName } from "./format";
 import type { GraphView, StepDoc } from "./types";
 import { groupTasks, wasInterrupted } from "./summary";
 
@@ -155,7 +156,7 @@ export class GraphPicture {
       if (!g) continue;
       this.nodes.set(n.name, g);
       g.setAttribute("data-name", n.name);
-      const label = n.name === "__start__" ? "start" : n.name === "__end__" ? "end" : n.name;
+      const label = drawnName(n.name);
       this.focusable(g, n.is_subgraph ? `${label} (subgraph)` : label, n.name);
     }
     for (const grp of folded) {

@@ -3,7 +3,7 @@
 // is told "after search", "after all of a and b", "merge waits for a and b (a done)", "sent by
 // plan". The channels and versions behind each line are kept for a details toggle.
 
-import { formatVersion, joinList } from "./format";
+import { drawnName, formatVersion, joinList } from "./format";
 import type { NamespaceModel } from "./model";
 import type { StepDoc } from "./types";
 
@@ -21,7 +21,7 @@ export interface NextLine {
 /** Entries walked back (along the lineage) to find who already reported to a barrier. */
 const LOOK_BACK = 200;
 
-const shown = (node: string): string => (node === "__start__" ? "start" : node === "__end__" ? "end" : node);
+const shown = drawnName;
 
 /** The nodes a barrier channel waits for: join:a+b:d → [a, b] (null: not a barrier of `target`). */
 function barrierNames(channel: string, target: string): string[] | null {

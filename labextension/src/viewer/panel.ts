@@ -9,7 +9,7 @@
 import { renderRunTokens, renderTaskCalls, runTokensTitle, stepTotals, threadHasCalls, totalsText } from "./calls";
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
-import { formatDuration, formatError, formatTime, formatVersion } from "./format";
+import { drawnName, formatDuration, formatError, formatTime, formatVersion } from "./format";
 import type { NamespaceModel, ThreadModel } from "./model";
 import { nextLines } from "./next_words";
 import { groupTasks, summarizeStep, taskDuration, wasInterrupted, whyText } from "./summary";
@@ -80,10 +80,12 @@ function nameText(name: string): HTMLElement {
 }
 
 /** A task's node as the graph and the narration name it: LangGraph's __start__ and __end__
- *  read "start" and "end" (LangGraph's name in the tooltip). */
+ *  read "start" and "end" (LangGraph's name in the tooltip), a task the history did not name
+ *  "unnamed". */
 function taskNameText(name: string): HTMLElement {
-  const shown = name === "__start__" ? "start" : name === "__end__" ? "end" : name;
-  return shown === name ? nameText(name) : h("span", { class: "pv-name-text", title: `${shown} (LangGraph's ${name})` }, shown);
+  const shown = drawnName(name);
+  const title = name === "?" ? "a task whose name the history did not keep" : `${shown} (LangGraph's ${name})`;
+  return shown === name ? nameText(name) : h("span", { class: "pv-name-text", title }, shown);
 }
 
 function nameCell(name: string): HTMLElement {

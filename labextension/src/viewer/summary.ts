@@ -1,7 +1,7 @@
 // Plain-text descriptions of a step and its tasks (the side panel's sentences).
 
 import { stepTotals, totalsText } from "./calls";
-import { formatError, formatVersion, joinList, preview } from "./format";
+import { drawnName as drawn, formatError, formatVersion, joinList, preview } from "./format";
 import type { StepDoc, TaskDoc } from "./types";
 
 export interface TaskGroup {
@@ -21,11 +21,6 @@ export function groupTasks(tasks: TaskDoc[]): TaskGroup[] {
     g.tasks.push(t);
   }
   return [...groups.values()];
-}
-
-/** A node as the graph draws it: LangGraph's __start__ and __end__ are "start" and "end". */
-function drawn(name: string): string {
-  return name === "__start__" ? "start" : name === "__end__" ? "end" : name;
 }
 
 function groupLabel(g: TaskGroup): string {
