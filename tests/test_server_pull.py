@@ -134,6 +134,9 @@ def test_given_a_pulled_thread_then_its_input_step_holds_the_input_and_what_runs
     gap = [t for s in run.supersteps for t in s.tasks if t.name == "?"]
     if gap:  # the join gap: a task the server's history does not list
         assert "A task ran here that the history does not name" in told, told
+        assert "yet the run went on with a task it does not name" in told, told
+        before_gap = told.split("A task ran here that the history does not name")[0]
+        assert "so the run ends here" not in before_gap, told
 
 
 def test_given_a_retried_node_when_pulled_then_its_retries_are_unknown_not_one_attempt(

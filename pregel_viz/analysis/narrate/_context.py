@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...events import CALL, CALL_END, CHECKPOINT, PULL, TASK_START
+from ...events import CALL, CALL_END, CHECKPOINT, PULL, TASK_START, UNLISTED_TASK
 from ...model import Attempt, Call, Namespace, Run, Superstep, Task, Thread
 
 
@@ -94,6 +94,19 @@ class Context:
             }
         prev = self._owner.get(s.parent.id)
         return None if prev is s else prev
+
+    def unnamed_next(self, s: Superstep) -> bool:
+        """Whether a superstep made from ``s``'s checkpoint ran a task the history does not name
+        (a server's history lists no task triggered by a join, so it names nothing next)."""
+        if self.space is None or s.checkpoint is None:
+            return False
+        cp = s.checkpoint.id
+        return any(
+            x.parent is not None
+            and x.parent.id == cp
+            and any(t.name == UNLISTED_TASK for t in x.tasks)
+            for x in self.space.supersteps
+        )
 
     def note(self, detail: str) -> None:
         """Keep an internal detail of the step told (shown apart from the sentences)."""

@@ -256,6 +256,8 @@ def _next(s: Superstep, ctx: Context) -> list[str]:
     )
     if parts:
         return [f"Next: {listing(parts)}."]
+    if ctx.unnamed_next(s):
+        return ["The history names no task next, yet the run went on with a task it does not name."]
     if ctx.space is not None and ctx.space.ns:
         return ["Nothing is triggered next, so this subgraph run ends here."]
     return ["Nothing is triggered next, so the run ends here."]
