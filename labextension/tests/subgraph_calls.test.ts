@@ -167,6 +167,9 @@ describe("the task table", () => {
     const row = v.root.querySelector<HTMLElement>('.pv-task-row[data-task="t0"]')!;
     expect(row.querySelector(".pv-name-text")!.textContent).toBe("start");
     expect(row.querySelector(".pv-name-text")!.getAttribute("title")).toBe("start (LangGraph's __start__)");
+    row.click();
+    expect(v.root.querySelector(".pv-details .pv-section-title")!.textContent).toBe("Task start");
+    expect(v.root.querySelector(".pv-details .pv-task-head strong")!.textContent).toBe("start");
   });
 });
 

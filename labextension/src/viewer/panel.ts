@@ -349,9 +349,9 @@ export class SidePanel {
       fill(this.details.body, muted(ctx.step?.tasks?.length ? "Select a task (table row or graph node) to see why it ran, its writes, attempts and input." : "No task in this step."));
       return;
     }
-    this.details.title.textContent = `Task ${t.name}`;
+    this.details.title.textContent = `Task ${drawnName(t.name)}`;
     const out: (HTMLElement | null)[] = [];
-    out.push(h("div", { class: "pv-task-head" }, h("strong", null, t.name), " ", statusChip(t.status), " ", h("span", { class: "pv-muted" }, `${t.kind} · ${t.id}`)));
+    out.push(h("div", { class: "pv-task-head" }, h("strong", null, taskNameText(t.name)), " ", statusChip(t.status), " ", h("span", { class: "pv-muted" }, `${t.kind} · ${t.id}`)));
     const subs = (t.subgraphs ?? []).filter((ns) => ctx.thread.hasNamespace(ns));
     if (subs.length) {
       out.push(
