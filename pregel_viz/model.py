@@ -36,6 +36,7 @@ __all__ = [
     "edges_of",
     "is_internal_channel",
     "spec_key",
+    "superstep_count",
 ]
 
 
@@ -562,11 +563,23 @@ class Run:
         return run_mimebundle(self, include, exclude)
 
     def __repr__(self) -> str:
-        steps = sum(len(t.root.supersteps) for t in self.threads.values())
+        steps = sum(superstep_count(t.root.supersteps) for t in self.threads.values())
         return (
             f"<Run {self.meta.get('graph', '?')!r}: {len(self.threads)} thread(s), "
             f"{steps} root superstep(s), outcome {self.outcome['status']}>"
         )
+
+
+def superstep_count(steps: list[Superstep]) -> int:
+    """How many supersteps LangGraph's loop ran among ``steps`` (one namespace's entries).
+
+    The steps the viewer and the narration number 0 and up that ran tasks: the ``__start__``
+    step 0 counts (LangGraph's ``recursion_limit`` counts it too: a three-node chain takes 4),
+    the input (step -1), ``update_state`` and a fork's own checkpoint do not, and a step that
+    paused and ran again on resume counts twice. The CI report, :func:`summary` and the viewer's
+    toolbar ("step 3 · 4 supersteps") all give this number.
+    """
+    return sum(1 for s in steps if s.source == "loop")
 
 
 def edges_of(supersteps: list[Superstep]) -> list[EdgeTaken]:

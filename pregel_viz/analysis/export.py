@@ -9,7 +9,7 @@ import base64
 import math
 from typing import Any
 
-from ..model import UNKNOWN, Run, Superstep, Task, Thread
+from ..model import UNKNOWN, Run, Superstep, Task, Thread, superstep_count
 from ..spans import Span
 from .usage import call_totals
 
@@ -173,18 +173,6 @@ def error_line(err: dict[str, Any]) -> str:
     indented text it is part of. The whole message stays in the data."""
     lines = str(err.get("message")).strip().splitlines()
     return f"{err.get('type')}: {lines[0] if lines else ''}"
-
-
-def superstep_count(steps: list[Superstep]) -> int:
-    """How many supersteps LangGraph's loop ran among ``steps`` (one namespace's entries).
-
-    The steps the viewer and the narration number 0 and up that ran tasks: the ``__start__``
-    step 0 counts (LangGraph's ``recursion_limit`` counts it too: a three-node chain takes 4),
-    the input (step -1), ``update_state`` and a fork's own checkpoint do not, and a step that
-    paused and ran again on resume counts twice. The CI report, :func:`summary` and the viewer's
-    toolbar ("step 3 · 4 supersteps") all give this number.
-    """
-    return sum(1 for s in steps if s.source == "loop")
 
 
 def summary(run: Run) -> str:

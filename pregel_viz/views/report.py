@@ -50,7 +50,7 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 def describe_run(run: Run) -> dict[str, Any]:
     """What a row of the index says about one recorded run: ``graph``, ``steps`` (the root
     graph's supersteps over all its threads, counted as ``pregel-viz info`` and the viewer's
-    toolbar count them: :func:`~pregel_viz.analysis.export.superstep_count`),
+    toolbar count them: :func:`~pregel_viz.model.superstep_count`),
     ``status`` (completed, error, interrupted...) and ``error`` (one line, or "")."""
     steps = sum(superstep_count(t.supersteps) for t in run.threads.values())
     outcome = run.outcome

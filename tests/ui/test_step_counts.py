@@ -98,6 +98,7 @@ def test_given_a_run_then_report_info_and_toolbar_give_one_superstep_count(
     said = re.findall(r"(\d+) superstep\(s\)", info.stdout)
     assert said == [str(expected)], info.stdout
     assert f"{expected} superstep(s)" in run.summary()
+    assert f"{expected} root superstep(s)" in repr(run)  # as %pregel runs lists it
 
     # the viewer's toolbar, at the last step of the root graph
     page = tmp_path / f"{name}.html"

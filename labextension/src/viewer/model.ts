@@ -165,7 +165,7 @@ export class NamespaceModel {
   readonly maxStep: number;
   /** How many supersteps LangGraph's loop ran here: the entries of source "loop" (step 0, the
    *  __start__ step, counts; the input, update_state and a fork's checkpoint do not). The
-   *  same count as `pregel-viz info` and the CI report (pregel_viz.analysis.export.superstep_count). */
+   *  same count as `pregel-viz info` and the CI report (pregel_viz.model.superstep_count). */
   readonly supersteps: number;
 
   constructor(
