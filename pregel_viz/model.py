@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .events import BRANCH_TO, JOIN, PULL, TASKS, is_internal_channel, spec_key
 from .logfile import LogWriter
 from .spans import Span
-from .values import UNKNOWN
+from .values import UNKNOWN, diff_values
 
 if TYPE_CHECKING:
     from .logfile import LoadLimits
@@ -237,15 +237,6 @@ class EdgeTaken:
     target: str
     kind: str  # route | send | join | call
     count: int
-
-
-def diff_values(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """What changed from ``a`` to ``b``: added, removed and changed keys."""
-    return {
-        "added": {k: b[k] for k in b if k not in a},
-        "removed": {k: a[k] for k in a if k not in b},
-        "changed": {k: [a[k], b[k]] for k in a if k in b and a[k] != b[k]},
-    }
 
 
 @dataclass
@@ -571,14 +562,10 @@ class Run:
 
 
 def superstep_count(steps: list[Superstep]) -> int:
-    """How many supersteps LangGraph's loop ran among ``steps`` (one namespace's entries).
-
-    The steps the viewer and the narration number 0 and up that ran tasks: the ``__start__``
-    step 0 counts (LangGraph's ``recursion_limit`` counts it too: a three-node chain takes 4),
-    the input (step -1), ``update_state`` and a fork's own checkpoint do not, and a step that
-    paused and ran again on resume counts twice. The CI report, :func:`summary` and the viewer's
-    toolbar ("step 3 · 4 supersteps") all give this number.
-    """
+    """How many supersteps LangGraph's loop ran among ``steps`` (one namespace's entries):
+    step 0 (``__start__``) counts, as LangGraph's ``recursion_limit`` does; the input, an
+    ``update_state`` and a fork's own checkpoint do not; a step run again on resume counts twice.
+    ``summary()``, the CI report and the viewer's toolbar ("step 3 · 4 supersteps") give it."""
     return sum(1 for s in steps if s.source == "loop")
 
 

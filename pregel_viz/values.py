@@ -42,6 +42,7 @@ __all__ = [
     "TRUNCATED",
     "UNKNOWN",
     "Limits",
+    "diff_values",
     "is_tagged",
     "safe_str",
     "tag",
@@ -274,3 +275,12 @@ def _key(k: Any) -> str:
 
 
 Hook = Callable[[Any], Any]
+
+
+def diff_values(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """What changed from ``a`` to ``b``: added, removed and changed keys."""
+    return {
+        "added": {k: b[k] for k in b if k not in a},
+        "removed": {k: a[k] for k in a if k not in b},
+        "changed": {k: [a[k], b[k]] for k in a if k in b and a[k] != b[k]},
+    }
