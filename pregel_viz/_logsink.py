@@ -51,12 +51,19 @@ MAX_PENDING = 1 << 20
 class LogSink:
     """Appends bytes to an in-memory buffer and to ``file`` (may be None), thread-safely.
 
-    ``header`` is written at once (raising, as opening the file does); everything after goes
-    into one zlib stream when ``level`` is not None. ``name`` names the file in warnings.
+    ``header`` is written at once (raising, as opening the file does; to the in-memory copy only
+    without ``header_to_file``, when appending to a log); everything after goes into one zlib
+    stream when ``level`` is not None. ``name`` names the file in warnings.
     """
 
     def __init__(
-        self, file: IO[bytes] | None, header: bytes, level: int | None, name: str | None = None
+        self,
+        file: IO[bytes] | None,
+        header: bytes,
+        level: int | None,
+        name: str | None = None,
+        *,
+        header_to_file: bool = True,
     ) -> None:
         self.name = name
         # the chunks not yet handed off, the hand-off queue and the write error
@@ -77,7 +84,8 @@ class LogSink:
         self._reported = False  # whether _error was raised to a caller (or warned at exit)
         if file is not None:
             try:
-                _write_all(file, header)
+                if header_to_file:  # not when appending to a log that has one
+                    _write_all(file, header)
             except BaseException:
                 with contextlib.suppress(OSError):
                     file.close()

@@ -5,8 +5,12 @@ Layout::
     magic       11 bytes  b"\\x89PREGEL\\r\\n\\x1a\\n"
     major       u16 big-endian
     minor       u16 big-endian
-    codec       u8: 0 = frames follow as they are, 1 = frames follow as one zlib stream
+    codec       u8: 0 = frames follow as they are, 1 = frames follow as zlib streams
     frames...   u32 payload length, u32 CRC-32 of the payload, payload (one msgpack map)
+
+A zlib body is one zlib stream, or (format 1.2) several one after another: a writer may append
+to a log whose last stream it finished (:func:`read_for_append`, ``LogWriter(append=True)``),
+as a thread's runs are appended to its log inside a server.
 
 Payloads are plain msgpack (no Ext types): decoding them can only produce dict, list, str, int,
 float, bool, None and bytes. Writers compress files by default (zlib level 1). Readers return
@@ -60,12 +64,13 @@ __all__ = [
     "decode_payload",
     "encode_event",
     "read_file",
+    "read_for_append",
     "read_frames",
     "trusted_payloads",
 ]
 
 MAGIC = b"\x89PREGEL\r\n\x1a\n"
-FORMAT_VERSION = (1, 1)
+FORMAT_VERSION = (1, 2)  # 1.1: span events; 1.2: a zlib body may hold several streams
 HEADER = struct.Struct(">HHB")  # after MAGIC: the format's major and minor, the body codec
 CODEC_RAW, CODEC_ZLIB = 0, 1
 FRAME = struct.Struct(">II")  # before each payload: its length and its CRC-32
@@ -187,18 +192,29 @@ class LogWriter:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, compress: bool | None = None
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        compress: bool | None = None,
+        append: bool = False,
     ) -> None:
         self.path = os.fspath(path) if path is not None else None
         if compress is None:
             compress = self.path is not None
+        if append and (self.path is None or not compress):
+            raise ValueError("only a compressed log file is appended to")
         file = None
         if self.path is not None:
             parent = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(parent, exist_ok=True)
-            file = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed by the sink
+            # append: a new zlib stream after the file's finished one (read_for_append said so)
+            file = open(self.path, "ab" if append else "wb", buffering=0)  # noqa: SIM115
         header = _header_bytes(CODEC_ZLIB if compress else CODEC_RAW)
-        self._sink = LogSink(file, header, ZLIB_LEVEL if compress else None, self.path)
+        # what the file held before (appending), less the header the in-memory copy also has
+        self._before = os.fstat(file.fileno()).st_size - len(header) if append and file else 0
+        self._sink = LogSink(
+            file, header, ZLIB_LEVEL if compress else None, self.path, header_to_file=not append
+        )
 
     def append(self, event: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
         """Encode and write one event; return it as a reader will see it."""
@@ -221,6 +237,11 @@ class LogWriter:
     def getvalue(self) -> bytes:
         """Every byte written so far (writing every frame appended first); never raises."""
         return self._sink.getvalue()
+
+    def file_size(self) -> int:
+        """The size the file has once everything written so far is on disk (what it held
+        before, when appending, and this writer's bytes)."""
+        return self._before + len(self.getvalue())
 
     def close(self) -> None:
         """Write every frame, end the stream and close the file; the in-memory copy stays
@@ -305,6 +326,35 @@ def read_file(
     with fh:
         cut = yield from _read_stream(fh.read, size, name, limits)
     _report(note, cut)
+
+
+def read_for_append(
+    path: str | os.PathLike[str], *, limits: LoadLimits | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The events of the log at ``path``, and whether a writer may append a zlib stream to it
+    (``LogWriter(path, append=True)``): a compressed body of format 1.2 or later whose last
+    stream was finished (its writer closed it) and holds no cut-off frame. Raises as
+    :func:`read_file` does."""
+    name = os.fspath(path)
+    fh, size = open_regular(name, name)
+    ending = _Ending()
+    with fh:
+        gen = _read_stream(fh.read, size, name, limits, ending)
+        events: list[dict[str, Any]] = []
+        while True:
+            try:
+                events.append(next(gen))
+            except StopIteration as stop:
+                cut = stop.value
+                break
+    appendable = (
+        cut is None
+        and ending.finished
+        and ending.codec == CODEC_ZLIB
+        and ending.version >= (1, 2)
+        and ending.version[0] == FORMAT_VERSION[0]
+    )
+    return events, appendable
 
 
 def _report(note: Callable[[str], None] | None, cut: str | None) -> None:
@@ -395,18 +445,35 @@ _FIXED = {
 }
 
 
+class _Ending:
+    """How a read body ended: its header's version and codec, and whether its last zlib stream
+    was finished."""
+
+    def __init__(self) -> None:
+        self.version = (0, 0)
+        self.codec = CODEC_RAW
+        self.finished = False
+
+
 def _read_stream(
-    read: Callable[[int], Any], size: int, source: str, limits: LoadLimits | None
+    read: Callable[[int], Any],
+    size: int,
+    source: str,
+    limits: LoadLimits | None,
+    ending: _Ending | None = None,
 ) -> Generator[dict[str, Any], None, str | None]:
     """The frames of a log read in pieces by ``read(n)`` (empty at the end), ``size`` bytes
-    long; returns the notice of a truncated last frame, if any."""
+    long; returns the notice of a truncated last frame, if any. ``ending`` is told how the
+    body ended."""
     header = _read_exactly(read, len(MAGIC) + HEADER.size)
-    _, _, codec = read_header(header, source=source)
+    major, minor, codec = read_header(header, source=source)
+    ending = _Ending() if ending is None else ending
+    ending.version, ending.codec = (major, minor), codec
     limits = LoadLimits.from_env() if limits is None else limits
     budget = Budget(source, size, limits, _count_values)
     budget.read = len(header)
     if codec == CODEC_ZLIB:  # offsets below are then positions in the inflated stream
-        body, start, where = _inflated(read, budget), 0, "uncompressed byte"
+        body, start, where = _inflated(read, budget, ending), 0, "uncompressed byte"
     else:
         most, which = budget.allowed()
         if size - len(header) > most:  # refused before it is read
@@ -432,35 +499,34 @@ def _raw(read: Callable[[int], Any], budget: Budget) -> Iterator[Any]:
         yield piece
 
 
-def _inflated(read: Callable[[int], Any], budget: Budget) -> Iterator[bytes]:
-    """A zlib body, inflated piece by piece and never past the limits; a cut-off stream gives
-    what was complete."""
+def _inflated(read: Callable[[int], Any], budget: Budget, ending: _Ending) -> Iterator[bytes]:
+    """A zlib body (one zlib stream, or several one after another), inflated piece by piece and
+    never past the limits; a cut-off stream gives what was complete. ``ending.finished`` tells
+    whether the last stream was finished."""
     d = zlib.decompressobj()
+    streams = 1
     while True:
         piece = read(_CHUNK)
         if not piece:
+            ending.finished = d.eof
             return
         budget.read += len(piece)
         while piece:
+            if d.eof:  # the next stream (format 1.2: a writer appended to a finished log)
+                d, streams = zlib.decompressobj(), streams + 1
             most, _ = budget.allowed()
             room = int(min(_CHUNK, most - budget.inflated + 1))  # >= 1: 0 would mean no bound
             try:
                 out = d.decompress(piece, room)
             except zlib.error as exc:
+                where = "" if streams == 1 else f" after the end of zlib stream {streams - 1}"
                 raise CorruptLogError(
-                    f"{budget.source}: the compressed body is damaged ({exc})"
+                    f"{budget.source}: the compressed body is damaged{where} ({exc})"
                 ) from None
-            piece = d.unconsumed_tail
+            piece = d.unconsumed_tail if not d.eof else d.unused_data
             budget.grow(len(out))
             if out:
                 yield out
-            if d.eof:
-                stray = len(d.unused_data) + sum(map(len, iter(lambda: read(_CHUNK), b"")))
-                if stray:
-                    raise CorruptLogError(
-                        f"{budget.source}: {stray} stray bytes after the log's end"
-                    )
-                return
 
 
 def _split(

@@ -112,3 +112,19 @@ def test_the_pieces_table_has_every_variant(capsys: pytest.CaptureFixture[str]) 
         "| recording()",
         "| record()",
     ]
+
+
+def test_the_instrument_bench_measures_a_growing_thread() -> None:
+    path = BENCH.parent / "bench_instrument.py"
+    spec = importlib.util.spec_from_file_location("bench_instrument", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        for new_process in (False, True):
+            times = module.measure(6, new_process=new_process)
+            assert [len(t) for t in times.values()] == [6, 6]
+            assert "| 5-6 |" in module.table(times)
+    finally:
+        sys.modules.pop(spec.name, None)

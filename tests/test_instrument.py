@@ -23,6 +23,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 import pregel_viz
+from pregel_viz.recorder import instrument as instrumenting
 from pregel_viz.recorder.instrument import instrument, log_path
 
 # routing, Send fan-out, join, subgraphs, interrupt + resume, errors, retries, async, functional
@@ -438,3 +439,81 @@ def test_given_runs_on_several_threads_at_once_in_the_server_then_no_log_mixes_t
             {"configurable": {"thread_id": thread}},
         )
         assert _same_writes(pregel_viz.trace(got)) == _same_writes(pregel_viz.trace(local))
+
+
+# --------------------------------------------------------------------------- a long thread
+
+
+@pytest.mark.parametrize("process", ["same", "new"])
+def test_given_a_thread_when_each_run_goes_then_it_is_appended_to_its_log_never_rewritten(
+    tmp_path: pathlib.Path, process: str
+) -> None:
+    """Each run adds its own bytes after the earlier runs' (in a new process too, which reads
+    the log once to go on with its call numbers and clock); the log is the whole thread."""
+    case = CASES["interrupt_twice"]
+    graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
+    config = _config(case, "long")
+    path = pathlib.Path(log_path(tmp_path, "long"))
+    seen: list[bytes] = []
+    for payload in _rounds(case):
+        if process == "new":
+            instrumenting._ENDED.clear()  # what a new worker process knows of the file: nothing
+        graph.invoke(payload, config)
+        data = path.read_bytes()
+        if seen:
+            assert data.startswith(seen[-1]) and len(data) > len(seen[-1])  # appended
+        seen.append(data)
+    assert len(seen) == 4
+    got = pregel_viz.load(path)
+    assert pregel_viz.trace(got) == pregel_viz.trace(_local(case, "long"))
+    assert [c.index for c in got.thread.calls] == [1, 2, 3, 4]
+    starts = [c.start for c in got.thread.calls]
+    assert starts == sorted(starts)
+
+
+def test_given_a_log_its_last_writer_did_not_finish_when_a_run_goes_then_it_is_rewritten_whole(
+    tmp_path: pathlib.Path,
+) -> None:
+    """A writer killed before it ended its zlib stream, or a log of format 1.1, cannot be
+    appended to: the next run copies the earlier runs into a new file, as whole as before."""
+    case = CASES["interrupt_twice"]
+    graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
+    config = _config(case, "cut")
+    path = pathlib.Path(log_path(tmp_path, "cut"))
+    rounds = _rounds(case)
+    graph.invoke(rounds[0], config)
+    path.write_bytes(path.read_bytes()[:-4])  # the stream's end (its checksum) never written
+    instrumenting._ENDED.clear()
+    graph.invoke(rounds[1], config)
+    data = path.read_bytes()
+    assert data[11:15] == b"\x00\x01\x00\x02"  # rewritten: a new file of this format
+    path.write_bytes(data[:11] + b"\x00\x01\x00\x01" + data[15:])  # now a 1.1 log
+    instrumenting._ENDED.clear()
+    graph.invoke(rounds[2], config)
+    assert path.read_bytes()[11:15] == b"\x00\x01\x00\x02"
+    graph.invoke(rounds[3], config)
+    got = pregel_viz.load(path)
+    assert pregel_viz.trace(got) == pregel_viz.trace(_local(case, "cut"))
+    assert [c.index for c in got.thread.calls] == [1, 2, 3, 4]
+
+
+def test_given_a_log_another_process_appended_to_then_this_process_reads_it_again(
+    tmp_path: pathlib.Path,
+) -> None:
+    """What this process remembers of a file it wrote is used only while the file is as it
+    left it: a run by another worker in between is read, and numbering goes on after it."""
+    case = CASES["interrupt_twice"]
+    graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
+    config = _config(case, "moved")
+    rounds = _rounds(case)
+    graph.invoke(rounds[0], config)
+    remembered = dict(instrumenting._ENDED)
+    instrumenting._ENDED.clear()  # another worker process takes run 2
+    graph.invoke(rounds[1], config)
+    instrumenting._ENDED.clear()
+    instrumenting._ENDED.update(remembered)  # back here: what this process last saw is stale
+    graph.invoke(rounds[2], config)
+    graph.invoke(rounds[3], config)
+    got = pregel_viz.load(log_path(tmp_path, "moved"))
+    assert [c.index for c in got.thread.calls] == [1, 2, 3, 4]
+    assert pregel_viz.trace(got) == pregel_viz.trace(_local(case, "moved"))

@@ -37,6 +37,7 @@ from pregel_viz.logfile import (
     decode_payload,
     encode_event,
     frame_bytes,
+    read_for_append,
     read_frames,
     read_header,
 )
@@ -131,7 +132,7 @@ def test_given_events_when_written_and_read_then_they_round_trip() -> None:
     writer = LogWriter()
     seen = [writer.append(e) for e in events]
     data = writer.getvalue()
-    assert read_header(data)[:2] == FORMAT_VERSION == (1, 1)
+    assert read_header(data)[:2] == FORMAT_VERSION == (1, 2)
     assert list(read_frames(data)) == events == seen
 
 
@@ -753,7 +754,7 @@ def test_given_a_damaged_compressed_body_when_read_then_corrupt_log_error() -> N
     data[HEADER_SIZE + 2] ^= 0xFF
     with pytest.raises(CorruptLogError):
         list(read_frames(bytes(data)))
-    with pytest.raises(CorruptLogError, match="stray bytes"):
+    with pytest.raises(CorruptLogError, match="damaged after the end of zlib stream 1"):
         list(read_frames(_compressed(SIMPLE_EVENTS) + b"junk"))
 
 
@@ -981,3 +982,56 @@ def test_given_threads_appending_while_others_flush_when_read_then_every_frame_i
         assert len(events) == 4 * per_thread
         for t in range(4):
             assert [e["i"] for e in events if e["thread"] == t] == list(range(per_thread))
+
+
+# --------------------------------------------------------------------------- appending (1.2)
+
+
+def _file(path: Any, events: list[dict[str, Any]], *, append: bool = False) -> None:
+    writer = LogWriter(path, append=append)
+    for event in events:
+        writer.append(event)
+        writer.flush()
+    writer.close()
+
+
+def test_given_a_log_appended_to_when_read_then_its_zlib_streams_read_as_one(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "t.pregel"
+    first, second = SIMPLE_EVENTS[:2], SIMPLE_EVENTS[2:]
+    _file(path, first)
+    before = path.read_bytes()
+    assert read_for_append(path) == (first, True)
+    _file(path, second, append=True)
+    data = path.read_bytes()
+    assert data.startswith(before) and data.count(MAGIC) == 1  # appended, one header
+    assert list(read_frames(data)) == SIMPLE_EVENTS
+    assert read_for_append(path) == (SIMPLE_EVENTS, True)
+    assert load(path).thread.calls[0].index == 1
+    _file(path, first, append=True)  # and again
+    assert list(read_frames(path.read_bytes())) == SIMPLE_EVENTS + first
+
+
+def test_given_a_log_not_finished_or_of_an_earlier_format_then_it_is_not_appended_to(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "t.pregel"
+    _file(path, SIMPLE_EVENTS)
+    data = path.read_bytes()
+    # the writer was killed: the stream has every frame but no end (its checksum cut off)
+    path.write_bytes(data[:-4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every frame is whole: no truncation notice
+        assert read_for_append(path) == (SIMPLE_EVENTS, False)
+    # a 1.1 log: its readers know one zlib stream only
+    path.write_bytes(MAGIC + struct.pack(">HH", 1, 1) + data[len(MAGIC) + 4 :])
+    assert read_for_append(path) == (SIMPLE_EVENTS, False)
+    # an uncompressed log, and one whose last frame is cut
+    path.write_bytes(_log(SIMPLE_EVENTS))
+    assert read_for_append(path) == (SIMPLE_EVENTS, False)
+    path.write_bytes(_log(SIMPLE_EVENTS)[:-3])
+    events, appendable = read_for_append(path)
+    assert events == SIMPLE_EVENTS[:-1] and not appendable
+    with pytest.raises(ValueError, match="compressed log file"):
+        LogWriter(path, compress=False, append=True)

@@ -97,6 +97,7 @@ class Recorder:
         *,
         limits: Limits = DEFAULT_LIMITS,
         meta: Mapping[str, Any] | None = None,
+        append: bool = False,
     ) -> None:
         check_version()
         self.limits = limits
@@ -104,7 +105,7 @@ class Recorder:
         self.span_limits = dataclasses.replace(
             limits, max_event_bytes=min(limits.max_event_bytes, SPAN_EVENT_BYTES)
         )
-        self.writer = LogWriter(path)
+        self.writer = LogWriter(path, append=append)
         # why the log file is incomplete (the first failed write), None while it is whole
         self.write_error: str | None = None
         self._warned = False
@@ -224,7 +225,7 @@ class Recorder:
         except OSError as exc:
             self._write_failed(exc)
             return
-        expected = len(self.writer.getvalue())
+        expected = self.writer.file_size()
         if size != expected:
             self._write_failed(OSError(f"short write: {size} of {expected} bytes on disk"))
 
@@ -480,7 +481,6 @@ class Recorder:
                 "t": t,
             }
         )
-
 
     # --- calls inside tasks (recorder/_spans.py) -----------------------------------------------
 

@@ -23,17 +23,18 @@ superstep, so a thread can be read while it runs.
 * Several threads at once: each call has its own recorder, saver and handler (nothing is shared
   between calls), so concurrent runs on different threads never mix.
 * Several workers or replicas sharing ``directory``: a thread's file has one writer at a time
-  (an exclusive lock on ``.T.pregel.lock`` for the duration of the run). A run taking over a
-  thread's file copies its earlier runs into a new file and swaps it in atomically, so a thread
-  that moves from one worker to another keeps one file. Should the lock be held anyway (a
-  cancelled run still finishing), the run goes to a file of its own, ``T.<n>.pregel``, and a
-  warning says so.
+  (an exclusive lock on ``.T.pregel.lock`` for the duration of the run). A run is appended to
+  the thread's file (a new zlib stream after the finished one of the run before); if the last
+  writer did not finish it (killed), the run copies the earlier runs into a new file and swaps
+  it in atomically. So a thread that moves from one worker to another keeps one file. Should
+  the lock be held anyway (a cancelled run still finishing), the run goes to a file of its own,
+  ``T.<n>.pregel``, and a warning says so.
 * A failing recorder never fails a run: an unwritable directory, a full disk or a damaged log
   is a logged warning (logger ``pregel_viz.recorder.instrument``) and the run goes on,
   unrecorded or with its log cut short.
 * Cost: per superstep, that of a local recording (the frames are compressed and written off the
-  graph's thread). Per run, the thread's earlier runs are read and copied once, when the run
-  begins.
+  graph's thread). Per run, the thread's earlier runs are read once, when the run begins, to
+  number and time this run's events after theirs (nothing is rewritten).
 
 A run without a ``thread_id`` (a graph called without a checkpointer) gets a file of its own,
 ``run-<id>.pregel``. Calls of the graph made inside another graph (as a subgraph, or from a
@@ -44,6 +45,7 @@ recorded.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime
@@ -53,6 +55,7 @@ import itertools
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -60,7 +63,7 @@ from typing import Any
 
 from ..events import CALL, GRAPH, META, SPAN
 from ..load_limits import LoadLimits
-from ..logfile import read_file
+from ..logfile import read_for_append
 from ..values import DEFAULT_LIMITS, Limits
 from . import (
     AttemptHandler,
@@ -315,7 +318,61 @@ class _Handler(AttemptHandler):
 
 
 class _GuardedRecorder(Recorder, _Guarded):
-    pass
+    # when the thread's first run began: its clock, which later runs go on with
+    created: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Ended:
+    """A thread's file as a run of this process left it (finished, whole): its identity and
+    size, and what the next run numbers and times its events after. A file found as it was
+    left is appended to without being read again."""
+
+    stat: tuple[int, int, int]  # (inode, size, mtime in ns)
+    calls: int
+    spans: int
+    created: str | None
+
+
+# the files this process finished writing last, by path (the most recent threads)
+_ENDED: collections.OrderedDict[str, _Ended] = collections.OrderedDict()
+_ENDED_MAX = 4096
+_ENDED_LOCK = threading.Lock()
+
+
+def _stat_of(path: str) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _remember_end(recorder: Recorder) -> None:
+    """Note how this run left its (whole) file, for the thread's next run in this process."""
+    path = recorder.writer.path
+    if path is None or not isinstance(recorder, _GuardedRecorder):
+        return
+    ended = _Ended(
+        stat=_stat_of(path),
+        calls=next(recorder._calls) - 1,
+        spans=next(recorder._span_ids) - 1,
+        created=recorder.created,
+    )
+    with _ENDED_LOCK:
+        _ENDED[path] = ended
+        _ENDED.move_to_end(path)
+        while len(_ENDED) > _ENDED_MAX:
+            _ENDED.popitem(last=False)
+
+
+def _left_as_ended(path: str) -> _Ended | None:
+    """How a run of this process left the file at ``path``, if it is still exactly so."""
+    with _ENDED_LOCK:
+        ended = _ENDED.pop(path, None)
+    if ended is None:
+        return None
+    try:
+        return ended if _stat_of(path) == ended.stat else None
+    except OSError:
+        return None
 
 
 class _ThreadLog:
@@ -363,6 +420,9 @@ class _ThreadLog:
         message = self.recorder.incomplete_message()
         if message:
             logger.warning("pregel-viz: %s", message)
+        else:
+            with contextlib.suppress(OSError):
+                _remember_end(self.recorder)
         _unlock(self._lock)
         self._lock = None
 
@@ -404,14 +464,14 @@ def _side_path(path: str) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _earlier(path: str) -> list[dict[str, Any]]:
-    """The events of the thread's earlier runs (none when it has no file yet). A file that
-    cannot be read is set aside (``<name>.damaged-<time>.pregel``), never overwritten."""
+def _earlier(path: str) -> tuple[list[dict[str, Any]], bool]:
+    """The events of the thread's earlier runs (none when it has no file yet), and whether this
+    run may be appended to the file (its last writer finished it). A file that cannot be read
+    is set aside (``<name>.damaged-<time>.pregel``), never overwritten."""
     if not os.path.exists(path):
-        return []
-    notes: list[str] = []
+        return [], False
     try:
-        return list(read_file(path, limits=LoadLimits.unlimited(), note=notes.append))
+        return read_for_append(path, limits=LoadLimits.unlimited())
     except Exception as exc:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = f"{path[: -len(SUFFIX)]}.damaged-{stamp}{SUFFIX}"
@@ -422,43 +482,42 @@ def _earlier(path: str) -> list[dict[str, Any]]:
             exc,
             aside,
         )
-        return []
+        return [], False
 
 
 def _continue(graph: Any, path: str, limits: Limits) -> Recorder:
     """A recorder writing the thread's log at ``path``: its earlier runs first, then this one's
-    events, numbered and timed after theirs."""
-    events = _earlier(path)
-    if not events:
-        return _GuardedRecorder(graph, path, limits=limits)
+    events, numbered and timed after theirs. This run is appended to the file when its last
+    writer finished it; otherwise (a writer that was killed, a log of an earlier format) the
+    earlier runs are copied into a new file that replaces it."""
+    ended = _left_as_ended(path)  # left by a run of this process: nothing to read
+    events: list[dict[str, Any]] = []
+    if ended is None:
+        events, appendable = _earlier(path)
+        if not events:
+            recorder = _GuardedRecorder(graph, path, limits=limits)
+            recorder.created = _meta_of(recorder).get("created")
+            return recorder
+        if appendable:
+            ended = _ended_from(events)
+    if ended is not None:
+        recorder = _GuardedRecorder(graph, path, limits=limits, append=True)
+        try:
+            _go_on_from(recorder, ended)
+            recorder.writer.flush(wait=True)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                recorder.writer.detach()
+            raise
+        return recorder
     head, tail = os.path.split(path)
     tmp = os.path.join(head, f".{tail}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     recorder = _GuardedRecorder(graph, tmp, limits=limits)
     try:
-        first = _meta_of(recorder)
-        meta: dict[str, Any] = {}
-        calls = spans = 0
         for event in events:
-            kind = event.get("k")
-            if kind == META:
-                meta = event  # the last one, as a reader takes it: the thread's clock
-                continue
-            if kind == GRAPH:
-                continue  # the structure is this run's (the graph may have been redeployed)
-            if kind == CALL and isinstance(event.get("call"), int):
-                calls = max(calls, event["call"])
-            elif kind == SPAN and isinstance(event.get("id"), int):
-                spans = max(spans, event["id"])
-            recorder.writer.write_event(event, _COPY_LIMITS)
-        created = meta.get("created")
-        if isinstance(created, str):
-            first["created"] = created
-            elapsed = _since(created)
-            if elapsed is not None:
-                recorder._t0 = time.perf_counter() - elapsed  # the thread's clock goes on
-        recorder.writer.write_event(first, _COPY_LIMITS)
-        recorder._calls = itertools.count(calls + 1)
-        recorder._span_ids = itertools.count(spans + 1)
+            if event.get("k") not in (META, GRAPH):  # the structure is this run's
+                recorder.writer.write_event(event, _COPY_LIMITS)
+        _go_on_from(recorder, _ended_from(events))
         recorder.writer.flush(wait=True)
         os.replace(tmp, path)
         recorder.writer.path = path
@@ -469,6 +528,38 @@ def _continue(graph: Any, path: str, limits: Limits) -> Recorder:
             os.remove(tmp)
         raise
     return recorder
+
+
+def _ended_from(events: list[dict[str, Any]]) -> _Ended:
+    """What the thread's earlier ``events`` leave the next run: the last call and span numbers
+    and the thread's clock (the last meta event's, as a reader takes it)."""
+    created: Any = None
+    calls = spans = 0
+    for event in events:
+        kind = event.get("k")
+        if kind == META:
+            created = event.get("created")
+        elif kind == CALL and isinstance(event.get("call"), int):
+            calls = max(calls, event["call"])
+        elif kind == SPAN and isinstance(event.get("id"), int):
+            spans = max(spans, event["id"])
+    return _Ended((0, 0, 0), calls, spans, created if isinstance(created, str) else None)
+
+
+def _go_on_from(recorder: _GuardedRecorder, ended: _Ended) -> None:
+    """Number and time this run's events after the thread's earlier ones. The structure is
+    this run's (the graph may have been redeployed): a reader takes the last graph and meta
+    events, and this run's come after the earlier runs'."""
+    first = _meta_of(recorder)
+    recorder.created = first.get("created")
+    if ended.created is not None:
+        first["created"] = recorder.created = ended.created
+        elapsed = _since(ended.created)
+        if elapsed is not None:
+            recorder._t0 = time.perf_counter() - elapsed  # the thread's clock goes on
+    recorder.writer.write_event(first, _COPY_LIMITS)
+    recorder._calls = itertools.count(ended.calls + 1)
+    recorder._span_ids = itertools.count(ended.spans + 1)
 
 
 def _meta_of(recorder: Recorder) -> dict[str, Any]:
