@@ -362,3 +362,29 @@ def test_database_down_is_a_clear_error() -> None:
     assert f"cannot connect to PostgreSQL at 127.0.0.1:{port}/app as reader" in message
     assert "s3cret" not in message
     assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def test_the_cli_pulls_a_postgres_thread_with_the_graph_that_ran(
+    conn: Any, dsn: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pregel-viz pull postgresql://... THREAD --graph MODULE:ATTR`: every task named, as
+    from_postgres(graph=...) gives it; without --graph the @task calls are unnamed."""
+    from pregel_viz.cli import main
+
+    name = "functional_tasks"
+    _, thread = _store(name, conn, dsn)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pulled_app.py").write_text(
+        f"from graphs import CASES\n\ngraph = CASES[{name!r}].build(None)\n"
+    )
+    out = tmp_path / "with.pregel"
+    assert main(["pull", dsn, thread, "-o", str(out), "--graph", "pulled_app:graph"]) == 0
+    with_graph = pregel_viz.load(out)
+    assert not any(t.name == "?" for t in with_graph.thread.tasks())
+    expected = from_postgres(dsn, thread, graph=CASES[name].build(None))
+    assert pregel_viz.trace(with_graph) == pregel_viz.trace(expected)
+    assert main(["pull", dsn, thread, "-o", str(tmp_path / "without.pregel")]) == 0
+    without = pregel_viz.load(tmp_path / "without.pregel")
+    assert any(t.name == "?" for t in without.thread.tasks())
+    # a server describes its own graph
+    assert main(["pull", "http://127.0.0.1:1", "t", "-o", str(out), "--graph", "x:y"]) == 2

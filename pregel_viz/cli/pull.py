@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from ..errors import UsageError
+from .arguments import load_graph
 
 __all__ = ["add_parser", "cmd_pull"]
 
@@ -42,6 +43,14 @@ def add_parser(sub: Any, command: Any) -> None:
         metavar="KEY",
         help="the server's API key (default: LANGGRAPH_API_KEY, else LANGSMITH_API_KEY)",
     )
+    p.add_argument(
+        "--graph",
+        metavar="MODULE:ATTR",
+        help=(
+            "with a postgresql:// URL: the compiled graph that ran (or a function returning "
+            "it), so every task is named and why each ran is exact instead of inferred"
+        ),
+    )
     p.set_defaults(func=command)
 
 
@@ -60,7 +69,9 @@ def cmd_pull(args: argparse.Namespace, out: Any) -> Any:
     if not args.output:
         raise UsageError("give the .pregel log to write with -o FILE")
     if url.startswith(_POSTGRES):
-        return _from_postgres(url, args.thread_id)
+        return _from_postgres(url, args.thread_id, args.graph)
+    if args.graph:
+        raise UsageError("--graph is for a postgresql:// URL: a server describes its own graph")
     from ..recorder.pull import UNKNOWN_FROM_SERVER, from_server
 
     run = from_server(url, args.thread_id, api_key=args.api_key)
@@ -88,7 +99,8 @@ def _list(url: str, args: argparse.Namespace, out: Any) -> None:
         out("  ".join([*cells, row[3]]))
 
 
-def _from_postgres(dsn: str, thread_id: str) -> Any:
+def _from_postgres(dsn: str, thread_id: str, graph_spec: str | None) -> Any:
     from ..recorder.rebuild import from_postgres
 
-    return from_postgres(dsn, thread_id)
+    graph = load_graph(graph_spec) if graph_spec else None
+    return from_postgres(dsn, thread_id, graph=graph)
