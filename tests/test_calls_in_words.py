@@ -264,8 +264,12 @@ def test_other_tool_calls_are_a_calls_difference_ranked_with_the_writes() -> Non
     assert result.counts() == {"tasks": 0, "writes": 2, "values": 1}
     text = result.text()
     assert "step 1 (calls): agent's model called get_weather(city='Paris') in A" in text
-    # the state's values read the same when cut short: say that they differ inside
-    assert "messages differs inside (it reads [HumanMessage(" in text
+    # the messages read the same (an AIMessage reads as its content): say where they differ
+    assert (
+        "step 1 (values): after the step, messages[1].tool_calls[0]['args'] is "
+        "{'city': 'Paris'} in A but {'city': 'Lyon'} in B." in text
+    )
+    assert "on both sides" not in text
     assert result.to_dict()["first"]["kind"] == "calls"
 
 
@@ -293,6 +297,31 @@ def test_react_agent_sends_that_carry_other_tool_calls_are_told_as_the_calls() -
     # the Sends and the AIMessage('') they hold are what those calls made: not told again
     assert not [d for d in result.differences if d.kind == "writes"]
     assert "tool_call_with_context" not in result.text()
+
+
+def test_react_agents_whose_messages_differ_in_tool_calls_only_say_where() -> None:
+    """The same create_react_agent asking get_weather for Paris in A and Rome in B: the state's
+    messages read alike ([HumanMessage(...), AIMessage('')]), so the values difference names the
+    tool call's argument that differs, not the same text twice."""
+    import warnings
+
+    from langgraph.prebuilt import create_react_agent
+
+    def react(city: str) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return create_react_agent(
+                scripted(calling(("get_weather", {"city": city})), AIMessage("Sunny.")),
+                [agents.get_weather],
+            )
+
+    result = pregel_viz.compare(record(react("Paris")), record(react("Rome")))
+    (values,) = [d for d in result.differences if d.step == 1 and d.kind == "values"]
+    assert values.details == (
+        "after the step, messages[1].tool_calls[0]['args'] is {'city': 'Paris'} in A but "
+        "{'city': 'Rome'} in B."
+    )
+    assert "on both sides" not in result.text()
 
 
 def test_an_answer_text_alone_ranks_as_a_value() -> None:
@@ -396,6 +425,17 @@ def test_the_cli_diff_reports_the_calls(tmp_path: Path) -> None:
         "first divergence: step 1 (calls): agent's model called get_weather(city='Paris') in "
         "a.pregel but get_weather(city='Lyon') in b.pregel." in out.stdout
     ), out.stdout
+    assert (
+        "step 1 (values): after the step, messages[1].tool_calls[0]['args'] is "
+        "{'city': 'Paris'} in a.pregel but {'city': 'Lyon'} in b.pregel." in out.stdout
+    ), out.stdout
+    pregel_viz.record(weather_agent("Paris"), QUESTION, path=tmp_path / "c.pregel")
+    same = run_cli("diff", "a.pregel", "c.pregel", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert same.stdout.startswith(
+        "identical: a.pregel and c.pregel made the same steps: the input and supersteps 0 to 3, "
+        "with the same tasks, writes, values and outcome."
+    ), same.stdout
 
 
 # --------------------------------------------------------------------------- summary totals

@@ -222,8 +222,8 @@ def test_given_two_equal_streams_when_compared_then_identical() -> None:
         (2, True, ["b"]),
     ]
     assert str(result).splitlines()[0] == (
-        "identical: A and B made the same supersteps -1..2, with the same tasks, writes, "
-        "values and outcome."
+        "identical: A and B made the same steps: the input and supersteps 0 to 2, with the "
+        "same tasks, writes, values and outcome."
     )
 
 

@@ -375,8 +375,8 @@ def _values(n: int, sa: Superstep, sb: Superstep, where: str) -> list[Divergence
             continue
         # a long value is shown from where the sides differ, not cut at the same place
         at, ta, tb = contrast(k, va, vb)
-        if ta == tb:  # e.g. messages whose tool calls differ
-            parts.append(f"{at} differs inside (it reads {ta} on both sides)")
+        if ta == tb:  # contrast found no part that reads differently
+            parts.append(f"{at} differs where its text does not show it (both read {ta})")
         else:
             parts.append(f"{at} is {ta} in {A_SIDE} but {tb} in {B_SIDE}")
     if len(state) > 4:

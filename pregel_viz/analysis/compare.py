@@ -131,11 +131,9 @@ class Comparison:
         if self.identical and not self.rows:
             lines.append(f"identical: neither {a} nor {b} recorded a superstep here.")
         elif self.identical:
-            steps = [r.step for r in self.rows]
-            span = f" {steps[0]}..{steps[-1]}"
             lines.append(
-                f"identical: {a} and {b} made the same supersteps{span}, with the same tasks, "
-                "writes, values and outcome."
+                f"identical: {a} and {b} made the same steps: {_steps_made(self.rows)}, "
+                "with the same tasks, writes, values and outcome."
             )
         else:
             assert self.first is not None
@@ -197,6 +195,21 @@ class Comparison:
 
     def __str__(self) -> str:
         return self.text()
+
+
+def _steps_made(rows: list[StepRow]) -> str:
+    """The aligned steps as the narration names them: ``the input and supersteps 0 to 3``."""
+    is_input = [(r.a or r.b or {}).get("source") == "input" for r in rows]
+    loop = [r.step for r, given in zip(rows, is_input, strict=True) if not given]
+    inputs = sum(is_input)
+    parts = []
+    if inputs:
+        parts.append("the input" if inputs == 1 else f"{inputs} inputs")
+    if len(loop) == 1:
+        parts.append(f"superstep {loop[0]}")
+    elif loop:
+        parts.append(f"supersteps {loop[0]} to {loop[-1]}")
+    return " and ".join(parts)
 
 
 def _cell(side: dict[str, Any] | None) -> str:

@@ -90,6 +90,8 @@ def contrast(name: str, a: Any, b: Any, limit: int = 60) -> tuple[str, str, str]
     anything else) with the common start elided: ``'…xt with step_05 in it'``.
     """
     whole_a, whole_b = _render(a, _FULL), _render(b, _FULL)
+    if whole_a == whole_b and a != b:  # e.g. messages whose tool calls differ
+        return _inside(name, a, b, limit)
     if (len(whole_a) <= limit and len(whole_b) <= limit) or whole_a == whole_b:
         return name, describe_value(a, limit), describe_value(b, limit)
     if isinstance(a, list) and isinstance(b, list):
@@ -114,6 +116,28 @@ def contrast(name: str, a: Any, b: Any, limit: int = 60) -> tuple[str, str, str]
         if len(keys) == 1 and keys[0] in fa and keys[0] in fb:
             return contrast(f"{name}.{keys[0]}", fa[keys[0]], fb[keys[0]], limit)
     return name, _from_start(a, b, limit), _from_start(b, a, limit)
+
+
+def _inside(name: str, a: Any, b: Any, limit: int) -> tuple[str, str, str]:
+    """Two values that read the same but are not: the first part where they differ, e.g.
+    ``messages[1].tool_calls[0]['args']`` (a message reads as its content alone)."""
+    at: str | None = None
+    if isinstance(a, list) and isinstance(b, list):
+        p = _common_start(a, b)
+        if p < len(a) and p < len(b):
+            at, a, b = f"{name}[{p}]", a[p], b[p]
+    elif _plain_dict(a) and _plain_dict(b):
+        keys = [k for k in _unique_keys(a, b) if a.get(k, MISSING) != b.get(k, MISSING)]
+        if keys and keys[0] in a and keys[0] in b:
+            at, a, b = f"{name}[{keys[0]!r}]", a[keys[0]], b[keys[0]]
+    elif _fields(a) is not None and _fields(b) is not None and a["$type"] == b["$type"]:
+        fa, fb = _fields(a) or {}, _fields(b) or {}
+        keys = [k for k in _unique_keys(fa, fb) if fa.get(k, MISSING) != fb.get(k, MISSING)]
+        if keys and keys[0] in fa and keys[0] in fb:
+            at, a, b = f"{name}.{keys[0]}", fa[keys[0]], fb[keys[0]]
+    if at is None:  # nothing to go into: the texts read the same
+        return name, describe_value(a, limit), describe_value(b, limit)
+    return contrast(at, a, b, limit)
 
 
 def _from_start(value: Any, other: Any, limit: int) -> str:
