@@ -8,9 +8,8 @@ Layout::
     codec       u8: 0 = frames follow as they are, 1 = frames follow as zlib streams
     frames...   u32 payload length, u32 CRC-32 of the payload, payload (one msgpack map)
 
-A zlib body is one zlib stream, or (format 1.2) several one after another: a writer may append
-to a log whose last stream it finished (:func:`read_for_append`, ``LogWriter(append=True)``),
-as a thread's runs are appended to its log inside a server.
+A zlib body is one zlib stream or (format 1.2) several in a row: a log whose last stream was
+finished may be appended to (:func:`read_for_append`, ``LogWriter(append=True)``).
 
 Payloads are plain msgpack (no Ext types): decoding them can only produce dict, list, str, int,
 float, bool, None and bytes. Writers compress files by default (zlib level 1). Readers return
@@ -44,7 +43,7 @@ import os
 import struct
 import warnings
 import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 import ormsgpack
@@ -329,17 +328,22 @@ def read_file(
 
 
 def read_for_append(
-    path: str | os.PathLike[str], *, limits: LoadLimits | None = None
+    path: str | os.PathLike[str],
+    *,
+    limits: LoadLimits | None = None,
+    kinds: Iterable[str] | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """The events of the log at ``path``, and whether a writer may append a zlib stream to it
+    """The events of the log at ``path`` (only those of ``kinds``, if given: the others are
+    checked, not decoded), and whether a writer may append a zlib stream to it
     (``LogWriter(path, append=True)``): a compressed body of format 1.2 or later whose last
     stream was finished (its writer closed it) and holds no cut-off frame. Raises as
     :func:`read_file` does."""
     name = os.fspath(path)
     fh, size = open_regular(name, name)
     ending = _Ending()
+    wanted = None if kinds is None else frozenset(k.encode() for k in kinds)
     with fh:
-        gen = _read_stream(fh.read, size, name, limits, ending)
+        gen = _read_stream(fh.read, size, name, limits, ending, wanted)
         events: list[dict[str, Any]] = []
         while True:
             try:
@@ -446,8 +450,7 @@ _FIXED = {
 
 
 class _Ending:
-    """How a read body ended: its header's version and codec, and whether its last zlib stream
-    was finished."""
+    """How a read body ended: its version and codec, and whether its last zlib stream ended."""
 
     def __init__(self) -> None:
         self.version = (0, 0)
@@ -461,10 +464,11 @@ def _read_stream(
     source: str,
     limits: LoadLimits | None,
     ending: _Ending | None = None,
+    kinds: frozenset[bytes] | None = None,
 ) -> Generator[dict[str, Any], None, str | None]:
     """The frames of a log read in pieces by ``read(n)`` (empty at the end), ``size`` bytes
     long; returns the notice of a truncated last frame, if any. ``ending`` is told how the
-    body ended."""
+    body ended; with ``kinds``, only events of those kinds are decoded."""
     header = _read_exactly(read, len(MAGIC) + HEADER.size)
     major, minor, codec = read_header(header, source=source)
     ending = _Ending() if ending is None else ending
@@ -479,7 +483,7 @@ def _read_stream(
         if size - len(header) > most:  # refused before it is read
             raise budget.too_large(which, most)
         body, start, where = _raw(read, budget), len(header), "byte"
-    cut = yield from _split(body, budget, start, where)
+    cut = yield from _split(body, budget, start, where, kinds)
     if cut is None:
         return None
     return (
@@ -529,11 +533,26 @@ def _inflated(read: Callable[[int], Any], budget: Budget, ending: _Ending) -> It
                 yield out
 
 
+def _kind_of(payload: bytes) -> bytes | None:
+    """An event's kind, read off the frame's start (writers put "k" first), or ``None``."""
+    first = payload[0] if payload else 0
+    at = 1 if 0x80 <= first <= 0x8F else 3 if first == 0xDE else 5 if first == 0xDF else 0
+    if not at or payload[at : at + 2] != b"\xa1k" or len(payload) < at + 3:
+        return None
+    n = payload[at + 2] - 0xA0  # a fixstr: kinds are short
+    return payload[at + 3 : at + 3 + n] if 0 <= n < 32 else None
+
+
 def _split(
-    body: Iterator[Any], budget: Budget, start: int, where: str
+    body: Iterator[Any],
+    budget: Budget,
+    start: int,
+    where: str,
+    kinds: frozenset[bytes] | None = None,
 ) -> Generator[dict[str, Any], None, int | None]:
     """Decode the frames of a body arriving in pieces; return where a cut-off last frame
-    starts (``start``: the position of the body's first byte, in ``where`` units)."""
+    starts (``start``: the position of the body's first byte, in ``where`` units). With
+    ``kinds``, only the events of those kinds are decoded (the others are checked, not read)."""
     source = budget.source
     max_events = budget.limits.max_events
     events = 0
@@ -568,7 +587,9 @@ def _split(
                 raise budget.too_many_events()
             if length > _CHUNK:
                 budget.check_memory(payload)
-            yield decode_payload(payload, offset=base + pos)
+            kind = None if kinds is None else _kind_of(payload)
+            if kinds is None or kind is None or kind in kinds:
+                yield decode_payload(payload, offset=base + pos)
             pos = end
         if pos < have:
             pending.append(data[pos:])

@@ -1035,3 +1035,19 @@ def test_given_a_log_not_finished_or_of_an_earlier_format_then_it_is_not_appende
     assert events == SIMPLE_EVENTS[:-1] and not appendable
     with pytest.raises(ValueError, match="compressed log file"):
         LogWriter(path, compress=False, append=True)
+
+
+def test_given_kinds_when_read_for_append_then_only_those_events_are_decoded(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "t.pregel"
+    _file(path, SIMPLE_EVENTS)
+    calls = [e for e in SIMPLE_EVENTS if e["k"] in ("meta", "call")]
+    assert 0 < len(calls) < len(SIMPLE_EVENTS)
+    assert read_for_append(path, kinds=["meta", "call"]) == (calls, True)
+    # a frame is still checked when it is not decoded: a damaged one is refused
+    data = bytearray(_log(SIMPLE_EVENTS))
+    data[-2] ^= 0xFF  # inside the last frame, an event of another kind
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptLogError, match="checksum"):
+        read_for_append(path, kinds=["meta", "call"])

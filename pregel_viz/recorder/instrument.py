@@ -464,14 +464,15 @@ def _side_path(path: str) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _earlier(path: str) -> tuple[list[dict[str, Any]], bool]:
-    """The events of the thread's earlier runs (none when it has no file yet), and whether this
-    run may be appended to the file (its last writer finished it). A file that cannot be read
-    is set aside (``<name>.damaged-<time>.pregel``), never overwritten."""
+def _earlier(path: str, kinds: Any = None) -> tuple[list[dict[str, Any]], bool]:
+    """The events of the thread's earlier runs (none when it has no file yet; only those of
+    ``kinds`` if given), and whether this run may be appended to the file (its last writer
+    finished it). A file that cannot be read is set aside (``<name>.damaged-<time>.pregel``),
+    never overwritten."""
     if not os.path.exists(path):
         return [], False
     try:
-        return read_for_append(path, limits=LoadLimits.unlimited())
+        return read_for_append(path, limits=LoadLimits.unlimited(), kinds=kinds)
     except Exception as exc:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = f"{path[: -len(SUFFIX)]}.damaged-{stamp}{SUFFIX}"
@@ -493,13 +494,16 @@ def _continue(graph: Any, path: str, limits: Limits) -> Recorder:
     ended = _left_as_ended(path)  # left by a run of this process: nothing to read
     events: list[dict[str, Any]] = []
     if ended is None:
-        events, appendable = _earlier(path)
+        # what the next run goes on from: the meta, call and span events, the rest not decoded
+        events, appendable = _earlier(path, (META, CALL, SPAN))
         if not events:
             recorder = _GuardedRecorder(graph, path, limits=limits)
             recorder.created = _meta_of(recorder).get("created")
             return recorder
         if appendable:
             ended = _ended_from(events)
+        else:
+            events, _ = _earlier(path)  # to copy: all of them
     if ended is not None:
         recorder = _GuardedRecorder(graph, path, limits=limits, append=True)
         try:
