@@ -2,6 +2,8 @@
 // step, node and model, and how the side panel and the timeline show them.
 
 import { describe, expect, it } from "vitest";
+import callsCss from "../src/viewer/calls.css";
+import baseCss from "../src/viewer/style.css";
 import {
   addCalls,
   callSignature,
@@ -300,6 +302,41 @@ describe("the timeline", () => {
     band.setSteps([wide]);
     band.render(0);
     expect(band.el.querySelectorAll(".pv-tl-call")).toHaveLength(0);
+  });
+});
+
+describe("a failed call inside a failed task", () => {
+  it("is drawn apart from the task's red bar: another fill, and an outline", () => {
+    const failing = task("t", "tools", [span(1, { kind: "tool", name: "divide", status: "error", error: { type: "ZeroDivisionError", message: "division by zero" }, start: 0.2, end: 0.6 })]);
+    failing.status = "error";
+    failing.attempts = [{ start: 0, end: 1, status: "error", error: { type: "ZeroDivisionError", message: "division by zero" } }];
+    const tl = new Timeline({ onSelect: () => {} });
+    tl.setWidth(800);
+    tl.setSteps([step(1, [failing])]);
+    tl.render(0);
+    const style = document.createElement("style");
+    style.textContent = baseCss + callsCss;
+    document.head.append(style);
+    const root = document.createElement("div");
+    root.className = "pregel-viewer";
+    root.append(tl.el);
+    document.body.append(root);
+    try {
+      const bar = tl.el.querySelector(".pv-tl-bar.pv-bar-error")!;
+      const call = tl.el.querySelector(".pv-tl-call.pv-tl-call-failed")!;
+      expect(bar).not.toBeNull();
+      expect(call).not.toBeNull();
+      const b = getComputedStyle(bar);
+      const c = getComputedStyle(call);
+      // declared values (jsdom resolves no var()): the call's fill is not the failed task's
+      expect(b.getPropertyValue("background")).toContain("var(--pv-error)");
+      expect(c.getPropertyValue("background")).not.toBe(b.getPropertyValue("background"));
+      expect(c.getPropertyValue("background")).toMatch(/#000|#7f1010/);
+      expect(c.getPropertyValue("box-shadow")).toContain("var(--pv-bg)");
+    } finally {
+      root.remove();
+      style.remove();
+    }
   });
 });
 
