@@ -2,8 +2,9 @@
 // tool results linked to their calls, the diff by message id) and its drawing (text only).
 
 import { describe, expect, it } from "vitest";
-import { buildTranscript, contentSegments, formatToolCall, formatToolCallLong, isMessageList, renderConversation } from "../src/viewer/conversation";
-import type { Json } from "../src/viewer/types";
+import { toolOutcomes } from "../src/viewer/calls";
+import { buildTranscript, contentSegments, formatToolCall, formatToolCallLong, isMessageList, renderConversation, setToolOutcomes } from "../src/viewer/conversation";
+import type { Json, SpanDoc, StepDoc, TaskDoc } from "../src/viewer/types";
 import { appendedCount, renderAppended, renderValue } from "../src/viewer/values";
 import { XSS_KEY, XSS_NODE, XSS_VALUE } from "./fixture";
 
@@ -353,5 +354,123 @@ describe("in the value renderer", () => {
     appendedCount(before, after);
     renderValue("something else");
     expect(renderValue(after).querySelector(".pv-msg-removed")).toBeNull();
+  });
+});
+
+/** tests/agents.py tool_agent(handle_tool_errors=False) asked for get_weather and divide(1, 0):
+ *  divide raised, the tools task failed and no tool message came back; only its recorded call
+ *  (a "tool" span with status error and the call's id) says what happened. As recorded. */
+describe("a tool that raised with nothing to handle it (the run crashed)", () => {
+  const asked = ai("", "a1", { tool_calls: [call("get_weather", { city: "Paris" }, "call_weather"), call("divide", { a: 1, b: 0 }, "call_div")] });
+  const list = (): Json[] => [human("Weather in Paris, and 1/0?"), asked];
+  const toolSpan = (id: number, name: string, callId: string, status: string, error: SpanDoc["error"]): SpanDoc => ({
+    id,
+    parent: null,
+    kind: "tool",
+    name,
+    model: null,
+    start: 1,
+    end: 1.01,
+    status,
+    error,
+    input: null,
+    output: null,
+    tool_calls: null,
+    tool_call_id: callId,
+    usage: null,
+    first_token: null,
+    chunks: null,
+  });
+  const task = (id: string, name: string, status: string, calls: SpanDoc[]): TaskDoc => ({
+    id,
+    name,
+    kind: "pull",
+    status,
+    path: "",
+    triggers: [],
+    sent_by: null,
+    writes: [],
+    error: status === "error" ? { type: "ZeroDivisionError", message: "division by zero" } : null,
+    interrupts: [],
+    resumes: [],
+    attempts: null,
+    input: null,
+    subgraphs: [],
+    calls,
+  });
+  const step = (n: number, tasks: TaskDoc[]): StepDoc => ({ step: n, source: "loop", checkpoint: `c${n}`, parent: null, start: 0, end: 1, state: { set: {}, del: [] }, versions: { set: {}, del: [] }, updated: [], next: {}, edges: [], tasks });
+  const steps = (error: SpanDoc["error"]): StepDoc[] => [
+    step(1, [task("t1", "agent", "ok", [])]),
+    step(2, [task("t2", "tools", "error", [toolSpan(2, "get_weather", "call_weather", "ok", null), toolSpan(3, "divide", "call_div", "error", error)])]),
+  ];
+  const DIV = { type: "ZeroDivisionError", message: "division by zero" };
+
+  it("the recorded calls of the steps so far say which tool raised, and what", () => {
+    const o = toolOutcomes(steps(DIV), 1);
+    expect(o.get("call_div")).toEqual({ status: "error", error: "ZeroDivisionError: division by zero" });
+    expect(o.get("call_weather")).toEqual({ status: "ok", error: null });
+    // at the step that asked, the tools have not run yet
+    expect(toolOutcomes(steps(DIV), 0).size).toBe(0);
+    const t = buildTranscript(list(), null, o);
+    const [weather, div] = t.messages[1].toolCalls;
+    expect([div.answered, div.failed, div.outcome?.error]).toEqual([false, true, "ZeroDivisionError: division by zero"]);
+    expect([weather.answered, weather.failed]).toEqual([false, false]);
+  });
+
+  it("shows the call failed with the error as text, styled as an error result; 'no result' only when nothing is known", () => {
+    const el = renderConversation(list(), { raw, outcomes: toolOutcomes(steps(DIV), 1) });
+    const div = el.querySelector<HTMLElement>('.pv-msg-call[data-call="call_div"]')!;
+    expect(div.classList.contains("pv-msg-call-failed")).toBe(true);
+    expect(div.querySelector(".pv-msg-callstate")!.textContent).toBe("failed");
+    expect(div.querySelector(".pv-msg-callstate")!.classList.contains("pv-msg-callstate-error")).toBe(true);
+    expect(div.querySelector(".pv-msg-callerror")!.textContent).toBe("ZeroDivisionError: division by zero");
+    expect(div.textContent).not.toContain("no result");
+    // get_weather returned, but its task failed: its result never reached the list
+    const weather = el.querySelector<HTMLElement>('.pv-msg-call[data-call="call_weather"]')!;
+    expect(weather.querySelector(".pv-msg-callstate")!.textContent).toBe("no result");
+    expect(weather.querySelector(".pv-msg-callstate")!.getAttribute("title")).toContain("its tool returned");
+    expect(weather.classList.contains("pv-msg-call-failed")).toBe(false);
+    // nothing known (no calls recorded, or the step that asked): "no result" for both
+    for (const outcomes of [null, toolOutcomes(steps(DIV), 0)]) {
+      const plain = renderConversation(list(), { raw, outcomes });
+      expect([...plain.querySelectorAll(".pv-msg-callstate")].map((s) => s.textContent)).toEqual(["no result", "no result"]);
+      expect(plain.querySelector(".pv-msg-call-failed")).toBeNull();
+    }
+  });
+
+  it("the error is text, never markup", () => {
+    const hostile = { type: "ValueError", message: `${XSS_VALUE}<img src=x onerror=alert(1)><script>alert(2)</script>` };
+    const el = renderConversation(list(), { raw, outcomes: toolOutcomes(steps(hostile), 1) });
+    expect(el.querySelector('.pv-msg-call[data-call="call_div"] .pv-msg-callerror')!.textContent).toBe(`ValueError: ${hostile.message}`);
+    noMarkup(el);
+  });
+
+  it("a handled error (ToolNode answered with a status-error tool message) stays the tool message's", () => {
+    const answered = [...list(), tool("Error: ZeroDivisionError('division by zero')", "call_div", "t1", { name: "divide", status: "error" })];
+    const el = renderConversation(answered, { raw, outcomes: toolOutcomes(steps(DIV), 1) });
+    const div = el.querySelector<HTMLElement>('.pv-msg-call[data-call="call_div"]')!;
+    expect(div.querySelector(".pv-msg-callstate")!.textContent).toBe("error");
+    expect(div.querySelector(".pv-msg-callerror")).toBeNull();
+  });
+
+  it("through the value renderer, with what the panel set for the step shown", () => {
+    let asked = 0;
+    setToolOutcomes(() => {
+      asked++;
+      return toolOutcomes(steps(DIV), 1);
+    });
+    try {
+      const el = renderValue(list());
+      expect(el.querySelector('.pv-msg-call[data-call="call_div"] .pv-msg-callstate')!.textContent).toBe("failed");
+      renderValue(list());
+      expect(asked).toBe(1); // computed once per step shown
+      // a conversation whose calls are all answered does not ask
+      setToolOutcomes(() => {
+        throw new Error("not needed");
+      });
+      renderValue(weather());
+    } finally {
+      setToolOutcomes(null);
+    }
   });
 });

@@ -50,10 +50,35 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     edited = pregel_viz.record(
         build_editor(), {"messages": [HumanMessage("draft, please", id="q")]}
     )
-    paths = {name: out / f"{name}.html" for name in ("weather", "failing", "edited")}
+    # nothing handles the tool's error: the tools task fails, the run crashes, no tool message
+    crashing = pregel_viz.record(
+        tool_agent(
+            ScriptedChat(
+                responses=[
+                    AIMessage(
+                        "",
+                        tool_calls=[
+                            {
+                                "name": "get_weather",
+                                "args": {"city": "Paris"},
+                                "id": "call_weather",
+                            },
+                            {"name": "divide", "args": {"a": 1, "b": 0}, "id": "call_div"},
+                        ],
+                    ),
+                    AIMessage("never said"),
+                ]
+            ),
+            handle_tool_errors=False,
+        ),
+        {"messages": [HumanMessage("Weather in Paris, and 1 / 0?")]},
+    )
+    assert crashing.outcome["status"] == "error"
+    paths = {name: out / f"{name}.html" for name in ("weather", "failing", "edited", "crashing")}
     weather.to_html(paths["weather"])
     failing.to_html(paths["failing"])
     edited.to_html(paths["edited"])
+    crashing.to_html(paths["crashing"])
     return paths
 
 
@@ -169,6 +194,37 @@ def test_a_tool_error_is_marked(window: Any, pages: dict[str, Path]) -> None:
     call = row.locator(".pv-msg-call")
     expect(call.locator(".pv-msg-callsig")).to_have_text("divide(a=1, b=0)")
     expect(call.locator(".pv-msg-callstate")).to_have_text("error")
+
+
+def test_a_tool_that_crashed_the_run_is_marked_failed(
+    window: Any, pages: dict[str, Path], tmp_path: Path
+) -> None:
+    viewer = open_page(window, pages["crashing"])
+    window.keyboard.press("End")
+    viewer.expect(step=2)
+    row = messages_row(window)
+    # no tool message came back: the recorded call says divide raised
+    div = row.locator('.pv-msg-call[data-call="call_div"]')
+    expect(div).to_have_class("pv-msg-call pv-msg-call-failed")
+    expect(div.locator(".pv-msg-callstate")).to_have_text("failed")
+    expect(div.locator(".pv-msg-callerror")).to_have_text("ZeroDivisionError: division by zero")
+    expect(div.locator(".pv-msg-callerror")).to_be_visible()
+    weather = row.locator('.pv-msg-call[data-call="call_weather"]')
+    expect(weather.locator(".pv-msg-callstate")).to_have_text("no result")
+    # the failed call's bar stands out inside the failed task's red bar
+    bar = window.locator(".pv-tl-col.pv-current .pv-tl-bar.pv-bar-error")
+    call = window.locator(".pv-tl-col.pv-current .pv-tl-call-failed")
+    expect(call).to_have_count(1)
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).boxShadow]"
+    bar_bg, _ = bar.evaluate(style)
+    call_bg, ring = call.evaluate(style)
+    assert call_bg != bar_bg and ring != "none"
+    shoot(window, tmp_path, "crashed")
+    # the step that asked: the tools have not run yet, nothing is known
+    window.keyboard.press("ArrowLeft")
+    viewer.expect(step=1)
+    expect(row.locator(".pv-msg-callstate")).to_have_text(["no result"] * 2)
+    expect(row.locator(".pv-msg-call-failed")).to_have_count(0)
 
 
 def test_replaced_and_removed_messages(window: Any, pages: dict[str, Path], tmp_path: Path) -> None:

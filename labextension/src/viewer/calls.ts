@@ -8,6 +8,7 @@ import { h } from "./dom";
 import { formatDuration, formatError } from "./format";
 import type { ThreadModel } from "./model";
 import type { Json, SpanDoc, StepDoc, TaskDoc, ToolCallDoc } from "./types";
+import type { ToolOutcome } from "./conversation";
 import { compactText, isObject, isTagged, renderValue } from "./values";
 
 // ---------- the tree ----------
@@ -201,6 +202,23 @@ export function taskCalls(task: TaskDoc, thread?: ThreadModel | null): SpanDoc[]
   const runs = subgraphRuns(task, thread);
   if (!runs.length) return task.calls === undefined ? [] : task.calls;
   return runsCalls(runs, [...(task.calls ?? [])]);
+}
+
+/** What the tool calls made by the tasks of entries 0..index of `steps` did, by tool call id
+ *  (the latest run of an id wins: a retried call that then returned is not failed). The
+ *  conversation view reads it for a call no tool message answers: a tool that raised with
+ *  nothing to handle the error failed its task, and only its call says so. */
+export function toolOutcomes(steps: StepDoc[], index: number, thread?: ThreadModel | null): Map<string, ToolOutcome> {
+  const out = new Map<string, ToolOutcome>();
+  for (let i = 0; i <= Math.min(index, steps.length - 1); i++) {
+    for (const t of steps[i]?.tasks ?? []) {
+      for (const c of taskCalls(t, thread) ?? []) {
+        if (c.kind !== "tool" || typeof c.tool_call_id !== "string" || !c.tool_call_id) continue;
+        out.set(c.tool_call_id, { status: String(c.status), error: c.status === "error" ? formatError(c.error) || "its tool raised" : null });
+      }
+    }
+  }
+  return out;
 }
 
 const num = new Intl.NumberFormat("en-US");

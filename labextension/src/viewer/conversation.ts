@@ -37,8 +37,35 @@ export interface ToolCallView {
   invalid: string | null;
   /** whether a tool message of the list answers it (null: cannot tell, the list was cut) */
   answered: boolean | null;
-  /** whether that answer has status "error" */
+  /** whether that answer has status "error", or, unanswered, its tool raised */
   failed: boolean;
+  /** unanswered: what the recorded calls say its tool run did (the error it raised, or that it
+   *  returned), else null */
+  outcome: ToolOutcome | null;
+}
+
+/** What the recorded calls say of a tool call's run (a span of kind "tool" with its
+ *  tool_call_id): a tool that raised leaves no tool message when nothing handles the error
+ *  (the task failed), and only its call says so. */
+export interface ToolOutcome {
+  /** the span's status: ok | error | running */
+  status: string;
+  /** its error as text ("ZeroDivisionError: division by zero"), else null */
+  error: string | null;
+}
+
+/** Tool call id → what its tool run did, as known at the step shown. */
+export type ToolOutcomes = ReadonlyMap<string, ToolOutcome>;
+
+/** The outcomes the next conversations drawn read, computed on first need (the panel sets them
+ *  for the step it shows: the calls of the tasks up to that step). */
+let outcomesSource: (() => ToolOutcomes) | null = null;
+
+/** Set (or clear, with null) where the conversations drawn from now on learn what happened to a
+ *  tool call no tool message answers. */
+export function setToolOutcomes(source: (() => ToolOutcomes) | null): void {
+  let known: ToolOutcomes | null = null;
+  outcomesSource = source && (() => (known ??= source()));
 }
 
 export interface Segment {
@@ -223,7 +250,7 @@ function callView(name: string | null, args: Json | undefined, id: string | null
   const n = name ?? "?";
   const a = args === undefined ? null : args;
   const text = formatToolCall(n, a);
-  return { name: n, id, args: a, text, long: text.length > INLINE_CALL, invalid, answered: null, failed: false };
+  return { name: n, id, args: a, text, long: text.length > INLINE_CALL, invalid, answered: null, failed: false, outcome: null };
 }
 
 function parseArgs(s: Json | undefined): Json {
@@ -305,7 +332,7 @@ function viewOf(m: Obj & { $type: string }): MessageView {
  *  "new" (an id `before` lacks), "replaced" (the same id, other content), and the messages of
  *  `before` whose id is gone put back in place as "removed". Messages without an id are matched
  *  by content. */
-export function buildTranscript(list: Json[], before?: Json[] | null): Transcript {
+export function buildTranscript(list: Json[], before?: Json[] | null, outcomes?: ToolOutcomes | (() => ToolOutcomes) | null): Transcript {
   const messages: MessageView[] = [];
   let cut: string | null = null;
   for (const x of list) {
@@ -318,7 +345,7 @@ export function buildTranscript(list: Json[], before?: Json[] | null): Transcrip
   const out: Transcript = { messages, cut, diffed: false, added: 0, replaced: 0, removed: 0 };
   // a previous list that was cut cannot say what is new
   if (Array.isArray(before) && !before.some(isListCut)) diff(out, before);
-  link(out);
+  link(out, outcomes ?? null);
   return out;
 }
 
@@ -374,8 +401,9 @@ function diff(t: Transcript, before: Json[]): void {
   }
 }
 
-/** Join each tool message to the call it answers (same call id), and mark each call answered. */
-function link(t: Transcript): void {
+/** Join each tool message to the call it answers (same call id), and mark each call answered;
+ *  an unanswered one takes what `outcomes` knows of its tool run (failed when it raised). */
+function link(t: Transcript, outcomes: ToolOutcomes | (() => ToolOutcomes) | null): void {
   const calls = new Map<string, ToolCallView>();
   for (const v of t.messages) {
     if (v.change === "removed") continue;
@@ -390,7 +418,17 @@ function link(t: Transcript): void {
     call.answered = true;
     if (v.error) call.failed = true;
   }
-  for (const c of calls.values()) if (c.answered === null && !t.cut) c.answered = false;
+  let known: ToolOutcomes | null = typeof outcomes === "function" ? null : outcomes;
+  for (const c of calls.values()) {
+    if (c.answered !== null) continue;
+    if (!known && typeof outcomes === "function") known = outcomes();
+    const o = c.id !== null ? (known?.get(c.id) ?? null) : null;
+    if (o) {
+      c.outcome = o;
+      if (o.status === "error") c.failed = true;
+    }
+    if (!t.cut) c.answered = false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,6 +439,9 @@ export interface ConversationOptions {
   before?: Json[] | null;
   /** the generic value view, for a message's raw fields */
   raw: (v: Json) => HTMLElement;
+  /** what the recorded calls say of tool calls no tool message answers (default: what
+   *  setToolOutcomes set) */
+  outcomes?: ToolOutcomes | (() => ToolOutcomes) | null;
 }
 
 const CHANGE_TEXT: Record<string, string> = { new: "+ new", replaced: "replaced", removed: "removed" };
@@ -438,22 +479,36 @@ function isLong(text: string): boolean {
 function renderCall(c: ToolCallView): HTMLElement {
   const long = c.long ? formatToolCallLong(c.name, c.args) : null;
   const sig = long !== null ? clamped("pv-msg-callsig pv-msg-callsig-long", long, isLong(long)) : [h("span", { class: "pv-msg-callsig" }, c.text)];
+  const raised = c.failed && c.answered !== true ? (c.outcome?.error ?? "its tool raised") : null;
   const state =
     c.invalid !== null
       ? h("span", { class: "pv-msg-callstate pv-msg-callstate-error", title: c.invalid }, "invalid")
-      : c.failed
-        ? h("span", { class: "pv-msg-callstate pv-msg-callstate-error", title: "its tool message has status error" }, "error")
-        : c.answered === false
-          ? h("span", { class: "pv-msg-callstate", title: "no tool message answers this call in the list" }, "no result")
-          : null;
+      : raised !== null
+        ? h("span", { class: "pv-msg-callstate pv-msg-callstate-error", title: "its tool raised: no tool message came back (nothing handled the error)" }, "failed")
+        : c.failed
+          ? h("span", { class: "pv-msg-callstate pv-msg-callstate-error", title: "its tool message has status error" }, "error")
+          : c.answered === false
+            ? h(
+                "span",
+                {
+                  class: "pv-msg-callstate",
+                  title:
+                    c.outcome?.status === "ok"
+                      ? "its tool returned, but no tool message answers this call in the list (its task failed?)"
+                      : "no tool message answers this call in the list",
+                },
+                "no result",
+              )
+            : null;
   return h(
     "li",
-    { class: `pv-msg-call${c.long ? " pv-msg-call-long" : ""}${c.invalid !== null ? " pv-msg-call-invalid" : ""}`, "data-call": c.id ?? "" },
+    { class: `pv-msg-call${c.long ? " pv-msg-call-long" : ""}${c.invalid !== null ? " pv-msg-call-invalid" : ""}${raised !== null ? " pv-msg-call-failed" : ""}`, "data-call": c.id ?? "" },
     h("span", { class: "pv-msg-callmark", "aria-hidden": "true" }, "→"),
     h("span", { class: "pv-msg-callmain" }, sig),
     state,
     c.id !== null ? h("span", { class: "pv-msg-callid", title: `tool call id ${c.id}` }, c.id) : null,
     c.invalid !== null ? h("div", { class: "pv-msg-callerror" }, c.invalid) : null,
+    raised !== null ? h("div", { class: "pv-msg-callerror pv-msg-callraised" }, raised) : null,
   );
 }
 
@@ -550,7 +605,7 @@ function wireLinks(root: HTMLElement): void {
 
 /** A list of LangChain messages as a chat transcript (see the top of this file). */
 export function renderConversation(list: Json[], opts: ConversationOptions): HTMLElement {
-  const t = buildTranscript(list, opts.before);
+  const t = buildTranscript(list, opts.before, opts.outcomes !== undefined ? opts.outcomes : outcomesSource);
   const shown = t.messages.filter((v) => v.change !== "removed").length;
   const root = h("div", { class: "pv-convo", "data-messages": shown });
   if (t.diffed || shown > 1) {

@@ -6,7 +6,8 @@
 // changed (keyed by the model objects it reads: they are immutable for a payload), and the
 // channel table is updated in place. Everything user-provided goes in as text.
 
-import { renderRunTokens, renderTaskCalls, runTokensTitle, stepTotals, threadHasCalls, totalsText } from "./calls";
+import { renderRunTokens, renderTaskCalls, runTokensTitle, stepTotals, threadHasCalls, toolOutcomes, totalsText } from "./calls";
+import { setToolOutcomes } from "./conversation";
 import { fill, h } from "./dom";
 import { makeIcon } from "./icons";
 import { drawnName, formatDuration, formatError, formatTime, formatVersion } from "./format";
@@ -166,6 +167,8 @@ export class SidePanel {
 
   update(ctx: PanelContext): void {
     const { thread, space, index, step, selected } = ctx;
+    // a tool call no tool message answers: what its run did, as known at this step
+    setToolOutcomes(() => toolOutcomes(space.steps, index, thread));
     if (this.changed("narration", [step])) this.renderNarration(ctx);
     if (this.changed("summary", [thread, space, step, ctx.warnings.length ? ctx.warnings : 0])) this.renderSummary(ctx);
     if (this.changed("tokens", [thread])) {
