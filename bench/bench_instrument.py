@@ -26,7 +26,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 
 import pregel_viz
-from pregel_viz.recorder import instrument as instrumenting
+from pregel_viz.recorder.instrument import forget_ended_logs, log_path
 
 
 class State(TypedDict):
@@ -60,11 +60,11 @@ def measure(runs: int, *, new_process: bool = False) -> dict[str, list[float]]:
     for _ in range(runs):
         for name, graph in (("instrumented", served), ("plain", plain)):
             if new_process and name == "instrumented":
-                instrumenting._ENDED.clear()
+                forget_ended_logs()
             start = time.perf_counter()
             graph.invoke({"i": 0, "log": []}, {"configurable": {"thread_id": "chat"}})
             times[name].append(time.perf_counter() - start)
-    path = instrumenting.log_path(directory, "chat")
+    path = log_path(directory, "chat")
     run = pregel_viz.load(path)
     assert len(run.thread.calls) == runs, "every run is in the thread's log"
     return times

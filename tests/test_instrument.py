@@ -23,8 +23,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 import pregel_viz
-from pregel_viz.recorder import instrument as instrumenting
-from pregel_viz.recorder.instrument import instrument, log_path
+from pregel_viz.recorder import _thread_log
+from pregel_viz.recorder.instrument import forget_ended_logs, instrument, log_path
 
 # routing, Send fan-out, join, subgraphs, interrupt + resume, errors, retries, async, functional
 LOCAL = [
@@ -441,6 +441,27 @@ def test_given_runs_on_several_threads_at_once_in_the_server_then_no_log_mixes_t
         assert _same_writes(pregel_viz.trace(got)) == _same_writes(pregel_viz.trace(local))
 
 
+def test_given_a_thread_edited_through_the_server_then_its_log_has_the_update_step(
+    langgraph_server: Any,
+) -> None:
+    """A user edits a thread's state through the server's API (what Studio's state editor
+    does): the server calls the instrumented graph's aupdate_state, which is recorded."""
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=langgraph_server.url)
+    thread = client.threads.create()["thread_id"]
+    case = CASES["conditional_path_map"]
+    client.runs.wait(thread, "instrumented_routing", input=case.input)
+    client.threads.update_state(thread, {"value": 3})
+    client.runs.wait(thread, "instrumented_routing", input=case.input)
+    got = pregel_viz.load(log_path(langgraph_server.app_dir / "pregel-runs", thread))
+    sources = [s.source for s in got.thread.supersteps]
+    assert sources.count("update") == 1 and sources.count("input") == 2, sources
+    (update,) = [s for s in got.thread.supersteps if s.source == "update"]
+    assert got.state_at(update.step)["value"] == 3
+    assert "could not record" not in langgraph_server.log()
+
+
 # --------------------------------------------------------------------------- a long thread
 
 
@@ -457,7 +478,7 @@ def test_given_a_thread_when_each_run_goes_then_it_is_appended_to_its_log_never_
     seen: list[bytes] = []
     for payload in _rounds(case):
         if process == "new":
-            instrumenting._ENDED.clear()  # what a new worker process knows of the file: nothing
+            forget_ended_logs()  # what a new worker process knows of the file: nothing
         graph.invoke(payload, config)
         data = path.read_bytes()
         if seen:
@@ -483,12 +504,12 @@ def test_given_a_log_its_last_writer_did_not_finish_when_a_run_goes_then_it_is_r
     rounds = _rounds(case)
     graph.invoke(rounds[0], config)
     path.write_bytes(path.read_bytes()[:-4])  # the stream's end (its checksum) never written
-    instrumenting._ENDED.clear()
+    forget_ended_logs()
     graph.invoke(rounds[1], config)
     data = path.read_bytes()
     assert data[11:15] == b"\x00\x01\x00\x02"  # rewritten: a new file of this format
     path.write_bytes(data[:11] + b"\x00\x01\x00\x01" + data[15:])  # now a 1.1 log
-    instrumenting._ENDED.clear()
+    forget_ended_logs()
     graph.invoke(rounds[2], config)
     assert path.read_bytes()[11:15] == b"\x00\x01\x00\x02"
     graph.invoke(rounds[3], config)
@@ -507,13 +528,48 @@ def test_given_a_log_another_process_appended_to_then_this_process_reads_it_agai
     config = _config(case, "moved")
     rounds = _rounds(case)
     graph.invoke(rounds[0], config)
-    remembered = dict(instrumenting._ENDED)
-    instrumenting._ENDED.clear()  # another worker process takes run 2
+    remembered = dict(_thread_log._ENDED)
+    forget_ended_logs()  # another worker process takes run 2
     graph.invoke(rounds[1], config)
-    instrumenting._ENDED.clear()
-    instrumenting._ENDED.update(remembered)  # back here: what this process last saw is stale
+    forget_ended_logs()
+    _thread_log._ENDED.update(remembered)  # back here: what this process last saw is stale
     graph.invoke(rounds[2], config)
     graph.invoke(rounds[3], config)
     got = pregel_viz.load(log_path(tmp_path, "moved"))
     assert [c.index for c in got.thread.calls] == [1, 2, 3, 4]
     assert pregel_viz.trace(got) == pregel_viz.trace(_local(case, "moved"))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_given_update_state_between_runs_then_the_thread_log_has_the_update_step(
+    tmp_path: pathlib.Path, mode: str
+) -> None:
+    """`update_state` / `aupdate_state` (what a server calls when a user edits a thread's
+    state) is recorded in the thread's log as a local recording's update step."""
+    case = CASES["conditional_path_map"]
+    config = {"configurable": {"thread_id": "edited"}}
+    edit = {"value": 3}  # a user edits the state, then runs the thread on
+
+    def drive(graph: Any) -> None:
+        graph.invoke(case.input, config)
+        graph.update_state(config, edit)
+        graph.invoke(case.input, config)
+
+    async def adrive(graph: Any) -> None:
+        await graph.ainvoke(case.input, config)
+        await graph.aupdate_state(config, edit)
+        await graph.ainvoke(case.input, config)
+
+    local = case.build(InMemorySaver())
+    with pregel_viz.recording(local) as rec:
+        drive(local)
+    served = instrument(case.build(InMemorySaver()), directory=tmp_path)
+    if mode == "sync":
+        drive(served)
+    else:
+        asyncio.run(adrive(served))
+    got = pregel_viz.load(log_path(tmp_path, "edited"))
+    sources = [s.source for s in got.thread.supersteps]
+    assert "update" in sources, sources
+    assert sources == [s.source for s in rec.run.thread.supersteps]
+    assert pregel_viz.trace(got) == pregel_viz.trace(rec.run)

@@ -61,6 +61,7 @@ from . import (
     with_callback,
 )
 from ._calls import STREAMED_CHECKPOINTS, adropping, chunks_a_saver_adds, dropping
+from ._thread_log import create_first_free
 
 if TYPE_CHECKING:
     from ..model import Run
@@ -357,16 +358,10 @@ def _graph_name(graph: Any) -> str:
 
 def _reserve(directory: str, n: int, name: str) -> str:
     """A new file ``<n>-<name>.pregel`` (``<n>-<name>-2.pregel``... if another process has it)."""
-    for i in itertools.count(1):
-        suffix = "" if i == 1 else f"-{i}"
-        path = os.path.join(directory, f"{n:04d}-{name}{suffix}.pregel")
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return path
-    raise AssertionError("unreachable")  # pragma: no cover
+    return create_first_free(
+        os.path.join(directory, f"{n:04d}-{name}{'' if i == 1 else f'-{i}'}.pregel")
+        for i in itertools.count(1)
+    )
 
 
 class _Call:

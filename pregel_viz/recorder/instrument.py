@@ -33,42 +33,31 @@ superstep, so a thread can be read while it runs.
   is a logged warning (logger ``pregel_viz.recorder.instrument``) and the run goes on,
   unrecorded or with its log cut short.
 * Cost: per superstep, that of a local recording (the frames are compressed and written off the
-  graph's thread). Per run, the thread's earlier runs are read once, when the run begins, to
-  number and time this run's events after theirs (nothing is rewritten).
+  graph's thread). Per run, nothing that grows with the thread when this process wrote its last
+  run; else its log's meta, call and span events are read once (:mod:`._thread_log`).
 
 A run without a ``thread_id`` (a graph called without a checkpointer) gets a file of its own,
 ``run-<id>.pregel``. Calls of the graph made inside another graph (as a subgraph, or from a
-node) are part of that graph's run and not recorded on their own. ``update_state`` is not
-recorded.
+node) are part of that graph's run and not recorded on their own. ``update_state`` and
+``aupdate_state`` (a user editing a thread's state through the server) are recorded as the
+thread's update steps, as in a local recording.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import contextlib
 import dataclasses
-import datetime
 import functools
-import hashlib
-import itertools
 import logging
 import os
-import re
-import threading
-import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..events import CALL, GRAPH, META, SPAN
-from ..load_limits import LoadLimits
-from ..logfile import read_for_append
 from ..values import DEFAULT_LIMITS, Limits
 from . import (
     AttemptHandler,
     NullSaver,
-    Recorder,
     RecordingSaver,
     as_compiled,
     delegating,
@@ -78,21 +67,13 @@ from . import (
     with_callback,
 )
 from ._lg import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_TASK_ID
+from ._thread_log import Guarded, ThreadLog, forget_ended_logs, log_path
 
-try:  # one writer per thread file, across the processes of a server
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one writer per process only
-    fcntl = None  # type: ignore[assignment]
-
-__all__ = ["ENV_DIRECTORY", "instrument", "log_path"]
+__all__ = ["ENV_DIRECTORY", "forget_ended_logs", "instrument", "log_path"]
 
 logger = logging.getLogger("pregel_viz.recorder.instrument")
 
 ENV_DIRECTORY = "PREGEL_VIZ_DIR"
-SUFFIX = ".pregel"
-_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
-# copying a thread's earlier events: they were bounded when first recorded, never cut again
-_COPY_LIMITS = dataclasses.replace(DEFAULT_LIMITS, max_event_bytes=1 << 30)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,22 +124,14 @@ def _subclass(base: Any, settings: _Settings) -> type:
         "_pregel_viz_settings": settings,
         "stream": functools.wraps(base.stream)(delegating(_preparer(base, "stream", settings))),
         "astream": functools.wraps(base.astream)(_async_stream(base, settings)),
+        "bulk_update_state": functools.wraps(base.bulk_update_state)(_updater(base, settings)),
+        "abulk_update_state": functools.wraps(base.abulk_update_state)(
+            _async_updater(base, settings)
+        ),
         "__module__": base.__module__,
         "__qualname__": base.__qualname__,
     }
     return type(base.__name__, (base,), namespace)
-
-
-def log_path(directory: str | os.PathLike[str], thread_id: str) -> str:
-    """Where :func:`instrument` writes the log of thread ``thread_id`` in ``directory``."""
-    return os.path.join(os.fspath(directory), _file_stem(str(thread_id)) + SUFFIX)
-
-
-def _file_stem(thread_id: str) -> str:
-    if _SAFE.fullmatch(thread_id) and not thread_id.endswith(".lock"):
-        return thread_id
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", thread_id).strip("._")[:60] or "thread"
-    return f"{safe}-{hashlib.sha256(thread_id.encode('utf-8', 'replace')).hexdigest()[:12]}"
 
 
 # --- one call -----------------------------------------------------------------------------------
@@ -231,6 +204,62 @@ async def _throw(agen: Any, thrown: BaseException) -> Any:
         return _DONE
 
 
+def _updater(base: Any, settings: _Settings) -> Any:
+    """``bulk_update_state`` (``update_state`` calls it): the checkpoint it saves goes to the
+    thread's log, as a local recording's ``update_state`` step."""
+
+    def bulk_update_state(self: Any, config: Any, supersteps: Any) -> Any:
+        update = _open_update(self, settings, config)
+        if update is None:
+            return base.bulk_update_state(self, config, supersteps)
+        log, lent = update
+        try:
+            return base.bulk_update_state(self, lent, supersteps)
+        finally:
+            log.close()
+
+    return bulk_update_state
+
+
+def _async_updater(base: Any, settings: _Settings) -> Any:
+    """``abulk_update_state`` (``aupdate_state``, what a server calls), the log opened and
+    closed off the event loop."""
+
+    async def abulk_update_state(self: Any, config: Any, supersteps: Any) -> Any:
+        update = await asyncio.to_thread(_open_update, self, settings, config)
+        if update is None:
+            return await base.abulk_update_state(self, config, supersteps)
+        log, lent = update
+        try:
+            return await base.abulk_update_state(self, lent, supersteps)
+        finally:
+            await asyncio.to_thread(log.close)
+
+    return abulk_update_state
+
+
+def _open_update(graph: Any, settings: _Settings, config: Any) -> tuple[ThreadLog, Any] | None:
+    """The thread's log and the config lending its recording saver to an ``update_state``;
+    ``None`` when it is not recorded (no thread or checkpointer: LangGraph refuses it then)."""
+    try:
+        conf = effective_configurable(graph, config)
+        lent = conf.get(CONFIG_KEY_CHECKPOINTER)
+        if isinstance(lent, RecordingSaver) or CONFIG_KEY_TASK_ID in conf:
+            return None  # recorded already, or inside another graph's run
+        inner = lent if lent is not None else getattr(graph, "checkpointer", None)
+        thread_id = conf.get("thread_id")
+        if inner is None or isinstance(inner, bool) or thread_id is None:
+            return None
+        label = str(thread_id)
+        log = ThreadLog.open(graph, settings.directory, settings.limits, label)
+        if log is None:
+            return None
+        return log, lend_saver(config, RecordingSaver(inner, log.recorder, label))
+    except Exception as exc:  # a recorder bug: the update goes on unrecorded
+        logger.warning("pregel-viz could not record an update_state: %r", exc)
+        return None
+
+
 def _start(
     graph: Any, settings: _Settings, method: str, input: Any, config: Any, kwargs: Mapping[str, Any]
 ) -> _Call | None:
@@ -239,7 +268,7 @@ def _start(
         return None  # run by a task of another graph: part of that graph's run
     lent = conf.get(CONFIG_KEY_CHECKPOINTER)
     own = getattr(graph, "checkpointer", None)
-    if isinstance(lent, RecordingSaver) and isinstance(lent.recorder, _Guarded):
+    if isinstance(lent, RecordingSaver) and isinstance(lent.recorder, Guarded):
         return None  # already recorded by an instrumented graph
     if lent is not None:
         inner = lent  # lent by the server (a graph factory) or by the caller
@@ -251,7 +280,7 @@ def _start(
         inner = own if own is not None else NullSaver()
     thread_id = conf.get("thread_id")
     label = str(thread_id) if thread_id is not None else f"run-{uuid.uuid4().hex[:12]}"
-    log = _ThreadLog.open(graph, settings, label)
+    log = ThreadLog.open(graph, settings.directory, settings.limits, label)
     if log is None:
         return None
     try:
@@ -261,15 +290,11 @@ def _start(
         raise
 
 
-class _Guarded:
-    """Marks a recorder owned by an instrumented call."""
-
-
 class _Call:
     """The saver and callback handler lent to one call, and its end."""
 
     def __init__(
-        self, log: _ThreadLog, inner: Any, config: Any, method: str, input: Any, thread_id: Any
+        self, log: ThreadLog, inner: Any, config: Any, method: str, input: Any, thread_id: Any
     ) -> None:
         self.log = log
         self.closed = False
@@ -312,275 +337,3 @@ class _Handler(AttemptHandler):
             super().on_chain_error(*args, **kwargs)
         except Exception as exc:
             logger.warning("pregel-viz could not record an attempt's failure: %r", exc)
-
-
-# --- the thread's file --------------------------------------------------------------------------
-
-
-class _GuardedRecorder(Recorder, _Guarded):
-    # when the thread's first run began: its clock, which later runs go on with
-    created: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class _Ended:
-    """A thread's file as a run of this process left it (finished, whole): its identity and
-    size, and what the next run numbers and times its events after. A file found as it was
-    left is appended to without being read again."""
-
-    stat: tuple[int, int, int]  # (inode, size, mtime in ns)
-    calls: int
-    spans: int
-    created: str | None
-
-
-# the files this process finished writing last, by path (the most recent threads)
-_ENDED: collections.OrderedDict[str, _Ended] = collections.OrderedDict()
-_ENDED_MAX = 4096
-_ENDED_LOCK = threading.Lock()
-
-
-def _stat_of(path: str) -> tuple[int, int, int]:
-    st = os.stat(path)
-    return st.st_ino, st.st_size, st.st_mtime_ns
-
-
-def _remember_end(recorder: Recorder) -> None:
-    """Note how this run left its (whole) file, for the thread's next run in this process."""
-    path = recorder.writer.path
-    if path is None or not isinstance(recorder, _GuardedRecorder):
-        return
-    ended = _Ended(
-        stat=_stat_of(path),
-        calls=next(recorder._calls) - 1,
-        spans=next(recorder._span_ids) - 1,
-        created=recorder.created,
-    )
-    with _ENDED_LOCK:
-        _ENDED[path] = ended
-        _ENDED.move_to_end(path)
-        while len(_ENDED) > _ENDED_MAX:
-            _ENDED.popitem(last=False)
-
-
-def _left_as_ended(path: str) -> _Ended | None:
-    """How a run of this process left the file at ``path``, if it is still exactly so."""
-    with _ENDED_LOCK:
-        ended = _ENDED.pop(path, None)
-    if ended is None:
-        return None
-    try:
-        return ended if _stat_of(path) == ended.stat else None
-    except OSError:
-        return None
-
-
-class _ThreadLog:
-    """A thread's log, open for one run: its lock held, its earlier runs copied in."""
-
-    def __init__(self, recorder: Recorder, label: str, lock: Any) -> None:
-        self.recorder = recorder
-        self.label = label
-        self._lock = lock
-
-    @classmethod
-    def open(cls, graph: Any, settings: _Settings, label: str) -> _ThreadLog | None:
-        """Open the log of thread ``label``; ``None`` (and a warning) when it cannot be."""
-        path = log_path(settings.directory, label)
-        lock = None
-        try:
-            os.makedirs(settings.directory, exist_ok=True)
-            lock = _lock(path)
-            if lock is None:
-                path = _side_path(path)
-                logger.warning(
-                    "pregel-viz: the log of thread %s is being written by another run; "
-                    "this run is recorded in %s",
-                    label,
-                    path,
-                )
-            recorder = _continue(graph, path, settings.limits)
-        except Exception as exc:
-            _unlock(lock)
-            logger.warning(
-                "pregel-viz could not record thread %s in %s: %s: %s; the run goes on unrecorded",
-                label,
-                settings.directory,
-                type(exc).__name__,
-                exc,
-            )
-            return None
-        return cls(recorder, label, lock)
-
-    def close(self) -> None:
-        try:
-            self.recorder.close()
-        except Exception as exc:  # pragma: no cover - close reports, never raises
-            logger.warning("pregel-viz could not close a log: %r", exc)
-        message = self.recorder.incomplete_message()
-        if message:
-            logger.warning("pregel-viz: %s", message)
-        else:
-            with contextlib.suppress(OSError):
-                _remember_end(self.recorder)
-        _unlock(self._lock)
-        self._lock = None
-
-
-def _lock(path: str) -> Any:
-    """The exclusive lock of the thread file at ``path`` (an open file), or ``None`` if another
-    run holds it. Without ``fcntl``, a placeholder: no lock across processes."""
-    if fcntl is None:  # pragma: no cover
-        return True
-    head, tail = os.path.split(path)
-    fd = os.open(os.path.join(head, f".{tail}.lock"), os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _unlock(lock: Any) -> None:
-    if isinstance(lock, int) and not isinstance(lock, bool):
-        with contextlib.suppress(OSError):
-            os.close(lock)  # closing the descriptor releases the lock
-
-
-def _side_path(path: str) -> str:
-    stem = path[: -len(SUFFIX)]
-    for n in itertools.count(2):
-        candidate = f"{stem}.{n}{SUFFIX}"
-        try:
-            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return candidate
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _earlier(path: str, kinds: Any = None) -> tuple[list[dict[str, Any]], bool]:
-    """The events of the thread's earlier runs (none when it has no file yet; only those of
-    ``kinds`` if given), and whether this run may be appended to the file (its last writer
-    finished it). A file that cannot be read is set aside (``<name>.damaged-<time>.pregel``),
-    never overwritten."""
-    if not os.path.exists(path):
-        return [], False
-    try:
-        return read_for_append(path, limits=LoadLimits.unlimited(), kinds=kinds)
-    except Exception as exc:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = f"{path[: -len(SUFFIX)]}.damaged-{stamp}{SUFFIX}"
-        os.replace(path, aside)
-        logger.warning(
-            "pregel-viz: %s cannot be read (%s); set aside as %s, the thread's log starts anew",
-            path,
-            exc,
-            aside,
-        )
-        return [], False
-
-
-def _continue(graph: Any, path: str, limits: Limits) -> Recorder:
-    """A recorder writing the thread's log at ``path``: its earlier runs first, then this one's
-    events, numbered and timed after theirs. This run is appended to the file when its last
-    writer finished it; otherwise (a writer that was killed, a log of an earlier format) the
-    earlier runs are copied into a new file that replaces it."""
-    ended = _left_as_ended(path)  # left by a run of this process: nothing to read
-    events: list[dict[str, Any]] = []
-    if ended is None:
-        # what the next run goes on from: the meta, call and span events, the rest not decoded
-        events, appendable = _earlier(path, (META, CALL, SPAN))
-        if not events:
-            recorder = _GuardedRecorder(graph, path, limits=limits)
-            recorder.created = _meta_of(recorder).get("created")
-            return recorder
-        if appendable:
-            ended = _ended_from(events)
-        else:
-            events, _ = _earlier(path)  # to copy: all of them
-    if ended is not None:
-        recorder = _GuardedRecorder(graph, path, limits=limits, append=True)
-        try:
-            _go_on_from(recorder, ended)
-            recorder.writer.flush(wait=True)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                recorder.writer.detach()
-            raise
-        return recorder
-    head, tail = os.path.split(path)
-    tmp = os.path.join(head, f".{tail}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-    recorder = _GuardedRecorder(graph, tmp, limits=limits)
-    try:
-        for event in events:
-            if event.get("k") not in (META, GRAPH):  # the structure is this run's
-                recorder.writer.write_event(event, _COPY_LIMITS)
-        _go_on_from(recorder, _ended_from(events))
-        recorder.writer.flush(wait=True)
-        os.replace(tmp, path)
-        recorder.writer.path = path
-    except BaseException:
-        with contextlib.suppress(Exception):
-            recorder.writer.detach()
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-    return recorder
-
-
-def _ended_from(events: list[dict[str, Any]]) -> _Ended:
-    """What the thread's earlier ``events`` leave the next run: the last call and span numbers
-    and the thread's clock (the last meta event's, as a reader takes it)."""
-    created: Any = None
-    calls = spans = 0
-    for event in events:
-        kind = event.get("k")
-        if kind == META:
-            created = event.get("created")
-        elif kind == CALL and isinstance(event.get("call"), int):
-            calls = max(calls, event["call"])
-        elif kind == SPAN and isinstance(event.get("id"), int):
-            spans = max(spans, event["id"])
-    return _Ended((0, 0, 0), calls, spans, created if isinstance(created, str) else None)
-
-
-def _go_on_from(recorder: _GuardedRecorder, ended: _Ended) -> None:
-    """Number and time this run's events after the thread's earlier ones. The structure is
-    this run's (the graph may have been redeployed): a reader takes the last graph and meta
-    events, and this run's come after the earlier runs'."""
-    first = _meta_of(recorder)
-    recorder.created = first.get("created")
-    if ended.created is not None:
-        first["created"] = recorder.created = ended.created
-        elapsed = _since(ended.created)
-        if elapsed is not None:
-            recorder._t0 = time.perf_counter() - elapsed  # the thread's clock goes on
-    recorder.writer.write_event(first, _COPY_LIMITS)
-    recorder._calls = itertools.count(ended.calls + 1)
-    recorder._span_ids = itertools.count(ended.spans + 1)
-
-
-def _meta_of(recorder: Recorder) -> dict[str, Any]:
-    """The meta event this recorder wrote first."""
-    from ..logfile import read_frames
-
-    for event in read_frames(recorder.writer.getvalue(), limits=LoadLimits.unlimited()):
-        if event.get("k") == META:
-            return dict(event)
-    return {"k": META}
-
-
-def _since(created: str) -> float | None:
-    try:
-        start = datetime.datetime.fromisoformat(created)
-    except ValueError:
-        return None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, (datetime.datetime.now(datetime.timezone.utc) - start).total_seconds())
