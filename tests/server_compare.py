@@ -26,6 +26,7 @@ from graphs import (
 )
 from langgraph_server import APP
 
+import pregel_viz
 from pregel_viz.model import Run, Superstep, Task, spec_key
 
 sys.path.insert(0, str(APP))
@@ -106,6 +107,20 @@ def paired_tasks(g_step: Superstep, w_step: Superstep, where: Any) -> list[tuple
 
 
 # --------------------------------------------------------------------------- error paths
+
+
+def input_step_told(run: Run, local: Run) -> str:
+    """Check that the first input step of a run taken from the server holds the run's input
+    and what runs next, as a local recording's does, and tells it so; return the narration."""
+    got, want = run.supersteps[0], local.supersteps[0]
+    assert got.source == want.source == "input"
+    assert got.checkpoint is not None and want.checkpoint is not None
+    assert got.checkpoint.channels["__start__"] == want.checkpoint.channels["__start__"]
+    assert sorted(got.checkpoint.why) == sorted(want.checkpoint.why) == ["__start__"]
+    told = pregel_viz.narrate(run).text()
+    assert "The input {" in told
+    assert "without new input" not in told
+    return told
 
 
 def closed_port() -> int:

@@ -23,6 +23,7 @@ from server_compare import (
     Case,
     all_tasks,
     closed_port,
+    input_step_told,
     paired_steps,
     paired_tasks,
     steps_and_values,
@@ -119,15 +120,8 @@ def test_given_a_pulled_thread_then_its_input_step_holds_the_input_and_what_runs
     pulled: dict[str, tuple[str, Run, Run]], name: str
 ) -> None:
     _, run, local = pulled[name]
-    got, want = run.supersteps[0], local.supersteps[0]
-    assert got.source == want.source == "input"
-    assert got.checkpoint is not None and want.checkpoint is not None
     # the first run's input, from runs.list: the input step tells it as a local recording does
-    assert got.checkpoint.channels["__start__"] == want.checkpoint.channels["__start__"]
-    assert sorted(got.checkpoint.why) == sorted(want.checkpoint.why) == ["__start__"]
-    told = pregel_viz.narrate(run).text()
-    assert "The input {" in told
-    assert "without new input" not in told
+    told = input_step_told(run, local)
     # what the server does not keep is not told as if it were: no "wrote nothing" marker
     # read as a write, no "?" for the sender of a Send
     assert "__no_writes__" not in told and "from ?" not in told and "? " not in told, told

@@ -11,14 +11,14 @@ all changed by the fork.
 
 from __future__ import annotations
 
-import operator
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Any, TypedDict
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from playwright.sync_api import expect
+from sized_graphs import chain14, fan60
 from viewer_driver import WINDOW, ViewerDriver
 
 import pregel_viz
@@ -28,39 +28,6 @@ from pregel_viz.views.html import write_compare_html
 pytestmark = pytest.mark.ui
 
 MANY_KEYS = 16
-
-
-class S(TypedDict, total=False):
-    results: Annotated[list[str], operator.add]
-
-
-def _writer(name: str) -> Any:
-    return lambda state: {"results": [name]}
-
-
-def chain14(checkpointer: Any) -> Any:
-    g = StateGraph(S)
-    prev = START
-    for i in range(14):
-        g.add_node(f"step_{i:02d}", _writer(f"step_{i:02d}"))
-        g.add_edge(prev, f"step_{i:02d}")
-        prev = f"step_{i:02d}"
-    g.add_edge(prev, END)
-    return g.compile(checkpointer=checkpointer)
-
-
-def fan60(checkpointer: Any) -> Any:
-    g = StateGraph(S)
-    g.add_node("plan", _writer("plan"))
-    g.add_node("merge", _writer("merge"))
-    g.add_edge(START, "plan")
-    workers = [f"worker_{i:02d}" for i in range(60)]
-    for w in workers:
-        g.add_node(w, _writer(w))
-        g.add_edge("plan", w)
-    g.add_edge(workers, "merge")
-    g.add_edge("merge", END)
-    return g.compile(checkpointer=checkpointer)
 
 
 def many_keys(checkpointer: Any) -> Any:

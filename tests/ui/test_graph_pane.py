@@ -8,13 +8,12 @@ Screenshots of each screen are written to the test's temporary folder (the path 
 
 from __future__ import annotations
 
-import operator
 import re
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
 import pytest
-from langgraph.graph import END, START, StateGraph
+import sized_graphs
 from playwright.sync_api import expect
 
 import pregel_viz
@@ -26,45 +25,12 @@ LONG = "merge_all_the_worker_results_into_one_report"
 MIN_NODE_PX = 12
 
 
-class S(TypedDict, total=False):
-    results: Annotated[list[str], operator.add]
-
-
-def _writer(name: str) -> Any:
-    return lambda state: {"results": [name]}
-
-
-def fan60() -> Any:
-    g = StateGraph(S)
-    g.add_node("plan", _writer("plan"))
-    g.add_node(LONG, _writer("merge"))
-    g.add_edge(START, "plan")
-    workers = [f"worker_{i:02d}" for i in range(60)]
-    for w in workers:
-        g.add_node(w, _writer(w))
-        g.add_edge("plan", w)
-    g.add_edge(workers, LONG)
-    g.add_edge(LONG, END)
-    return g.compile()
-
-
-def chain14() -> Any:
-    g = StateGraph(S)
-    prev = START
-    for i in range(14):
-        g.add_node(f"step_{i:02d}", _writer(f"step_{i:02d}"))
-        g.add_edge(prev, f"step_{i:02d}")
-        prev = f"step_{i:02d}"
-    g.add_edge(prev, END)
-    return g.compile()
-
-
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("graph-pane")
     runs = {
-        "fan60": pregel_viz.record(fan60(), {"results": []}),
-        "chain14": pregel_viz.record(chain14(), {"results": []}),
+        "fan60": pregel_viz.record(sized_graphs.fan60(merge=LONG), {"results": []}),
+        "chain14": pregel_viz.record(sized_graphs.chain14(), {"results": []}),
         "demo": record_demo(),
     }
     paths = {}
