@@ -79,17 +79,27 @@ def run_plain(case: Case, checkpointer: Any = None, thread_id: str = "t1") -> tu
         **case.config,
         "configurable": {**case.config.get("configurable", {}), "thread_id": thread_id},
     }
-    rounds = [case.input, *(None if r is CONTINUE else Command(resume=r) for r in case.resume)]
+    return graph, run_rounds(graph, case, config)
+
+
+def rounds_of(case: Case) -> list[Any]:
+    """What ``case`` is called with, in order: its input, then each resume round."""
+    return [case.input, *(None if r is CONTINUE else Command(resume=r) for r in case.resume)]
+
+
+def run_rounds(graph: Any, case: Case, config: dict[str, Any]) -> Any:
+    """Call ``graph`` with each round of ``case`` on ``config``'s thread; the last result, or the
+    exception that stopped the rounds (returned, not raised)."""
     result: Any = None
-    for payload in rounds:
+    for payload in rounds_of(case):
         try:
             if case.is_async:
                 result = asyncio.run(graph.ainvoke(payload, config))
             else:
                 result = graph.invoke(payload, config)
         except Exception as exc:
-            return graph, exc
-    return graph, result
+            return exc
+    return result
 
 
 # --------------------------------------------------------------------------- shared state types

@@ -18,9 +18,8 @@ import threading
 from typing import Any
 
 import pytest
-from graphs import CASES, CONTINUE, Case
+from graphs import CASES, CONTINUE, Case, rounds_of, run_rounds
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
 
 import pregel_viz
 from pregel_viz.recorder import _thread_log
@@ -48,29 +47,11 @@ LOCAL = [
 CHECKPOINTER_KEY = "__pregel_checkpointer"
 
 
-def _rounds(case: Case) -> list[Any]:
-    return [case.input, *(None if r is CONTINUE else Command(resume=r) for r in case.resume)]
-
-
 def _config(case: Case, thread_id: str) -> dict[str, Any]:
     return {
         **case.config,
         "configurable": {**case.config.get("configurable", {}), "thread_id": thread_id},
     }
-
-
-def _drive(graph: Any, case: Case, config: dict[str, Any]) -> Any:
-    """Run every round of ``case`` on ``graph``, as a server would one run after the other."""
-    result: Any = None
-    for payload in _rounds(case):
-        try:
-            if case.is_async:
-                result = asyncio.run(graph.ainvoke(payload, config))
-            else:
-                result = graph.invoke(payload, config)
-        except Exception as exc:
-            return exc
-    return result
 
 
 def _local(case: Case, thread_id: str, name: str | None = None) -> pregel_viz.Run:
@@ -104,21 +85,21 @@ def test_given_a_fixture_graph_when_instrumented_then_its_log_traces_like_a_loca
         graph = graph.copy(update={"checkpointer": saver})
     else:  # what it does for a graph factory, and what a parent graph does for a subgraph
         config["configurable"][CHECKPOINTER_KEY] = saver
-    result = _drive(graph, case, config)
+    result = run_rounds(graph, case, config)
 
     _, plain = _plain(case, thread)
     assert _outcome(result) == _outcome(plain)  # recording changed nothing
     got = pregel_viz.load(log_path(tmp_path, thread))
     want = _local(case, thread)
     assert pregel_viz.trace(got) == pregel_viz.trace(want)
-    assert len(got.thread.calls) == len(_rounds(case)) or isinstance(result, Exception)
+    assert len(got.thread.calls) == len(rounds_of(case)) or isinstance(result, Exception)
     assert [c.status for c in got.thread.calls] == [c.status for c in want.thread.calls]
     assert sorted(os.listdir(tmp_path)) == sorted([f"{thread}.pregel", f".{thread}.pregel.lock"])
 
 
 def _plain(case: Case, thread: str) -> tuple[Any, Any]:
     graph = case.build(InMemorySaver())
-    return graph, _drive(graph, case, _config(case, thread))
+    return graph, run_rounds(graph, case, _config(case, thread))
 
 
 def test_given_a_retried_task_when_instrumented_then_every_attempt_is_timed(
@@ -126,7 +107,7 @@ def test_given_a_retried_task_when_instrumented_then_every_attempt_is_timed(
 ) -> None:
     case = CASES["retry_policy"]
     graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
-    _drive(graph, case, _config(case, "r"))
+    run_rounds(graph, case, _config(case, "r"))
     run = pregel_viz.load(log_path(tmp_path, "r"))
     (flaky,) = [t for t in run.thread.tasks() if t.name == "flaky"]
     assert [a.status for a in flaky.attempts] == ["error", "error", "ok"]
@@ -182,7 +163,7 @@ def test_given_two_workers_when_they_take_turns_on_a_thread_then_it_keeps_one_lo
         instrument(built, directory=tmp_path).copy(update={"checkpointer": saver}) for _ in range(2)
     ]
     config = _config(case, "shared")
-    for i, payload in enumerate(_rounds(case)):
+    for i, payload in enumerate(rounds_of(case)):
         workers[i % 2].invoke(payload, config)
     got = pregel_viz.load(log_path(tmp_path, "shared"))
     assert pregel_viz.trace(got) == pregel_viz.trace(_local(case, "shared"))
@@ -213,7 +194,7 @@ def test_given_a_directory_it_cannot_write_when_a_run_goes_then_the_run_is_uncha
     graph = instrument(case.build(InMemorySaver()), directory=directory)
     ok = instrument(CASES["conditional_path_map"].build(InMemorySaver()), directory=directory)
     with caplog.at_level(logging.WARNING, logger="pregel_viz"):
-        result = _drive(graph, case, _config(case, "x"))
+        result = run_rounds(graph, case, _config(case, "x"))
         fine = ok.invoke(CASES["conditional_path_map"].input, {"configurable": {"thread_id": "y"}})
     assert _outcome(result) == _outcome(_plain(case, "x")[1])
     assert fine == _plain(CASES["conditional_path_map"], "y")[1]
@@ -252,7 +233,7 @@ def test_given_a_full_disk_when_a_run_goes_then_it_is_unchanged_and_the_log_cut_
     monkeypatch.setattr(logfile, "open", fake_open, raising=False)
     graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
     with caplog.at_level(logging.WARNING, logger="pregel_viz"):
-        result = _drive(graph, case, _config(case, "full"))
+        result = run_rounds(graph, case, _config(case, "full"))
     assert _outcome(result) == _outcome(_plain(case, "full")[1])
     assert written["n"] > 2
     assert "incomplete" in caplog.text
@@ -476,7 +457,7 @@ def test_given_a_thread_when_each_run_goes_then_it_is_appended_to_its_log_never_
     config = _config(case, "long")
     path = pathlib.Path(log_path(tmp_path, "long"))
     seen: list[bytes] = []
-    for payload in _rounds(case):
+    for payload in rounds_of(case):
         if process == "new":
             forget_ended_logs()  # what a new worker process knows of the file: nothing
         graph.invoke(payload, config)
@@ -501,7 +482,7 @@ def test_given_a_log_its_last_writer_did_not_finish_when_a_run_goes_then_it_is_r
     graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
     config = _config(case, "cut")
     path = pathlib.Path(log_path(tmp_path, "cut"))
-    rounds = _rounds(case)
+    rounds = rounds_of(case)
     graph.invoke(rounds[0], config)
     path.write_bytes(path.read_bytes()[:-4])  # the stream's end (its checksum) never written
     forget_ended_logs()
@@ -526,7 +507,7 @@ def test_given_a_log_another_process_appended_to_then_this_process_reads_it_agai
     case = CASES["interrupt_twice"]
     graph = instrument(case.build(InMemorySaver()), directory=tmp_path)
     config = _config(case, "moved")
-    rounds = _rounds(case)
+    rounds = rounds_of(case)
     graph.invoke(rounds[0], config)
     remembered = dict(_thread_log._ENDED)
     forget_ended_logs()  # another worker process takes run 2
