@@ -23,7 +23,7 @@ from typing import Any
 from ..model import Task
 from ..spans import Span
 from ._comparable import norm
-from ._divergence import A_SIDE, B_SIDE, Divergence
+from ._divergence import A_SIDE, B_SIDE, Divergence, a_but_b
 from .narrate import content_text, describe_call, describe_value, model_name, tool_calls_text
 
 __all__ = ["call_views", "calls_difference", "calls_explain"]
@@ -136,7 +136,7 @@ def _other_calls(who: str, xa: list[dict[str, Any]], xb: list[dict[str, Any]]) -
         return f"{who} called the same tools in another order"
     if only_a and only_b:
         a, b = _calls_text(only_a), _calls_text(only_b)
-        return f"{who} called {a} in {A_SIDE} but {b} in {B_SIDE}"
+        return a_but_b(f"{who} called", a, b)
     if only_a:
         return f"{who} also called {_calls_text(only_a)} in {A_SIDE}"
     return f"{who} also called {_calls_text(only_b)} in {B_SIDE}"
@@ -152,7 +152,7 @@ def _asked_otherwise(who: str, x: dict[str, Any], y: dict[str, Any]) -> str:
     did_b = (
         f"called {_calls_text(y['tool_calls'])}" if y["tool_calls"] else f"answered {_answer(y)}"
     )
-    return f"{who} {did_a} in {A_SIDE} but {did_b} in {B_SIDE}"
+    return a_but_b(who, did_a, did_b)
 
 
 def _ended(view: dict[str, Any], verb: str) -> str:
@@ -178,26 +178,15 @@ def _model_parts(name: str, ma: list[dict[str, Any]], mb: list[dict[str, Any]]) 
         )
     for x, y in zip(ma, mb, strict=False):
         if x["model"] != y["model"]:
-            asked = f"{name} asked {x['model']} in {A_SIDE} but {y['model']} in {B_SIDE}"
-            parts.append(("writes", asked))
+            parts.append(("writes", a_but_b(f"{name} asked", x["model"], y["model"])))
         if (x["status"], x["error"]) != (y["status"], y["error"]):
-            parts.append(
-                (
-                    "writes",
-                    f"{_of(name)} model {_ended(x, 'answered')} in {A_SIDE} but "
-                    f"{_ended(y, 'answered')} in {B_SIDE}",
-                )
-            )
+            ended = _ended(x, "answered"), _ended(y, "answered")
+            parts.append(("writes", a_but_b(f"{_of(name)} model", *ended)))
         elif x["tool_calls"] != y["tool_calls"]:
             parts.append(("writes", _asked_otherwise(f"{_of(name)} model", x, y)))
         elif x["answer"] != y["answer"]:
-            parts.append(
-                (
-                    "values",
-                    f"{_of(name)} model answered differently: {_answer(x)} in {A_SIDE} but "
-                    f"{_answer(y)} in {B_SIDE}",
-                )
-            )
+            what = f"{_of(name)} model answered differently:"
+            parts.append(("values", a_but_b(what, _answer(x), _answer(y))))
     return parts
 
 
@@ -208,21 +197,11 @@ def _tool_parts(name: str, ta: list[dict[str, Any]], tb: list[dict[str, Any]]) -
     for x, y in zip(ta, tb, strict=True):
         call = describe_call(str(x["name"]), x["args"])
         if (x["status"], x["error"]) != (y["status"], y["error"]):
-            parts.append(
-                (
-                    "writes",
-                    f"{_of(name)} {call} {_ended(x, 'returned')} in {A_SIDE} but "
-                    f"{_ended(y, 'returned')} in {B_SIDE}",
-                )
-            )
+            ended = _ended(x, "returned"), _ended(y, "returned")
+            parts.append(("writes", a_but_b(f"{_of(name)} {call}", *ended)))
         elif x["result"] != y["result"]:
-            parts.append(
-                (
-                    "values",
-                    f"{_of(name)} {call} returned {content_text(x['result'])} in {A_SIDE} but "
-                    f"{content_text(y['result'])} in {B_SIDE}",
-                )
-            )
+            results = content_text(x["result"]), content_text(y["result"])
+            parts.append(("values", a_but_b(f"{_of(name)} {call} returned", *results)))
     return parts
 
 

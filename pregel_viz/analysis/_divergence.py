@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["DIVERGENCE_KINDS", "RANKS", "Divergence", "StepRow", "relabel"]
+__all__ = ["DIVERGENCE_KINDS", "RANKS", "Divergence", "StepRow", "a_but_b", "relabel"]
 
 DIVERGENCE_KINDS = (
     "source",
@@ -136,6 +136,11 @@ class StepRow:
 
 A_SIDE = "\x00A\x00"  # stand-ins for the sides' labels in details, put in by relabel
 B_SIDE = "\x00B\x00"
+
+
+def a_but_b(what: str, a: str, b: str) -> str:
+    """``<what> <a> in A but <b> in B``, the sides' labels put in by :func:`relabel`."""
+    return f"{what} {a} in {A_SIDE} but {b} in {B_SIDE}"
 
 
 def relabel(d: Divergence, labels: tuple[str, str]) -> Divergence:
